@@ -1,0 +1,307 @@
+//! Between the wire ([`pb::Report`]) and the library's [`Report`].
+//!
+//! The proto's field names are the cell keys' segments, so the mapping below only lists field
+//! names; labels stay in the template. `tests` checks that every template cell has a proto
+//! field and the other way round.
+
+use rust_decimal::Decimal;
+
+use crate::model::{parse_decimal, Cell, CellsBuilder, Narrative, Org, Report, Section, Subsection, Value};
+use crate::pb;
+use crate::template::{Edition, Kind};
+
+/// A request field that is missing, malformed or out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field: a cell key (`t3.new.natural`) or a proto field path (`org.id`).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Edition> for pb::Edition {
+    fn from(e: Edition) -> pb::Edition {
+        match e {
+            Edition::E2019 => pb::Edition::Edition2019,
+            Edition::E2021 => pb::Edition::Edition2021,
+        }
+    }
+}
+
+/// The edition a request names: explicit, or the one in force for the year when unspecified.
+pub fn edition_from_pb(edition: i32, year: u32) -> Result<Edition, FieldError> {
+    match pb::Edition::try_from(edition) {
+        Ok(pb::Edition::Edition2019) => Ok(Edition::E2019),
+        Ok(pb::Edition::Edition2021) => Ok(Edition::E2021),
+        Ok(pb::Edition::Unspecified) => Ok(Edition::for_year(year)),
+        Err(_) => Err(FieldError::new(
+            "edition",
+            format!("unknown edition {edition}; expected 2019 or 2021"),
+        )),
+    }
+}
+
+fn cell_from_pb(key: &str, kind: Kind, c: &pb::Cell) -> Result<Cell, FieldError> {
+    use pb::cell::Value as V;
+    let value = match (&c.value, kind) {
+        (None, _) => Value::Blank,
+        (Some(V::NotApplicable(_)), _) => Value::NotApplicable,
+        (Some(V::Count(n)), _) if n.unsigned_abs() >= 1_000_000_000_000_000_000 => {
+            return Err(FieldError::new(key, format!("{n} is too large (at most 18 digits)")))
+        }
+        (Some(V::Count(n)), Kind::Amount) => Value::Amount(Decimal::from(*n)),
+        (Some(V::Count(n)), _) => Value::Int(*n),
+        (Some(V::Amount(s)), Kind::Amount) => Value::Amount(
+            parse_decimal(s.trim()).map_err(|e| FieldError::new(key, e.to_string()))?,
+        ),
+        (Some(V::Amount(s)), _) => {
+            return Err(FieldError::new(
+                key,
+                format!("expected a whole number (field `count`), found amount {s:?}"),
+            ))
+        }
+    };
+    let raw = (!c.raw.is_empty()).then(|| c.raw.clone());
+    Ok(Cell { value, raw })
+}
+
+/// Blank cells are sent as an empty `Cell`; only rows absent from the layout are left out.
+fn cell_to_pb(cell: &Cell) -> Option<pb::Cell> {
+    use pb::cell::Value as V;
+    let value = match cell.value {
+        Value::Absent => return None,
+        Value::Blank => None,
+        Value::NotApplicable => Some(V::NotApplicable(pb::NotApplicable {})),
+        Value::Int(n) => Some(V::Count(n)),
+        Value::Amount(d) => Some(V::Amount(d.to_string())),
+    };
+    Some(pb::Cell {
+        value,
+        raw: cell.raw.clone().unwrap_or_default(),
+    })
+}
+
+struct Reader {
+    builder: CellsBuilder,
+}
+
+impl Reader {
+    fn put(&mut self, key: &str, c: Option<&pb::Cell>) -> Result<(), FieldError> {
+        let Some(c) = c else { return Ok(()) };
+        let t = self.builder.template();
+        let Some(ix) = t.ix(key) else {
+            return Err(FieldError::new(
+                key,
+                format!("no such cell in the {} edition; the table's shape is not of its edition", t.edition),
+            ));
+        };
+        let cell = cell_from_pb(key, t.cell(ix).kind(), c)?;
+        self.builder
+            .set(key, cell)
+            .map_err(|e| FieldError::new(key, e.to_string()))
+    }
+}
+
+macro_rules! read_row {
+    ($rd:expr, $row:expr, $prefix:expr, [$($col:ident),*]) => {
+        if let Some(r) = $row.as_ref() {
+            $( $rd.put(concat!($prefix, ".", stringify!($col)), r.$col.as_ref())?; )*
+        }
+    };
+}
+
+macro_rules! t3_rows {
+    ($m:ident) => {
+        $m!(new, carried, granted, partial, deny_state_secret, deny_law_forbidden,
+            deny_safety_stability, deny_third_party, deny_internal, deny_process,
+            deny_enforcement, deny_query, unable_not_held, unable_needs_making, unable_unclear,
+            reject_petition, reject_repeat, reject_publication, reject_massive, reject_confirm,
+            other, other_no_correction, other_fee_unpaid, other_other, results_total, forward)
+    };
+}
+
+fn section_from_pb(s: Option<&pb::Section>) -> Section {
+    s.map(|s| Section {
+        text: s.text.clone(),
+        subsections: s
+            .subsections
+            .iter()
+            .map(|x| Subsection {
+                title: x.title.clone(),
+                text: x.text.clone(),
+            })
+            .collect(),
+    })
+    .unwrap_or_default()
+}
+
+fn section_to_pb(s: &Section) -> Option<pb::Section> {
+    (!s.is_empty()).then(|| pb::Section {
+        text: s.text.clone(),
+        subsections: s
+            .subsections
+            .iter()
+            .map(|x| pb::Subsection {
+                title: x.title.clone(),
+                text: x.text.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Reads a report from the wire. Checks shape and types only; the rules run on the result.
+pub fn report_from_pb(p: &pb::Report) -> Result<Report, FieldError> {
+    let org = p.org.as_ref().ok_or_else(|| {
+        FieldError::new("org", "required: the reporting body (org.id and org.name)")
+    })?;
+    if org.id.trim().is_empty() {
+        return Err(FieldError::new("org.id", "required: the reporting body's code"));
+    }
+    if p.year == 0 {
+        return Err(FieldError::new("year", "required: the year the report covers, e.g. 2020"));
+    }
+    let edition = edition_from_pb(p.edition, p.year)?;
+    let mut rd = Reader {
+        builder: CellsBuilder::new(edition),
+    };
+    use pb::report::Table2;
+    match (&p.table2, edition) {
+        (None, _) => {}
+        (Some(Table2::Table22019(t)), Edition::E2019) => {
+            read_row!(rd, t.regulations, "t2.regulations", [made, published, total_public]);
+            read_row!(rd, t.normative_docs, "t2.normative_docs", [made, published, total_public]);
+            read_row!(rd, t.licensing, "t2.licensing", [prev_items, change, decisions]);
+            read_row!(rd, t.other_mgmt_services, "t2.other_mgmt_services", [prev_items, change, decisions]);
+            read_row!(rd, t.punishment, "t2.punishment", [prev_items, change, decisions]);
+            read_row!(rd, t.coercion, "t2.coercion", [prev_items, change, decisions]);
+            read_row!(rd, t.admin_fees, "t2.admin_fees", [prev_items, change]);
+            read_row!(rd, t.central_procurement, "t2.central_procurement", [projects, amount]);
+        }
+        (Some(Table2::Table22021(t)), Edition::E2021) => {
+            read_row!(rd, t.regulations, "t2.regulations", [issued, repealed, in_force]);
+            read_row!(rd, t.normative_docs, "t2.normative_docs", [issued, repealed, in_force]);
+            read_row!(rd, t.licensing, "t2.licensing", [decisions]);
+            read_row!(rd, t.punishment, "t2.punishment", [decisions]);
+            read_row!(rd, t.coercion, "t2.coercion", [decisions]);
+            read_row!(rd, t.admin_fees, "t2.admin_fees", [amount]);
+        }
+        (Some(Table2::Table22019(_)), e) => {
+            return Err(FieldError::new(
+                "table2_2019",
+                format!("a 2019-edition table 2 in a {e}-edition report; use table2_2021"),
+            ))
+        }
+        (Some(Table2::Table22021(_)), e) => {
+            return Err(FieldError::new(
+                "table2_2021",
+                format!("a 2021-edition table 2 in a {e}-edition report; use table2_2019"),
+            ))
+        }
+    }
+    if let Some(t3) = &p.table3 {
+        macro_rules! read_t3 {
+            ($($row:ident),*) => { $( read_row!(rd, t3.$row, concat!("t3.", stringify!($row)), [natural, commercial, research, nonprofit, legal_svc, other_org, total]); )* };
+        }
+        t3_rows!(read_t3);
+    }
+    if let Some(t4) = &p.table4 {
+        read_row!(rd, t4.review, "t4.review", [upheld, corrected, other, pending, total]);
+        read_row!(rd, t4.lit_direct, "t4.lit_direct", [upheld, corrected, other, pending, total]);
+        read_row!(rd, t4.lit_after_review, "t4.lit_after_review", [upheld, corrected, other, pending, total]);
+    }
+    let cells = rd
+        .builder
+        .finish()
+        .map_err(|e| FieldError::new("table3", e.to_string()))?;
+    let narrative = p
+        .narrative
+        .as_ref()
+        .map(|n| Narrative {
+            preamble: n.preamble.clone(),
+            overview: section_from_pb(n.overview.as_ref()),
+            problems: section_from_pb(n.problems.as_ref()),
+            other: section_from_pb(n.other.as_ref()),
+        })
+        .unwrap_or_default();
+    Ok(Report {
+        org: Org {
+            id: org.id.clone(),
+            name: org.name.clone(),
+        },
+        year: p.year,
+        edition,
+        narrative,
+        cells,
+    })
+}
+
+/// Writes a report for the wire.
+pub fn report_to_pb(r: &Report) -> pb::Report {
+    let t = r.template();
+    let get = |key: &str| t.ix(key).and_then(|ix| cell_to_pb(r.cell(ix)));
+    macro_rules! row_out {
+        ($ty:ident, $prefix:expr, [$($col:ident),*]) => {{
+            let row = pb::$ty { $( $col: get(concat!($prefix, ".", stringify!($col))), )* };
+            (row != pb::$ty::default()).then_some(row)
+        }};
+    }
+    use pb::report::Table2;
+    let table2 = match r.edition {
+        Edition::E2019 => Table2::Table22019(pb::Table2Edition2019 {
+            regulations: row_out!(DocumentRow2019, "t2.regulations", [made, published, total_public]),
+            normative_docs: row_out!(DocumentRow2019, "t2.normative_docs", [made, published, total_public]),
+            licensing: row_out!(ItemRow2019, "t2.licensing", [prev_items, change, decisions]),
+            other_mgmt_services: row_out!(ItemRow2019, "t2.other_mgmt_services", [prev_items, change, decisions]),
+            punishment: row_out!(ItemRow2019, "t2.punishment", [prev_items, change, decisions]),
+            coercion: row_out!(ItemRow2019, "t2.coercion", [prev_items, change, decisions]),
+            admin_fees: row_out!(FeeRow2019, "t2.admin_fees", [prev_items, change]),
+            central_procurement: row_out!(ProcurementRow2019, "t2.central_procurement", [projects, amount]),
+        }),
+        Edition::E2021 => Table2::Table22021(pb::Table2Edition2021 {
+            regulations: row_out!(DocumentRow2021, "t2.regulations", [issued, repealed, in_force]),
+            normative_docs: row_out!(DocumentRow2021, "t2.normative_docs", [issued, repealed, in_force]),
+            licensing: row_out!(DecisionRow2021, "t2.licensing", [decisions]),
+            punishment: row_out!(DecisionRow2021, "t2.punishment", [decisions]),
+            coercion: row_out!(DecisionRow2021, "t2.coercion", [decisions]),
+            admin_fees: row_out!(FeeRow2021, "t2.admin_fees", [amount]),
+        }),
+    };
+    macro_rules! t3_out {
+        ($($row:ident),*) => {
+            pb::Table3 { $( $row: row_out!(Table3Row, concat!("t3.", stringify!($row)), [natural, commercial, research, nonprofit, legal_svc, other_org, total]), )* }
+        };
+    }
+    let table3 = t3_rows!(t3_out);
+    let table4 = pb::Table4 {
+        review: row_out!(Table4Group, "t4.review", [upheld, corrected, other, pending, total]),
+        lit_direct: row_out!(Table4Group, "t4.lit_direct", [upheld, corrected, other, pending, total]),
+        lit_after_review: row_out!(Table4Group, "t4.lit_after_review", [upheld, corrected, other, pending, total]),
+    };
+    let n = &r.narrative;
+    pb::Report {
+        org: Some(pb::Org {
+            id: r.org.id.clone(),
+            name: r.org.name.clone(),
+        }),
+        year: r.year,
+        edition: pb::Edition::from(r.edition) as i32,
+        narrative: (!n.is_empty()).then(|| pb::Narrative {
+            preamble: n.preamble.clone(),
+            overview: section_to_pb(&n.overview),
+            problems: section_to_pb(&n.problems),
+            other: section_to_pb(&n.other),
+        }),
+        table2: Some(table2),
+        table3: Some(table3),
+        table4: Some(table4),
+    }
+}
