@@ -6,7 +6,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{parse_decimal, Cell, CellsBuilder, Narrative, Org, Report, Section, Subsection, Value};
+use crate::model::{
+    parse_decimal, Cell, CellsBuilder, Narrative, Org, Report, Section, Subsection, Value,
+};
 use crate::pb;
 use crate::template::{Edition, Kind};
 
@@ -56,13 +58,16 @@ fn cell_from_pb(key: &str, kind: Kind, c: &pb::Cell) -> Result<Cell, FieldError>
         (None, _) => Value::Blank,
         (Some(V::NotApplicable(_)), _) => Value::NotApplicable,
         (Some(V::Count(n)), _) if n.unsigned_abs() >= 1_000_000_000_000_000_000 => {
-            return Err(FieldError::new(key, format!("{n} is too large (at most 18 digits)")))
+            return Err(FieldError::new(
+                key,
+                format!("{n} is too large (at most 18 digits)"),
+            ))
         }
         (Some(V::Count(n)), Kind::Amount) => Value::Amount(Decimal::from(*n)),
         (Some(V::Count(n)), _) => Value::Int(*n),
-        (Some(V::Amount(s)), Kind::Amount) => Value::Amount(
-            parse_decimal(s.trim()).map_err(|e| FieldError::new(key, e.to_string()))?,
-        ),
+        (Some(V::Amount(s)), Kind::Amount) => {
+            Value::Amount(parse_decimal(s.trim()).map_err(|e| FieldError::new(key, e.to_string()))?)
+        }
         (Some(V::Amount(s)), _) => {
             return Err(FieldError::new(
                 key,
@@ -101,7 +106,10 @@ impl Reader {
         let Some(ix) = t.ix(key) else {
             return Err(FieldError::new(
                 key,
-                format!("no such cell in the {} edition; the table's shape is not of its edition", t.edition),
+                format!(
+                    "no such cell in the {} edition; the table's shape is not of its edition",
+                    t.edition
+                ),
             ));
         };
         let cell = cell_from_pb(key, t.cell(ix).kind(), c)?;
@@ -121,11 +129,34 @@ macro_rules! read_row {
 
 macro_rules! t3_rows {
     ($m:ident) => {
-        $m!(new, carried, granted, partial, deny_state_secret, deny_law_forbidden,
-            deny_safety_stability, deny_third_party, deny_internal, deny_process,
-            deny_enforcement, deny_query, unable_not_held, unable_needs_making, unable_unclear,
-            reject_petition, reject_repeat, reject_publication, reject_massive, reject_confirm,
-            other, other_no_correction, other_fee_unpaid, other_other, results_total, forward)
+        $m!(
+            new,
+            carried,
+            granted,
+            partial,
+            deny_state_secret,
+            deny_law_forbidden,
+            deny_safety_stability,
+            deny_third_party,
+            deny_internal,
+            deny_process,
+            deny_enforcement,
+            deny_query,
+            unable_not_held,
+            unable_needs_making,
+            unable_unclear,
+            reject_petition,
+            reject_repeat,
+            reject_publication,
+            reject_massive,
+            reject_confirm,
+            other,
+            other_no_correction,
+            other_fee_unpaid,
+            other_other,
+            results_total,
+            forward
+        )
     };
 }
 
@@ -164,10 +195,16 @@ pub fn report_from_pb(p: &pb::Report) -> Result<Report, FieldError> {
         FieldError::new("org", "required: the reporting body (org.id and org.name)")
     })?;
     if org.id.trim().is_empty() {
-        return Err(FieldError::new("org.id", "required: the reporting body's code"));
+        return Err(FieldError::new(
+            "org.id",
+            "required: the reporting body's code",
+        ));
     }
     if p.year == 0 {
-        return Err(FieldError::new("year", "required: the year the report covers, e.g. 2020"));
+        return Err(FieldError::new(
+            "year",
+            "required: the year the report covers, e.g. 2020",
+        ));
     }
     let edition = edition_from_pb(p.edition, p.year)?;
     let mut rd = Reader {
@@ -177,18 +214,63 @@ pub fn report_from_pb(p: &pb::Report) -> Result<Report, FieldError> {
     match (&p.table2, edition) {
         (None, _) => {}
         (Some(Table2::Table22019(t)), Edition::E2019) => {
-            read_row!(rd, t.regulations, "t2.regulations", [made, published, total_public]);
-            read_row!(rd, t.normative_docs, "t2.normative_docs", [made, published, total_public]);
-            read_row!(rd, t.licensing, "t2.licensing", [prev_items, change, decisions]);
-            read_row!(rd, t.other_mgmt_services, "t2.other_mgmt_services", [prev_items, change, decisions]);
-            read_row!(rd, t.punishment, "t2.punishment", [prev_items, change, decisions]);
-            read_row!(rd, t.coercion, "t2.coercion", [prev_items, change, decisions]);
+            read_row!(
+                rd,
+                t.regulations,
+                "t2.regulations",
+                [made, published, total_public]
+            );
+            read_row!(
+                rd,
+                t.normative_docs,
+                "t2.normative_docs",
+                [made, published, total_public]
+            );
+            read_row!(
+                rd,
+                t.licensing,
+                "t2.licensing",
+                [prev_items, change, decisions]
+            );
+            read_row!(
+                rd,
+                t.other_mgmt_services,
+                "t2.other_mgmt_services",
+                [prev_items, change, decisions]
+            );
+            read_row!(
+                rd,
+                t.punishment,
+                "t2.punishment",
+                [prev_items, change, decisions]
+            );
+            read_row!(
+                rd,
+                t.coercion,
+                "t2.coercion",
+                [prev_items, change, decisions]
+            );
             read_row!(rd, t.admin_fees, "t2.admin_fees", [prev_items, change]);
-            read_row!(rd, t.central_procurement, "t2.central_procurement", [projects, amount]);
+            read_row!(
+                rd,
+                t.central_procurement,
+                "t2.central_procurement",
+                [projects, amount]
+            );
         }
         (Some(Table2::Table22021(t)), Edition::E2021) => {
-            read_row!(rd, t.regulations, "t2.regulations", [issued, repealed, in_force]);
-            read_row!(rd, t.normative_docs, "t2.normative_docs", [issued, repealed, in_force]);
+            read_row!(
+                rd,
+                t.regulations,
+                "t2.regulations",
+                [issued, repealed, in_force]
+            );
+            read_row!(
+                rd,
+                t.normative_docs,
+                "t2.normative_docs",
+                [issued, repealed, in_force]
+            );
             read_row!(rd, t.licensing, "t2.licensing", [decisions]);
             read_row!(rd, t.punishment, "t2.punishment", [decisions]);
             read_row!(rd, t.coercion, "t2.coercion", [decisions]);
@@ -214,9 +296,24 @@ pub fn report_from_pb(p: &pb::Report) -> Result<Report, FieldError> {
         t3_rows!(read_t3);
     }
     if let Some(t4) = &p.table4 {
-        read_row!(rd, t4.review, "t4.review", [upheld, corrected, other, pending, total]);
-        read_row!(rd, t4.lit_direct, "t4.lit_direct", [upheld, corrected, other, pending, total]);
-        read_row!(rd, t4.lit_after_review, "t4.lit_after_review", [upheld, corrected, other, pending, total]);
+        read_row!(
+            rd,
+            t4.review,
+            "t4.review",
+            [upheld, corrected, other, pending, total]
+        );
+        read_row!(
+            rd,
+            t4.lit_direct,
+            "t4.lit_direct",
+            [upheld, corrected, other, pending, total]
+        );
+        read_row!(
+            rd,
+            t4.lit_after_review,
+            "t4.lit_after_review",
+            [upheld, corrected, other, pending, total]
+        );
     }
     let cells = rd
         .builder
@@ -257,18 +354,46 @@ pub fn report_to_pb(r: &Report) -> pb::Report {
     use pb::report::Table2;
     let table2 = match r.edition {
         Edition::E2019 => Table2::Table22019(pb::Table2Edition2019 {
-            regulations: row_out!(DocumentRow2019, "t2.regulations", [made, published, total_public]),
-            normative_docs: row_out!(DocumentRow2019, "t2.normative_docs", [made, published, total_public]),
+            regulations: row_out!(
+                DocumentRow2019,
+                "t2.regulations",
+                [made, published, total_public]
+            ),
+            normative_docs: row_out!(
+                DocumentRow2019,
+                "t2.normative_docs",
+                [made, published, total_public]
+            ),
             licensing: row_out!(ItemRow2019, "t2.licensing", [prev_items, change, decisions]),
-            other_mgmt_services: row_out!(ItemRow2019, "t2.other_mgmt_services", [prev_items, change, decisions]),
-            punishment: row_out!(ItemRow2019, "t2.punishment", [prev_items, change, decisions]),
+            other_mgmt_services: row_out!(
+                ItemRow2019,
+                "t2.other_mgmt_services",
+                [prev_items, change, decisions]
+            ),
+            punishment: row_out!(
+                ItemRow2019,
+                "t2.punishment",
+                [prev_items, change, decisions]
+            ),
             coercion: row_out!(ItemRow2019, "t2.coercion", [prev_items, change, decisions]),
             admin_fees: row_out!(FeeRow2019, "t2.admin_fees", [prev_items, change]),
-            central_procurement: row_out!(ProcurementRow2019, "t2.central_procurement", [projects, amount]),
+            central_procurement: row_out!(
+                ProcurementRow2019,
+                "t2.central_procurement",
+                [projects, amount]
+            ),
         }),
         Edition::E2021 => Table2::Table22021(pb::Table2Edition2021 {
-            regulations: row_out!(DocumentRow2021, "t2.regulations", [issued, repealed, in_force]),
-            normative_docs: row_out!(DocumentRow2021, "t2.normative_docs", [issued, repealed, in_force]),
+            regulations: row_out!(
+                DocumentRow2021,
+                "t2.regulations",
+                [issued, repealed, in_force]
+            ),
+            normative_docs: row_out!(
+                DocumentRow2021,
+                "t2.normative_docs",
+                [issued, repealed, in_force]
+            ),
             licensing: row_out!(DecisionRow2021, "t2.licensing", [decisions]),
             punishment: row_out!(DecisionRow2021, "t2.punishment", [decisions]),
             coercion: row_out!(DecisionRow2021, "t2.coercion", [decisions]),
@@ -282,9 +407,21 @@ pub fn report_to_pb(r: &Report) -> pb::Report {
     }
     let table3 = t3_rows!(t3_out);
     let table4 = pb::Table4 {
-        review: row_out!(Table4Group, "t4.review", [upheld, corrected, other, pending, total]),
-        lit_direct: row_out!(Table4Group, "t4.lit_direct", [upheld, corrected, other, pending, total]),
-        lit_after_review: row_out!(Table4Group, "t4.lit_after_review", [upheld, corrected, other, pending, total]),
+        review: row_out!(
+            Table4Group,
+            "t4.review",
+            [upheld, corrected, other, pending, total]
+        ),
+        lit_direct: row_out!(
+            Table4Group,
+            "t4.lit_direct",
+            [upheld, corrected, other, pending, total]
+        ),
+        lit_after_review: row_out!(
+            Table4Group,
+            "t4.lit_after_review",
+            [upheld, corrected, other, pending, total]
+        ),
     };
     let n = &r.narrative;
     pb::Report {

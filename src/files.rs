@@ -13,9 +13,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::model::{
-    parse_value, Cell, CellsBuilder, Narrative, Org, Report, Value,
-};
+use crate::model::{parse_value, Cell, CellsBuilder, Narrative, Org, Report, Value};
 use crate::template::{Edition, Kind, Template};
 
 /// A report file format.
@@ -293,17 +291,29 @@ impl<'de> Visitor<'de> for TableSeed<'_> {
 fn unknown_row(t: &Template, table: &str, row: &str) -> String {
     let rows: Vec<&str> = t
         .table(table)
-        .map(|tb| tb.blocks.iter().flat_map(|b| b.rows.iter().map(|r| r.key)).collect())
+        .map(|tb| {
+            tb.blocks
+                .iter()
+                .flat_map(|b| b.rows.iter().map(|r| r.key))
+                .collect()
+        })
         .unwrap_or_default();
-    let other = Edition::ALL
-        .into_iter()
-        .find(|e| *e != t.edition && e.template().row_cells(&format!("{table}.{row}")).next().is_some());
+    let other = Edition::ALL.into_iter().find(|e| {
+        *e != t.edition
+            && e.template()
+                .row_cells(&format!("{table}.{row}"))
+                .next()
+                .is_some()
+    });
     match other {
         Some(o) => format!(
             "{table}.{row}: a row of the {o} edition, not of the {} edition",
             t.edition
         ),
-        None => format!("{table}.{row}: unknown row; expected one of {}", rows.join(", ")),
+        None => format!(
+            "{table}.{row}: unknown row; expected one of {}",
+            rows.join(", ")
+        ),
     }
 }
 
@@ -340,12 +350,11 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
                     cols.join(", ")
                 )));
             };
-            let cell = map
-                .next_value_seed(CellSeed {
-                    kind: t.cell(ix).kind(),
-                    key: &key,
-                    nested: false,
-                })?;
+            let cell = map.next_value_seed(CellSeed {
+                kind: t.cell(ix).kind(),
+                key: &key,
+                nested: false,
+            })?;
             self.builder.set(&key, cell).map_err(de::Error::custom)?;
         }
         Ok(())
@@ -368,7 +377,10 @@ impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
 impl CellSeed<'_> {
     fn whole<E: de::Error>(&self, n: i128) -> Result<Cell, E> {
         if n.unsigned_abs() >= 1_000_000_000_000_000_000 {
-            return Err(E::custom(format!("{}: {n} is too large (at most 18 digits)", self.key)));
+            return Err(E::custom(format!(
+                "{}: {n} is too large (at most 18 digits)",
+                self.key
+            )));
         }
         Ok(Cell::new(match self.kind {
             Kind::Amount => Value::Amount(Decimal::from_i128_with_scale(n, 0)),
@@ -407,10 +419,16 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<Cell, E> {
         if self.kind != Kind::Amount {
-            return Err(E::custom(format!("{}: expected a whole number, found {f}", self.key)));
+            return Err(E::custom(format!(
+                "{}: expected a whole number, found {f}",
+                self.key
+            )));
         }
         if !f.is_finite() {
-            return Err(E::custom(format!("{}: expected an exact decimal, found {f}", self.key)));
+            return Err(E::custom(format!(
+                "{}: expected an exact decimal, found {f}",
+                self.key
+            )));
         }
         // Rust prints the shortest text that reads back as the same f64: the digits written.
         self.visit_str(&f.to_string())
@@ -437,7 +455,10 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell, A::Error> {
         if self.nested {
-            return Err(de::Error::custom(format!("{}: a value cannot be a map", self.key)));
+            return Err(de::Error::custom(format!(
+                "{}: a value cannot be a map",
+                self.key
+            )));
         }
         let mut value: Option<Cell> = None;
         let mut raw: Option<String> = None;
@@ -452,7 +473,10 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
                 }
                 "raw" if raw.is_none() => raw = Some(map.next_value()?),
                 "value" | "raw" => {
-                    return Err(de::Error::custom(format!("{}: duplicate key `{k}`", self.key)))
+                    return Err(de::Error::custom(format!(
+                        "{}: duplicate key `{k}`",
+                        self.key
+                    )))
                 }
                 other => return Err(de::Error::unknown_field(other, &["value", "raw"])),
             }
@@ -560,7 +584,11 @@ pub fn cells_view(r: &Report) -> String {
     let t = r.template();
     let mut out = String::with_capacity(t.cells.len() * 32);
     out.push_str(&format!("year={}\nedition={}\n", r.year, r.edition));
-    out.push_str(&format!("org.id={}\norg.name={}\n", escape(&r.org.id), escape(&r.org.name)));
+    out.push_str(&format!(
+        "org.id={}\norg.name={}\n",
+        escape(&r.org.id),
+        escape(&r.org.name)
+    ));
     for (def, cell) in t.cells.iter().zip(&r.cells) {
         if cell.value == Value::Absent {
             continue;
@@ -577,7 +605,9 @@ fn escape(s: &str) -> String {
     if !s.contains(['\\', '\n', '\r']) {
         return s.to_string();
     }
-    s.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r")
+    s.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }
 
 fn unescape(s: &str) -> String {
@@ -636,7 +666,10 @@ fn parse_cells(text: &str) -> Result<Report, ParseError> {
                 match key {
                     "year" => {
                         let y = value.parse::<u32>().map_err(|_| {
-                            ParseError::at(n, format!("year: expected a year like 2020, found {value:?}"))
+                            ParseError::at(
+                                n,
+                                format!("year: expected a year like 2020, found {value:?}"),
+                            )
                         })?;
                         year = Some((y, n));
                     }
@@ -646,7 +679,10 @@ fn parse_cells(text: &str) -> Result<Report, ParseError> {
                             .ok()
                             .and_then(Edition::from_number)
                             .ok_or_else(|| {
-                                ParseError::at(n, format!("edition: expected 2019 or 2021, found {value:?}"))
+                                ParseError::at(
+                                    n,
+                                    format!("edition: expected 2019 or 2021, found {value:?}"),
+                                )
                             })?;
                         edition = Some(e);
                     }
@@ -667,7 +703,10 @@ fn parse_cells(text: &str) -> Result<Report, ParseError> {
     let mut raw_of: std::collections::HashMap<&str, (usize, String)> = Default::default();
     for (n, key, raw) in raws {
         if raw_of.insert(key, (n, raw)).is_some() {
-            return Err(ParseError::at(n, format!("{key}: raw text given more than once")));
+            return Err(ParseError::at(
+                n,
+                format!("{key}: raw text given more than once"),
+            ));
         }
     }
     for (n, key, value) in cells {
@@ -677,7 +716,10 @@ fn parse_cells(text: &str) -> Result<Report, ParseError> {
             .map_err(|e| ParseError::at(n, e.to_string()))?;
     }
     if let Some((key, (n, _))) = raw_of.into_iter().min_by_key(|(_, (n, _))| *n) {
-        return Err(ParseError::at(n, format!("{key}: raw text without a `{key}=` line")));
+        return Err(ParseError::at(
+            n,
+            format!("{key}: raw text without a `{key}=` line"),
+        ));
     }
     let cells = builder.finish().map_err(|e| ParseError {
         line: None,
@@ -690,5 +732,41 @@ fn parse_cells(text: &str) -> Result<Report, ParseError> {
         edition,
         narrative: Narrative::default(),
         cells,
+    })
+}
+
+/// A report file that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not UTF-8 text (byte {offset} is not valid UTF-8)")]
+    Encoding { path: String, offset: usize },
+    #[error("{path}: {source}")]
+    Parse { path: String, source: ParseError },
+}
+
+/// Reads a report file (`-` is standard input), choosing the format by name and content.
+pub fn read_path(path: &str) -> Result<Report, FileError> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|source| FileError::Io {
+        path: path.to_string(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| FileError::Encoding {
+        path: path.to_string(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    parse(&text, Format::detect(path, &text)).map_err(|source| FileError::Parse {
+        path: path.to_string(),
+        source,
     })
 }

@@ -209,9 +209,8 @@ pub fn parse_decimal(t: &str) -> Result<Decimal, ValueError> {
     let int = parts.next().unwrap_or("");
     let frac = parts.next();
     let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let ok = !int.is_empty()
-        && digits_ok(int)
-        && frac.is_none_or(|f| !f.is_empty() && digits_ok(f));
+    let ok =
+        !int.is_empty() && digits_ok(int) && frac.is_none_or(|f| !f.is_empty() && digits_ok(f));
     if !ok {
         return Err(ValueError::NotDecimal(t.to_string()));
     }
@@ -299,7 +298,9 @@ pub enum PlaceError {
     Duplicate { key: String },
     #[error("{key}: {source}")]
     Value { key: String, source: ValueError },
-    #[error("{key}: the {edition} edition prints either row {variant} or rows {instead}, not both")]
+    #[error(
+        "{key}: the {edition} edition prints either row {variant} or rows {instead}, not both"
+    )]
     Layout {
         key: String,
         edition: Edition,
@@ -337,7 +338,12 @@ impl CellsBuilder {
     }
 
     /// Places a cell given as canonical text (`""`, `"/"`, a number).
-    pub fn set_text(&mut self, key: &str, text: &str, raw: Option<String>) -> Result<(), PlaceError> {
+    pub fn set_text(
+        &mut self,
+        key: &str,
+        text: &str,
+        raw: Option<String>,
+    ) -> Result<(), PlaceError> {
         let Some(ix) = self.template.ix(key) else {
             return Err(unknown_key(self.template.edition, key));
         };
@@ -419,8 +425,14 @@ mod tests {
         assert_eq!(parse_value("—", Kind::Amount), Ok(Value::NotApplicable));
         assert_eq!(parse_value("12", Kind::Count), Ok(Value::Int(12)));
         assert_eq!(parse_value("-3", Kind::Signed), Ok(Value::Int(-3)));
-        assert!(matches!(parse_value("1.5", Kind::Count), Err(ValueError::NotWhole(_))));
-        assert!(matches!(parse_value("abc", Kind::Count), Err(ValueError::NotNumber(_))));
+        assert!(matches!(
+            parse_value("1.5", Kind::Count),
+            Err(ValueError::NotWhole(_))
+        ));
+        assert!(matches!(
+            parse_value("abc", Kind::Count),
+            Err(ValueError::NotNumber(_))
+        ));
         assert!(matches!(
             parse_value("99999999999999999999", Kind::Count),
             Err(ValueError::TooLarge(_))
@@ -441,11 +453,20 @@ mod tests {
         let cells = b.finish().unwrap();
         let t = Edition::E2021.template();
         assert_eq!(cells[t.ix("t3.other.total").unwrap() as usize], Cell::BLANK);
-        assert_eq!(cells[t.ix("t3.other_other.natural").unwrap() as usize], Cell::ABSENT);
+        assert_eq!(
+            cells[t.ix("t3.other_other.natural").unwrap() as usize],
+            Cell::ABSENT
+        );
 
         let cells = CellsBuilder::new(Edition::E2021).finish().unwrap();
-        assert_eq!(cells[t.ix("t3.other.natural").unwrap() as usize], Cell::ABSENT);
-        assert_eq!(cells[t.ix("t3.other_other.natural").unwrap() as usize], Cell::BLANK);
+        assert_eq!(
+            cells[t.ix("t3.other.natural").unwrap() as usize],
+            Cell::ABSENT
+        );
+        assert_eq!(
+            cells[t.ix("t3.other_other.natural").unwrap() as usize],
+            Cell::BLANK
+        );
 
         let mut b = CellsBuilder::new(Edition::E2021);
         b.set_text("t3.other.natural", "1", None).unwrap();

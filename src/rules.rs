@@ -199,7 +199,10 @@ fn check_cells(report: &Report, t: &Template, out: &mut Vec<Finding>) {
             _ => {}
         }
         if let Presence::InsteadOf(_) = def.row.presence {
-            if cell.value != Value::Absent && def.column.key == t.tables[def.table as usize].blocks[def.block as usize].columns[0].key {
+            if cell.value != Value::Absent
+                && def.column.key
+                    == t.tables[def.table as usize].blocks[def.block as usize].columns[0].key
+            {
                 variant_rows.push(ix);
             }
         }
@@ -360,9 +363,7 @@ fn localise(
         if new < 0 {
             continue;
         }
-        let on_total_side = group
-            .iter()
-            .any(|&g| t.identities[g].total.contains(&c));
+        let on_total_side = group.iter().any(|&g| t.identities[g].total.contains(&c));
         candidates.push((on_total_side, c, new));
     }
     // Totals first, then printed order.
@@ -377,7 +378,10 @@ fn localise(
         .collect();
     let message = match candidates.as_slice() {
         [] => "没有单个单元格的改动能使这些关系同时成立，可能有多处错误，请逐项核对".to_string(),
-        [one] => format!("最可能的修正：将{}（{}）改为 {}", one.label, one.cell, one.value),
+        [one] => format!(
+            "最可能的修正：将{}（{}）改为 {}",
+            one.label, one.cell, one.value
+        ),
         many => {
             let mut s = String::from("改动以下任一单元格即可使该关系成立，最可能的在前：");
             for (k, c) in many.iter().enumerate() {
@@ -435,8 +439,12 @@ fn sum_finding(
     let part_labels: Vec<&str> = id.parts.iter().map(|&c| label_of(c)).collect();
     let place = match id.along {
         Along::Row(r) => match (table.orientation, r.group) {
-            (crate::template::Orientation::Across, Some(g)) => format!("{}「{g}」「{}」", table.name(), r.label),
-            (crate::template::Orientation::Across, None) => format!("{}「{}」", table.name(), r.label),
+            (crate::template::Orientation::Across, Some(g)) => {
+                format!("{}「{g}」「{}」", table.name(), r.label)
+            }
+            (crate::template::Orientation::Across, None) => {
+                format!("{}「{}」", table.name(), r.label)
+            }
             _ => format!("{}「{}」行", table.name(), r.label),
         },
         Along::Column(c) => format!("{}「{}」列", table.name(), c.label),
@@ -449,7 +457,11 @@ fn sum_finding(
     let message = format!(
         "{place}：{total_desc}，但{}之和为 {expected}，两者应相等{}",
         describe(&part_labels),
-        if id.printed { "（表中注明的勾稽关系）" } else { "" }
+        if id.printed {
+            "（表中注明的勾稽关系）"
+        } else {
+            ""
+        }
     );
     let cells: Vec<CellIx> = id.total.iter().chain(&id.parts).copied().collect();
     Finding {

@@ -202,12 +202,30 @@ impl TableDecl {
 // ------------------------------------------------------------------------------------------
 
 pub static SECTIONS: [SectionDecl; 6] = [
-    SectionDecl { number: 1, heading: "一、总体情况" },
-    SectionDecl { number: 2, heading: "二、主动公开政府信息情况" },
-    SectionDecl { number: 3, heading: "三、收到和处理政府信息公开申请情况" },
-    SectionDecl { number: 4, heading: "四、政府信息公开行政复议、行政诉讼情况" },
-    SectionDecl { number: 5, heading: "五、存在的主要问题及改进情况" },
-    SectionDecl { number: 6, heading: "六、其他需要报告的事项" },
+    SectionDecl {
+        number: 1,
+        heading: "一、总体情况",
+    },
+    SectionDecl {
+        number: 2,
+        heading: "二、主动公开政府信息情况",
+    },
+    SectionDecl {
+        number: 3,
+        heading: "三、收到和处理政府信息公开申请情况",
+    },
+    SectionDecl {
+        number: 4,
+        heading: "四、政府信息公开行政复议、行政诉讼情况",
+    },
+    SectionDecl {
+        number: 5,
+        heading: "五、存在的主要问题及改进情况",
+    },
+    SectionDecl {
+        number: 6,
+        heading: "六、其他需要报告的事项",
+    },
 ];
 
 /// The title of a published report: 「<body><year>年政府信息公开工作年度报告」.
@@ -216,15 +234,30 @@ pub const TITLE_SUFFIX: &str = "年政府信息公开工作年度报告";
 const ITEM: &str = "信息内容";
 
 const fn col(key: &'static str, label: &'static str, kind: Kind) -> ColumnDecl {
-    ColumnDecl { key, label, group: None, kind }
+    ColumnDecl {
+        key,
+        label,
+        group: None,
+        kind,
+    }
 }
 
 const fn row(key: &'static str, label: &'static str) -> RowDecl {
-    RowDecl { key, label, group: None, presence: Presence::Always }
+    RowDecl {
+        key,
+        label,
+        group: None,
+        presence: Presence::Always,
+    }
 }
 
 const fn grow(key: &'static str, group: &'static str, label: &'static str) -> RowDecl {
-    RowDecl { key, label, group: Some(group), presence: Presence::Always }
+    RowDecl {
+        key,
+        label,
+        group: Some(group),
+        presence: Presence::Always,
+    }
 }
 
 // ---- table 2, edition 2019
@@ -236,8 +269,11 @@ static T2_2019_DOC_COLS: [ColumnDecl; 3] = [
 ];
 const PREV_ITEMS: ColumnDecl = col("prev_items", "上一年项目数量", Kind::Count);
 const CHANGE: ColumnDecl = col("change", "本年增/减", Kind::Signed);
-static T2_2019_ITEM_COLS: [ColumnDecl; 3] =
-    [PREV_ITEMS, CHANGE, col("decisions", "处理决定数量", Kind::Count)];
+static T2_2019_ITEM_COLS: [ColumnDecl; 3] = [
+    PREV_ITEMS,
+    CHANGE,
+    col("decisions", "处理决定数量", Kind::Count),
+];
 static T2_2019_FEE_COLS: [ColumnDecl; 2] = [PREV_ITEMS, CHANGE];
 static T2_2019_PROC_COLS: [ColumnDecl; 2] = [
     col("projects", "采购项目数量", Kind::Count),
@@ -267,8 +303,7 @@ static T2_2021_DOC_COLS: [ColumnDecl; 3] = [
     col("repealed", "本年废止件数", Kind::Count),
     col("in_force", "现行有效件数", Kind::Count),
 ];
-static T2_2021_DECISION_COLS: [ColumnDecl; 1] =
-    [col("decisions", "本年处理决定数量", Kind::Count)];
+static T2_2021_DECISION_COLS: [ColumnDecl; 1] = [col("decisions", "本年处理决定数量", Kind::Count)];
 static T2_2021_FEE_COLS: [ColumnDecl; 1] =
     [col("amount", "本年收费金额（单位：万元）", Kind::Amount)];
 
@@ -276,7 +311,12 @@ static T2_2021_FEE_COLS: [ColumnDecl; 1] =
 
 const LEGAL_PERSON: &str = "法人或其他组织";
 const fn org_col(key: &'static str, label: &'static str) -> ColumnDecl {
-    ColumnDecl { key, label, group: Some(LEGAL_PERSON), kind: Kind::Count }
+    ColumnDecl {
+        key,
+        label,
+        group: Some(LEGAL_PERSON),
+        kind: Kind::Count,
+    }
 }
 static T3_COLS: [ColumnDecl; 7] = [
     col("natural", "自然人", Kind::Count),
@@ -298,7 +338,11 @@ static T3_NEW: RowDecl = row("new", "一、本年新收政府信息公开申请�
 static T3_CARRIED: RowDecl = row("carried", "二、上年结转政府信息公开申请数量");
 static T3_RESULT_ROWS: [RowDecl; 18] = [
     grow("granted", RESULTS, "（一）予以公开"),
-    grow("partial", RESULTS, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    grow(
+        "partial",
+        RESULTS,
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    ),
     grow("deny_state_secret", DENY, "1.属于国家秘密"),
     grow("deny_law_forbidden", DENY, "2.其他法律行政法规禁止公开"),
     grow("deny_safety_stability", DENY, "3.危及“三安全一稳定”"),
@@ -314,7 +358,11 @@ static T3_RESULT_ROWS: [RowDecl; 18] = [
     grow("reject_repeat", REJECT, "2.重复申请"),
     grow("reject_publication", REJECT, "3.要求提供公开出版物"),
     grow("reject_massive", REJECT, "4.无正当理由大量反复申请"),
-    grow("reject_confirm", REJECT, "5.要求行政机关确认或重新出具已获取信息"),
+    grow(
+        "reject_confirm",
+        REJECT,
+        "5.要求行政机关确认或重新出具已获取信息",
+    ),
 ];
 const OTHER_SUBROWS: &[&str] = &["other_no_correction", "other_fee_unpaid", "other_other"];
 static T3_OTHER_2019: RowDecl = grow("other", RESULTS, OTHER_HANDLING);
@@ -367,16 +415,36 @@ fn table2(edition: Edition) -> TableDecl {
     };
     let blocks = match edition {
         Edition::E2019 => vec![
-            block(ART20_1, &T2_2019_DOC_COLS[..], vec![&REGULATIONS, &NORMATIVE_2019]),
-            block(ART20_5, &T2_2019_ITEM_COLS[..], vec![&LICENSING, &OTHER_MGMT]),
-            block(ART20_6, &T2_2019_ITEM_COLS[..], vec![&PUNISHMENT, &COERCION]),
+            block(
+                ART20_1,
+                &T2_2019_DOC_COLS[..],
+                vec![&REGULATIONS, &NORMATIVE_2019],
+            ),
+            block(
+                ART20_5,
+                &T2_2019_ITEM_COLS[..],
+                vec![&LICENSING, &OTHER_MGMT],
+            ),
+            block(
+                ART20_6,
+                &T2_2019_ITEM_COLS[..],
+                vec![&PUNISHMENT, &COERCION],
+            ),
             block(ART20_8, &T2_2019_FEE_COLS[..], vec![&ADMIN_FEES]),
             block(ART20_9, &T2_2019_PROC_COLS[..], vec![&PROCUREMENT]),
         ],
         Edition::E2021 => vec![
-            block(ART20_1, &T2_2021_DOC_COLS[..], vec![&REGULATIONS, &NORMATIVE_2021]),
+            block(
+                ART20_1,
+                &T2_2021_DOC_COLS[..],
+                vec![&REGULATIONS, &NORMATIVE_2021],
+            ),
             block(ART20_5, &T2_2021_DECISION_COLS[..], vec![&LICENSING]),
-            block(ART20_6, &T2_2021_DECISION_COLS[..], vec![&PUNISHMENT, &COERCION]),
+            block(
+                ART20_6,
+                &T2_2021_DECISION_COLS[..],
+                vec![&PUNISHMENT, &COERCION],
+            ),
             block(ART20_8, &T2_2021_FEE_COLS[..], vec![&ADMIN_FEES]),
         ],
     };
@@ -547,7 +615,10 @@ impl Template {
                     for column in block.columns {
                         let key = format!("{}.{}.{}", table.key, row.key, column.key);
                         let ix = CellIx::try_from(cells.len()).expect("template fits in u16");
-                        assert!(index.insert(key.clone(), ix).is_none(), "duplicate key {key}");
+                        assert!(
+                            index.insert(key.clone(), ix).is_none(),
+                            "duplicate key {key}"
+                        );
                         cells.push(CellDef {
                             key,
                             table: ti as u8,
@@ -685,9 +756,8 @@ mod tests {
     fn cell_counts_match_the_reference() {
         let t19 = Edition::E2019.template();
         let t21 = Edition::E2021.template();
-        let count = |t: &Template, table: &str| {
-            t.cells.iter().filter(|c| c.key.starts_with(table)).count()
-        };
+        let count =
+            |t: &Template, table: &str| t.cells.iter().filter(|c| c.key.starts_with(table)).count();
         assert_eq!(count(t19, "t3."), 23 * 7);
         // 25 rows plus the variant single （六）其他处理 row.
         assert_eq!(count(t21, "t3."), 26 * 7);
@@ -705,9 +775,15 @@ mod tests {
         let ix = t.ix("t4.review.total").unwrap();
         assert_eq!(t.label(ix), "表四「行政复议」「总计」");
         let ix = t.ix("t4.lit_direct.upheld").unwrap();
-        assert_eq!(t.label(ix), "表四「行政诉讼」「未经复议直接起诉」「结果维持」");
+        assert_eq!(
+            t.label(ix),
+            "表四「行政诉讼」「未经复议直接起诉」「结果维持」"
+        );
         let ix = t.ix("t2.regulations.made").unwrap();
-        assert_eq!(t.label(ix), "表二第二十条第（一）项「规章」行「本年新制作数量」列");
+        assert_eq!(
+            t.label(ix),
+            "表二第二十条第（一）项「规章」行「本年新制作数量」列"
+        );
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! Human and machine output: formats, colour (only on a terminal, never with NO_COLOR),
+//! tables, and the one-line error.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use clap::ValueEnum;
+use comfy_table::{presets, ContentArrangement, Table};
+
+/// `-o` on every read command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Aligned tables for people.
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+pub const RED: Style = AnsiColor::Red.on_default().bold();
+pub const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+pub const GREEN: Style = AnsiColor::Green.on_default().bold();
+
+/// Text in a style; anstream strips it when stdout is not a terminal or NO_COLOR is set.
+pub fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// A table for people: no borders, columns aligned by display width (CJK counts double).
+pub fn table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+/// Prints to stdout, stripping colour when it is not a terminal; a closed pipe is not an error.
+pub fn print(text: &str) {
+    let mut out = anstream::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    print(&s);
+    Ok(())
+}
+
+pub fn print_yaml<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    print(&serde_yaml_ng::to_string(value)?);
+    Ok(())
+}
+
+/// One clear line on stderr: `gxctl: <what went wrong>`.
+pub fn error_line(e: &anyhow::Error) {
+    let mut err = anstream::stderr();
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    let _ = writeln!(err, "{}: {}", paint(RED, "gxctl"), chain.join(": "));
+}
