@@ -12,6 +12,7 @@ pub mod convert;
 pub mod files;
 pub mod model;
 pub mod rules;
+pub mod synth;
 pub mod template;
 
 /// The generated protobuf and gRPC code of `proto/gx/v1`.

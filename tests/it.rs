@@ -1,1 +1,7 @@
+//! The one integration-test binary: each module is a concern.
 
+mod support;
+
+mod cli;
+mod files;
+mod rules;
