@@ -3,5 +3,6 @@
 mod support;
 
 mod cli;
+mod convert;
 mod files;
 mod rules;
