@@ -7,6 +7,7 @@
 //!   3  not found (no such report, body or revision)
 //!   4  server unavailable
 
+mod diff;
 mod output;
 mod validate;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Print a report file as the flat cell view (one `key=value` line per cell).
     #[command(after_help = validate::CELLS_EXAMPLES)]
     Cells(validate::CellsArgs),
+    /// Compare two reports of one body: cell by cell, narrative, verdicts and carry-over.
+    #[command(after_help = diff::EXAMPLES)]
+    Diff(diff::DiffArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::validate(args),
         Command::Cells(args) => validate::cells(args),
+        Command::Diff(args) => diff::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -9,6 +9,7 @@
 //! - [`convert`]: the wire form ([`pb`]) to and from the model.
 
 pub mod convert;
+pub mod diff;
 pub mod files;
 pub mod model;
 pub mod rules;

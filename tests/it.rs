@@ -4,5 +4,6 @@ mod support;
 
 mod cli;
 mod convert;
+mod diff;
 mod files;
 mod rules;
