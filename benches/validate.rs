@@ -1,1 +1,34 @@
-fn main() {}
+//! Validating one full report. Target: ≤ 2 µs on the project machine.
+//!
+//!     cargo bench --bench validate
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use gx::files::{self, Format};
+use gx::synth;
+use gx::template::Edition;
+
+fn bench(c: &mut Criterion) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/gucheng-town-2020.json"
+    ))
+    .expect("fixture");
+    let sample = files::parse(&text, Format::Json).expect("fixture parses");
+    // Warm the template (compiled once per process).
+    let _ = gx::validate(&sample);
+    c.bench_function("validate/sample-2019", |b| {
+        b.iter(|| gx::validate(std::hint::black_box(&sample)))
+    });
+    let busy = synth::consistent(Edition::E2021, 7);
+    c.bench_function("validate/synthetic-2021", |b| {
+        b.iter(|| gx::validate(std::hint::black_box(&busy)))
+    });
+    let mut bad = sample.clone();
+    bad.set("t4.review.upheld", gx::Cell::int(10));
+    c.bench_function("validate/one-error-with-localisation", |b| {
+        b.iter(|| gx::validate(std::hint::black_box(&bad)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -34,6 +34,16 @@ pub fn table() -> Table {
     t
 }
 
+/// A table as text, without the padding comfy-table leaves at line ends.
+pub fn table_text(t: &Table) -> String {
+    let mut s = String::new();
+    for line in t.lines() {
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
 /// Prints to stdout, stripping colour when it is not a terminal; a closed pipe is not an error.
 pub fn print(text: &str) {
     let mut out = anstream::stdout();

@@ -135,8 +135,7 @@ fn human(path: &str, report: &Report, findings: &[Finding]) -> String {
                 message,
             ]);
         }
-        out.push_str(&grid.to_string());
-        out.push('\n');
+        out.push_str(&output::table_text(&grid));
     }
     let who = format!(
         "{} {}年 ({} edition)",

@@ -20,6 +20,7 @@ pub mod server;
 pub mod service;
 pub mod status;
 pub mod store;
+pub mod synth;
 pub mod template;
 
 /// The generated protobuf and gRPC code of `proto/gx/v1`.

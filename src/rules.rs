@@ -195,7 +195,6 @@ fn check_cells(report: &Report, t: &Template, out: &mut Vec<Finding>) {
                     format!("{} 为 {d}：金额不能为负数", t.label(ix)),
                 ));
             }
-            Value::Absent => {}
             _ => {}
         }
         if let Presence::InsteadOf(_) = def.row.presence {
@@ -305,13 +304,13 @@ fn check_sums(report: &Report, t: &Template, out: &mut Vec<Finding>) {
     }
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_of_root = std::collections::HashMap::new();
-    for k in 0..n {
+    for (k, &(identity, _)) in failed.iter().enumerate() {
         let r = root(&mut parent, k);
         let g = *group_of_root.entry(r).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[g].push(failed[k].0);
+        groups[g].push(identity);
     }
 
     for group in groups {
