@@ -5,7 +5,7 @@ use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let files = ["proto/gx/v1/report.proto"];
+    let files = ["proto/gx/v1/report.proto", "proto/gx/v1/service.proto"];
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(env::var("OUT_DIR")?);
     std::fs::write(
@@ -15,6 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
+        // Decode failures are the caller's bad bytes: INVALID_ARGUMENT, not INTERNAL.
+        .codec_path("crate::codec::Codec")
         .compile_fds(fds)?;
     Ok(())
 }

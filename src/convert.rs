@@ -442,3 +442,66 @@ pub fn report_to_pb(r: &Report) -> pb::Report {
         table4: Some(table4),
     }
 }
+
+impl From<crate::rules::Severity> for pb::Severity {
+    fn from(s: crate::rules::Severity) -> pb::Severity {
+        match s {
+            crate::rules::Severity::Error => pb::Severity::Error,
+            crate::rules::Severity::Warning => pb::Severity::Warning,
+        }
+    }
+}
+
+/// A finding for the wire.
+pub fn finding_to_pb(f: &crate::rules::Finding) -> pb::Finding {
+    pb::Finding {
+        rule: f.rule.clone(),
+        severity: pb::Severity::from(f.severity) as i32,
+        cells: f.cells.clone(),
+        labels: f.labels.clone(),
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+        suggestion: f.suggestion.as_ref().map(|s| pb::Suggestion {
+            candidates: s
+                .candidates
+                .iter()
+                .map(|c| pb::Candidate {
+                    cell: c.cell.clone(),
+                    label: c.label.clone(),
+                    value: c.value.clone(),
+                })
+                .collect(),
+            message: s.message.clone(),
+        }),
+        message: f.message.clone(),
+    }
+}
+
+/// A finding from the wire. An unknown or unspecified severity reads as a warning.
+pub fn finding_from_pb(f: &pb::Finding) -> crate::rules::Finding {
+    use crate::rules::{Candidate, Finding, Severity, Suggestion};
+    Finding {
+        rule: f.rule.clone(),
+        severity: match pb::Severity::try_from(f.severity) {
+            Ok(pb::Severity::Error) => Severity::Error,
+            _ => Severity::Warning,
+        },
+        cells: f.cells.clone(),
+        labels: f.labels.clone(),
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+        suggestion: f.suggestion.as_ref().map(|s| Suggestion {
+            candidates: s
+                .candidates
+                .iter()
+                .map(|c| Candidate {
+                    cell: c.cell.clone(),
+                    label: c.label.clone(),
+                    value: c.value.clone(),
+                })
+                .collect(),
+            message: s.message.clone(),
+        }),
+        message: f.message.clone(),
+    }
+}

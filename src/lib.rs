@@ -7,12 +7,20 @@
 //! - [`rules`]: the one rules engine (勾稽关系, types, fault localisation).
 //! - [`files`]: JSON, YAML and the flat cell view.
 //! - [`convert`]: the wire form ([`pb`]) to and from the model.
+//! - [`store`]: durable, versioned storage (the only module that knows sled).
+//! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
+//!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
 
+pub mod codec;
 pub mod convert;
 pub mod diff;
 pub mod files;
 pub mod model;
 pub mod rules;
+pub mod server;
+pub mod service;
+pub mod status;
+pub mod store;
 pub mod synth;
 pub mod template;
 

@@ -1,0 +1,179 @@
+//! The one place where errors become gRPC statuses: codes, messages and `google.rpc` details.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+use crate::rules::Finding;
+use crate::store::StoreError;
+
+/// The `domain` of every `google.rpc.ErrorInfo` gxd sends.
+pub const DOMAIN: &str = "gx.v1";
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A malformed or out-of-range request: one or more fields, each with what is wrong.
+    #[error("{}", describe(.0))]
+    BadRequest(Vec<Violation>),
+    /// A well-formed report that the rules reject (its error findings).
+    #[error("报告未通过校验，共 {} 处错误", .0.len())]
+    Rejected(Vec<Finding>),
+    /// No such report, revision, or no revision at the time asked for.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One bad field: a cell key or a request field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub description: String,
+}
+
+impl ServiceError {
+    pub fn field(field: impl Into<String>, description: impl Into<String>) -> ServiceError {
+        ServiceError::BadRequest(vec![Violation {
+            field: field.into(),
+            description: description.into(),
+        }])
+    }
+}
+
+fn describe(v: &[Violation]) -> String {
+    v.iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The field a finding is about: the cell fault localisation singles out, else its first
+/// cell (the total side of a sum), else the report field the rule checks.
+pub fn finding_field(f: &Finding) -> String {
+    if let Some(s) = &f.suggestion {
+        if let [one] = s.candidates.as_slice() {
+            return one.cell.clone();
+        }
+    }
+    match f.cells.first() {
+        Some(c) => c.clone(),
+        None if f.rule.starts_with("YEAR") => "report.year".into(),
+        None if f.rule.starts_with("EDITION") => "report.edition".into(),
+        None => "report".into(),
+    }
+}
+
+/// The finding in Chinese, followed by its suggested correction when one was found.
+pub fn finding_description(f: &Finding) -> String {
+    match &f.suggestion {
+        Some(s) if !s.candidates.is_empty() => format!("{}。{}", f.message, s.message),
+        _ => f.message.clone(),
+    }
+}
+
+fn error_info(reason: &str, metadata: &[(&str, String)]) -> ErrorDetails {
+    let mut d = ErrorDetails::new();
+    let metadata: HashMap<String, String> = metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    d.set_error_info(reason, DOMAIN, metadata);
+    d
+}
+
+impl From<ServiceError> for Status {
+    fn from(e: ServiceError) -> Status {
+        let message = e.to_string();
+        match e {
+            ServiceError::BadRequest(violations) => {
+                let mut d = error_info("BAD_REQUEST", &[]);
+                d.set_bad_request(
+                    violations
+                        .into_iter()
+                        .map(|v| FieldViolation::new(v.field, v.description))
+                        .collect::<Vec<_>>(),
+                );
+                Status::with_error_details(Code::InvalidArgument, message, d)
+            }
+            ServiceError::Rejected(findings) => {
+                let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+                let mut d = error_info(
+                    "REPORT_INVALID",
+                    &[
+                        ("errors", findings.len().to_string()),
+                        ("rules", rules.join(",")),
+                    ],
+                );
+                d.set_bad_request(
+                    findings
+                        .iter()
+                        .map(|f| FieldViolation::new(finding_field(f), finding_description(f)))
+                        .collect::<Vec<_>>(),
+                );
+                let first = findings
+                    .first()
+                    .map(|f| format!("：{}", f.message))
+                    .unwrap_or_default();
+                Status::with_error_details(Code::InvalidArgument, format!("{message}{first}"), d)
+            }
+            ServiceError::NotFound(m) => Status::not_found(m),
+            ServiceError::Store(e) => store_status(e),
+        }
+    }
+}
+
+fn store_status(e: StoreError) -> Status {
+    let message = e.to_string();
+    match e {
+        StoreError::Conflict { expected, current } => {
+            let mut d = error_info(
+                "REVISION_CONFLICT",
+                &[
+                    ("expected_revision", expected.to_string()),
+                    ("current_revision", current.to_string()),
+                ],
+            );
+            let m = format!(
+                "expected_revision is {expected} but the current revision is {current}{}",
+                if current == 0 {
+                    " (none has been submitted)"
+                } else {
+                    ""
+                }
+            );
+            d.add_precondition_failure_violation("REVISION", "expected_revision", m.clone());
+            Status::with_error_details(Code::FailedPrecondition, m, d)
+        }
+        StoreError::ReasonRequired { current } => {
+            let mut d = error_info(
+                "REASON_REQUIRED",
+                &[("current_revision", current.to_string())],
+            );
+            let m = format!(
+                "reason: required to amend a report; revision {current} exists, say why it is amended"
+            );
+            d.add_precondition_failure_violation("REASON", "reason", m.clone());
+            Status::with_error_details(Code::FailedPrecondition, m, d)
+        }
+        StoreError::BadKey => Status::invalid_argument(format!("report.org.id: {message}")),
+        StoreError::TooManyRevisions => Status::resource_exhausted(message),
+        StoreError::Closed => Status::unavailable("gxd is shutting down; retry elsewhere or later"),
+        StoreError::Flush(_) => {
+            tracing::error!(error = %message, "submission not made durable");
+            Status::unavailable(format!(
+                "{message}; the submission was not acknowledged, retry it"
+            ))
+        }
+        StoreError::Corrupt { .. } => {
+            tracing::error!(error = %message, "corrupt store");
+            Status::data_loss(message)
+        }
+        StoreError::Locked { .. } | StoreError::Format { .. } | StoreError::Sled(_) => {
+            tracing::error!(error = %message, "store error");
+            Status::internal(format!("storage error: {message}"))
+        }
+    }
+}
