@@ -3,7 +3,10 @@
 use clap::ValueEnum;
 use gx::diff::{CellDiff, Diff, Side};
 
+use crate::config::Connection;
 use crate::output::{self, paint};
+use crate::remote::Remote;
+use crate::{Exit, Failure};
 
 /// `-o` for diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -307,9 +310,12 @@ pub fn markdown(d: &Diff) -> String {
 /// `gxctl diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// Two report files, or two years (with gxd), or one year with --rev.
-    #[arg(value_name = "FILE_OR_YEAR", num_args = 1..=2, required = true)]
+    /// Two years (from gxd), one year with --rev, or two report files (offline).
+    #[arg(value_name = "YEAR_OR_FILE", num_args = 1..=2, required = true)]
     pub sides: Vec<String>,
+    /// Two revisions of one year, e.g. 1..3.
+    #[arg(long = "rev", value_name = "A..B")]
+    pub rev: Option<String>,
     /// Show unchanged cells too.
     #[arg(long)]
     pub all: bool,
@@ -320,7 +326,7 @@ pub struct DiffArgs {
 
 pub const EXAMPLES: &str = "\
 Examples:
-  gxctl diff 2019 2020                 # this body's 2019 and 2020 reports, from gxd
+  gxctl diff 2019 2020                 # the context's body: its 2019 and 2020 reports, from gxd
   gxctl diff 2019 2020 --org 621024    # another body
   gxctl diff 2020 --rev 1..3           # two revisions of one year
   gxctl diff old.json new.json -o json # two files, offline";
@@ -335,18 +341,122 @@ pub fn print(d: &Diff, format: DiffFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(args: DiffArgs) -> anyhow::Result<crate::Exit> {
+fn year(s: &str) -> Option<u32> {
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) && !std::path::Path::new(s).exists())
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+fn revisions(range: &str) -> Result<(u32, u32), Failure> {
+    let bad = || {
+        Failure::new(
+            Exit::Usage,
+            format!("--rev: expected A..B like 1..3, found {range:?}"),
+        )
+    };
+    let (a, b) = range.split_once("..").ok_or_else(bad)?;
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+pub fn run(conn: &Connection, args: DiffArgs) -> anyhow::Result<Exit> {
     let options = gx::diff::Options { all: args.all };
-    match args.sides.as_slice() {
-        [a, b] => {
-            let old = gx::files::read_path(a)?;
-            let new = gx::files::read_path(b)?;
-            print(
-                &gx::diff::diff(&old, None, &new, None, options),
-                args.output,
-            )?;
-            Ok(crate::Exit::Ok)
+    use gx::pb::report_ref::Version;
+    let (old, new) = match (args.sides.as_slice(), &args.rev) {
+        ([a, b], None) => match (year(a), year(b)) {
+            (Some(ya), Some(yb)) => (
+                gx::pb::ReportRef {
+                    year: ya,
+                    version: None,
+                },
+                gx::pb::ReportRef {
+                    year: yb,
+                    version: None,
+                },
+            ),
+            (None, None) => {
+                let old = gx::files::read_path(a)?;
+                let new = gx::files::read_path(b)?;
+                print(
+                    &gx::diff::diff(&old, None, &new, None, options),
+                    args.output,
+                )?;
+                return Ok(Exit::Ok);
+            }
+            _ => {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    "give two years or two files, not one of each",
+                )
+                .into())
+            }
+        },
+        ([y], Some(range)) => {
+            let y =
+                year(y).ok_or_else(|| Failure::new(Exit::Usage, format!("not a year: {y:?}")))?;
+            let (ra, rb) = revisions(range)?;
+            (
+                gx::pb::ReportRef {
+                    year: y,
+                    version: Some(Version::Revision(ra)),
+                },
+                gx::pb::ReportRef {
+                    year: y,
+                    version: Some(Version::Revision(rb)),
+                },
+            )
         }
-        _ => anyhow::bail!("give two report files (or, with gxd, two years)"),
-    }
+        ([_], None) => {
+            return Err(Failure::new(
+                Exit::Usage,
+                "one year needs --rev A..B; or give two years or two files",
+            )
+            .into())
+        }
+        (_, Some(_)) => {
+            return Err(Failure::new(
+                Exit::Usage,
+                "--rev takes one year: gxctl diff 2020 --rev 1..3",
+            )
+            .into())
+        }
+        _ => {
+            return Err(Failure::new(
+                Exit::Usage,
+                "give two years, one year with --rev, or two files",
+            )
+            .into())
+        }
+    };
+    let rt = crate::remote::runtime()?;
+    rt.block_on(async {
+        let mut remote = Remote::connect(conn).await?;
+        let org = remote.org(None)?;
+        let (old_year, new_year) = (old.year, new.year);
+        let asked_revisions = old.version.is_some();
+        let resp = remote
+            .client
+            .diff_reports(gx::pb::DiffReportsRequest {
+                org_id: org.clone(),
+                old: Some(old),
+                new: Some(new),
+                all: args.all,
+            })
+            .await;
+        let d = match resp {
+            Ok(r) => r.into_inner().diff.unwrap_or_default(),
+            Err(s) if s.code() == tonic::Code::NotFound && !asked_revisions => {
+                // Name the year that is missing, and the years that exist.
+                for y in [old_year, new_year] {
+                    remote.get(&org, y, None).await?;
+                }
+                return Err(remote.fail(s));
+            }
+            Err(s) => return Err(remote.fail(s)),
+        };
+        print(&gx::convert::diff_from_pb(&d), args.output)?;
+        Ok(Exit::Ok)
+    })
 }

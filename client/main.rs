@@ -6,10 +6,14 @@
 //!   2  usage error or unreadable input
 //!   3  not found (no such report, body or revision)
 //!   4  server unavailable
+//!   5  conflict: the report changed meanwhile (--expected-revision)
+//!   6  any other server failure
 
 mod config;
 mod diff;
 mod output;
+mod remote;
+mod show;
 mod validate;
 
 use std::process::ExitCode;
@@ -23,6 +27,8 @@ Exit codes:
   2  usage error or unreadable input
   3  not found (no such report, body or revision)
   4  server unavailable
+  5  conflict: the report changed meanwhile (--expected-revision)
+  6  any other server failure
 
 Environment:
   GX_SERVER   gxd's address (overrides the context)
@@ -50,6 +56,18 @@ enum Command {
     /// Print a report file as the flat cell view (one `key=value` line per cell).
     #[command(after_help = validate::CELLS_EXAMPLES)]
     Cells(validate::CellsArgs),
+    /// Submit report files to gxd (validated there with the same rules; stored as revisions).
+    #[command(after_help = remote::SUBMIT_EXAMPLES)]
+    Submit(remote::SubmitArgs),
+    /// Show one report from gxd: the latest revision, a given one, or as of a time.
+    #[command(after_help = remote::GET_EXAMPLES)]
+    Get(remote::GetArgs),
+    /// List the reports gxd holds (latest revisions), by body then year.
+    #[command(after_help = remote::LIST_EXAMPLES)]
+    List(remote::ListArgs),
+    /// Every revision of one report: when, why, content hash, warnings.
+    #[command(after_help = remote::HISTORY_EXAMPLES)]
+    History(remote::HistoryArgs),
     /// Compare two reports of one body: cell by cell, narrative, verdicts and carry-over.
     #[command(after_help = diff::EXAMPLES)]
     Diff(diff::DiffArgs),
@@ -68,16 +86,40 @@ enum Command {
 }
 
 /// What a command's outcome means for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
     Ok = 0,
     Invalid = 1,
     Usage = 2,
-    #[allow(dead_code)]
     NotFound = 3,
-    #[allow(dead_code)]
     Unavailable = 4,
+    Conflict = 5,
+    Failure = 6,
 }
+
+/// A failure with its exit code and one clear line for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
@@ -90,7 +132,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::validate(args),
         Command::Cells(args) => validate::cells(args),
-        Command::Diff(args) => diff::run(args),
+        Command::Submit(args) => remote::submit(&cli.connection, args),
+        Command::Get(args) => remote::get(&cli.connection, args),
+        Command::List(args) => remote::list(&cli.connection, args),
+        Command::History(args) => remote::history(&cli.connection, args),
+        Command::Diff(args) => diff::run(&cli.connection, args),
         Command::Config(cmd) => config::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
@@ -110,12 +156,13 @@ fn main() -> ExitCode {
             }
         }
     };
-    let _ = &cli.connection;
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
             output::error_line(&e);
-            Exit::Usage.into()
+            e.downcast_ref::<Failure>()
+                .map_or(Exit::Usage, |f| f.exit)
+                .into()
         }
     }
 }

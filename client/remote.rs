@@ -39,7 +39,10 @@ fn host(server: &str) -> &str {
 fn unreachable(server: &str, why: &str) -> Failure {
     Failure::new(
         Exit::Unavailable,
-        format!("cannot reach gxd at {}: {why} — is gxd running?", host(server)),
+        format!(
+            "cannot reach gxd at {}: {why} — is gxd running?",
+            host(server)
+        ),
     )
 }
 
@@ -50,13 +53,15 @@ impl Remote {
             .map_err(|_| Failure::new(Exit::Usage, format!("not a server address: {server:?}")))?
             .connect_timeout(Duration::from_secs(5));
         let channel = endpoint.connect().await.map_err(|e| {
-            let why = std::error::Error::source(&e)
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| e.to_string());
-            let why = if why.contains("onnection refused") {
-                "connection refused".to_string()
-            } else {
-                why
+            // The innermost cause says what happened ("Connection refused (os error 111)").
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            let why = cause.to_string();
+            let why = match why.find(" (os error") {
+                Some(i) => why[..i].to_lowercase(),
+                None => why,
             };
             unreachable(&server, &why)
         })?;
@@ -64,7 +69,11 @@ impl Remote {
             .max_decoding_message_size(64 * 1024 * 1024)
             .send_compressed(tonic::codec::CompressionEncoding::Gzip)
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-        Ok(Remote { client, server, org })
+        Ok(Remote {
+            client,
+            server,
+            org,
+        })
     }
 
     /// The org given on the command line, else the context's default.
@@ -124,7 +133,11 @@ impl Remote {
                 ys.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
             ),
         };
-        Failure::new(Exit::NotFound, format!("no report for {org} in {year} ({exist})")).into()
+        Failure::new(
+            Exit::NotFound,
+            format!("no report for {org} in {year} ({exist})"),
+        )
+        .into()
     }
 
     pub async fn get(
@@ -244,7 +257,9 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                     }
                 }
                 Err(status) => {
-                    if status.code() == Code::Unavailable || status.code() == Code::Unknown && outcomes.is_empty() {
+                    if status.code() == Code::Unavailable
+                        || status.code() == Code::Unknown && outcomes.is_empty()
+                    {
                         bar.finish_and_clear();
                         return Err(remote.fail(status));
                     }
@@ -300,7 +315,11 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
 fn submit_line(o: &SubmitOutcome) -> String {
     let mut s = String::new();
     if o.accepted {
-        let what = if o.created == Some(true) { "stored as revision" } else { "unchanged: already revision" };
+        let what = if o.created == Some(true) {
+            "stored as revision"
+        } else {
+            "unchanged: already revision"
+        };
         s.push_str(&format!(
             "{}: {} {} {} of {} {}",
             o.file,
@@ -311,18 +330,35 @@ fn submit_line(o: &SubmitOutcome) -> String {
             o.year
         ));
         if !o.warnings.is_empty() {
-            s.push_str(&format!(" — {} warning{}", o.warnings.len(), if o.warnings.len() == 1 { "" } else { "s" }));
+            s.push_str(&format!(
+                " — {} warning{}",
+                o.warnings.len(),
+                if o.warnings.len() == 1 { "" } else { "s" }
+            ));
         }
         s.push('\n');
         for w in &o.warnings {
-            s.push_str(&format!("  {} {} {}\n", paint(output::YELLOW, "warning"), w.rule, w.message));
+            s.push_str(&format!(
+                "  {} {} {}\n",
+                paint(output::YELLOW, "warning"),
+                w.rule,
+                w.message
+            ));
         }
     } else {
+        let why = if o.violations.is_empty() {
+            o.error.clone().unwrap_or_default()
+        } else {
+            format!(
+                "{} problem{}",
+                o.violations.len(),
+                if o.violations.len() == 1 { "" } else { "s" }
+            )
+        };
         s.push_str(&format!(
-            "{}: {} — {}\n",
+            "{}: {} — {why}\n",
             o.file,
-            paint(output::RED, "refused"),
-            o.error.as_deref().unwrap_or("")
+            paint(output::RED, "refused")
         ));
         for v in &o.violations {
             s.push_str(&format!("  {}  {}\n", v.field, v.description));
@@ -384,7 +420,10 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
         (Some(r), _) => Some(pb::get_report_request::Version::Revision(*r)),
         (None, Some(t)) => {
             let ts: prost_types::Timestamp = t.parse().map_err(|_| {
-                Failure::new(Exit::Usage, format!("--as-of: not an RFC 3339 time: {t:?} (e.g. 2024-02-01T00:00:00Z)"))
+                Failure::new(
+                    Exit::Usage,
+                    format!("--as-of: not an RFC 3339 time: {t:?} (e.g. 2024-02-01T00:00:00Z)"),
+                )
             })?;
             Some(pb::get_report_request::Version::AsOf(ts))
         }
@@ -394,13 +433,18 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
         let mut remote = Remote::connect(conn).await?;
         let org = remote.org(org)?;
         let resp = remote.get(&org, year, version).await?;
-        let report = report_from_pb(&resp.report.unwrap_or_default())
-            .map_err(|e| Failure::new(Exit::Failure, format!("gxd sent a report gxctl cannot read: {e}")))?;
+        let report = report_from_pb(&resp.report.unwrap_or_default()).map_err(|e| {
+            Failure::new(
+                Exit::Failure,
+                format!("gxd sent a report gxctl cannot read: {e}"),
+            )
+        })?;
         let info = resp.revision.unwrap_or_default();
         match args.output {
             ReportFormat::Cells => output::print(&files::write(&report, Format::Cells)),
             ReportFormat::Json | ReportFormat::Yaml => {
-                let doc: serde_json::Value = serde_json::from_str(&files::write(&report, Format::Json))?;
+                let doc: serde_json::Value =
+                    serde_json::from_str(&files::write(&report, Format::Json))?;
                 let out = serde_json::json!({
                     "revision": revision_json(&info),
                     "report": doc,
@@ -426,7 +470,12 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
                 }
                 s.push_str(&format!("content: sha256:{}\n", info.content_hash));
                 for w in &info.warnings {
-                    s.push_str(&format!("{} {} {}\n", paint(output::YELLOW, "warning"), w.rule, w.message));
+                    s.push_str(&format!(
+                        "{} {} {}\n",
+                        paint(output::YELLOW, "warning"),
+                        w.rule,
+                        w.message
+                    ));
                 }
                 s.push_str(&crate::show::report_tables(&report));
                 output::print(&s);
@@ -509,7 +558,15 @@ pub fn list(conn: &Connection, args: ListArgs) -> Result<Exit> {
             OutputFormat::Yaml => output::print_yaml(&rows)?,
             OutputFormat::Table => {
                 let mut t = output::table();
-                t.set_header(vec!["org", "name", "year", "edition", "rev", "submitted", "warnings"]);
+                t.set_header(vec![
+                    "org",
+                    "name",
+                    "year",
+                    "edition",
+                    "rev",
+                    "submitted",
+                    "warnings",
+                ]);
                 for r in &rows {
                     t.add_row(vec![
                         r["org_id"].as_str().unwrap_or("").to_string(),
@@ -521,7 +578,12 @@ pub fn list(conn: &Connection, args: ListArgs) -> Result<Exit> {
                         r["warnings"].to_string(),
                     ]);
                 }
-                output::print(&format!("{}{} report{}\n", output::table_text(&t), rows.len(), if rows.len() == 1 { "" } else { "s" }));
+                output::print(&format!(
+                    "{}{} report{}\n",
+                    output::table_text(&t),
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                ));
             }
         }
         Ok(Exit::Ok)
@@ -558,7 +620,10 @@ pub fn history(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
         let org = remote.org(org)?;
         let revisions = match remote
             .client
-            .list_revisions(pb::ListRevisionsRequest { org_id: org.clone(), year })
+            .list_revisions(pb::ListRevisionsRequest {
+                org_id: org.clone(),
+                year,
+            })
             .await
         {
             Ok(r) => r.into_inner().revisions,
@@ -578,9 +643,15 @@ pub fn history(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
                 for r in &revisions {
                     t.add_row(vec![
                         r.revision.to_string(),
-                        r.submitted_at.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                        r.submitted_at
+                            .as_ref()
+                            .map(|t| t.to_string())
+                            .unwrap_or_default(),
                         r.reason.clone(),
-                        format!("sha256:{}", r.content_hash.get(..12).unwrap_or(&r.content_hash)),
+                        format!(
+                            "sha256:{}",
+                            r.content_hash.get(..12).unwrap_or(&r.content_hash)
+                        ),
                         r.warnings.len().to_string(),
                     ]);
                 }
