@@ -305,13 +305,13 @@ fn check_sums(report: &Report, t: &Template, out: &mut Vec<Finding>) {
     }
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_of_root = std::collections::HashMap::new();
-    for k in 0..n {
+    for (k, f) in failed.iter().enumerate() {
         let r = root(&mut parent, k);
         let g = *group_of_root.entry(r).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[g].push(failed[k].0);
+        groups[g].push(f.0);
     }
 
     for group in groups {
