@@ -7,10 +7,12 @@
 //! - [`rules`]: the one rules engine (勾稽关系, types, fault localisation).
 //! - [`files`]: JSON, YAML and the flat cell view.
 //! - [`convert`]: the wire form ([`pb`]) to and from the model.
+//! - [`render`]: the publishable report as HTML, Markdown or flat text.
 
 pub mod convert;
 pub mod files;
 pub mod model;
+pub mod render;
 pub mod rules;
 pub mod template;
 
