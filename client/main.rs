@@ -8,6 +8,7 @@
 //!   4  server unavailable
 
 mod output;
+mod render;
 mod validate;
 
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     /// Print a report file as the flat cell view (one `key=value` line per cell).
     #[command(after_help = validate::CELLS_EXAMPLES)]
     Cells(validate::CellsArgs),
+    /// Render a report file as the publishable report: HTML, Markdown or flat text.
+    #[command(after_help = render::EXAMPLES)]
+    Render(render::RenderArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::validate(args),
         Command::Cells(args) => validate::cells(args),
+        Command::Render(args) => render::render(args),
     };
     match result {
         Ok(exit) => exit.into(),
