@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use super::layout::{self, Grid};
-use super::{lines, narrative, title};
+use super::{lines, narrative, push_num, push_published, push_value, title};
 use crate::model::{Report, Section};
 use crate::template::SECTIONS;
 
@@ -160,32 +160,46 @@ fn table(out: &mut String, report: &Report, g: &Grid) {
         out.push_str("</tr>\n");
     }
     out.push_str("</thead>\n<tbody>\n");
+    // The `headers` ids of each value column and each row, written once.
+    let ids = |ids: &[usize]| {
+        let mut s = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(key);
+            s.push('-');
+            push_num(&mut s, b as u64);
+            s.push_str("-h");
+            push_num(&mut s, *id as u64);
+        }
+        s
+    };
+    let col_ids: Vec<String> = g.col_head_ids.iter().map(|c| ids(c)).collect();
     for row in &g.rows {
         out.push_str("<tr>");
         for h in &row.heads {
             th(out, g, h, "row");
         }
+        let row_ids = ids(&row.head_ids);
         for (col, &ix) in row.cells.iter().enumerate() {
-            let _ = write!(out, "<td data-key=\"{}\"", template.cell(ix).key);
-            out.push_str(" headers=\"");
-            let ids = g.col_head_ids[col % g.value_cols()]
-                .iter()
-                .chain(&row.head_ids);
-            for (i, id) in ids.enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                let _ = write!(out, "{key}-{b}-h{id}");
+            out.push_str("<td data-key=\"");
+            out.push_str(&template.cell(ix).key);
+            out.push_str("\" headers=\"");
+            out.push_str(&col_ids[col % col_ids.len()]);
+            if !row_ids.is_empty() {
+                out.push(' ');
+                out.push_str(&row_ids);
             }
             out.push('"');
             let cell = report.cell(ix);
             if cell.raw.is_some() {
                 out.push_str(" data-value=\"");
-                esc(out, &cell.value.to_string());
+                push_value(out, cell.value);
                 out.push('"');
             }
             out.push('>');
-            esc(out, &cell.published());
+            push_published(out, cell, esc);
             out.push_str("</td>");
         }
         out.push_str("</tr>\n");
@@ -194,16 +208,24 @@ fn table(out: &mut String, report: &Report, g: &Grid) {
 }
 
 fn th(out: &mut String, g: &Grid, h: &layout::Head, scope: &str) {
-    let _ = write!(
-        out,
-        "<th id=\"{}-{}-h{}\" scope=\"{scope}\"",
-        g.table.key, g.block, h.id
-    );
+    out.push_str("<th id=\"");
+    out.push_str(g.table.key);
+    out.push('-');
+    push_num(out, g.block as u64);
+    out.push_str("-h");
+    push_num(out, h.id as u64);
+    out.push_str("\" scope=\"");
+    out.push_str(scope);
+    out.push('"');
     if h.rowspan > 1 {
-        let _ = write!(out, " rowspan=\"{}\"", h.rowspan);
+        out.push_str(" rowspan=\"");
+        push_num(out, h.rowspan as u64);
+        out.push('"');
     }
     if h.colspan > 1 {
-        let _ = write!(out, " colspan=\"{}\"", h.colspan);
+        out.push_str(" colspan=\"");
+        push_num(out, h.colspan as u64);
+        out.push('"');
     }
     out.push('>');
     esc(out, h.label);
@@ -212,6 +234,11 @@ fn th(out: &mut String, g: &Grid, h: &layout::Head, scope: &str) {
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn esc(out: &mut String, s: &str) {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || b.is_ascii_control();
+    if !s.as_bytes().iter().any(special) {
+        out.push_str(s);
+        return;
+    }
     let mut last = 0;
     for (i, ch) in s.char_indices() {
         let rep: &str = match ch {

@@ -23,7 +23,7 @@
 //!   [`unescape`] is the exact inverse.
 
 use super::layout::{self, Grid};
-use super::{lines, narrative, title};
+use super::{lines, narrative, push_num, push_published, title};
 use crate::model::{Report, Section};
 use crate::template::SECTIONS;
 
@@ -119,7 +119,7 @@ fn table(out: &mut String, report: &Report, g: &Grid) {
         }
         for &ix in &row.cells {
             out.push(' ');
-            esc(out, &report.cell(ix).published(), false);
+            push_published(out, report.cell(ix), |o, s| esc(o, s, false));
             out.push_str(" |");
         }
         out.push('\n');
@@ -146,6 +146,19 @@ fn always(c: char) -> bool {
 /// Escapes one line of text. `block_start`: the text opens a paragraph or heading, where
 /// `+ - =` and list numbers are significant too.
 pub(crate) fn esc(out: &mut String, s: &str, block_start: bool) {
+    let b = s.as_bytes();
+    let risky_first = |c: &u8| {
+        matches!(c, b' ' | b'\t') || (block_start && matches!(c, b'+' | b'-' | b'=' | b'0'..=b'9'))
+    };
+    let plain = !b
+        .iter()
+        .any(|&c| c.is_ascii_control() || always(char::from(c)))
+        && !b.first().is_some_and(risky_first)
+        && !b.last().is_some_and(|c| matches!(c, b' ' | b'\t'));
+    if plain {
+        out.push_str(s);
+        return;
+    }
     let lead = s.len() - s.trim_start_matches([' ', '\t']).len();
     let trail_start = s.trim_end_matches([' ', '\t']).len().max(lead);
     // The `.` or `)` of a leading ordered-list number (`1. `), if any.
@@ -171,7 +184,7 @@ pub(crate) fn esc(out: &mut String, s: &str, block_start: bool) {
                 '\0' => out.push('\u{FFFD}'),
                 c if c.is_control() || c == ' ' => {
                     out.push_str("&#");
-                    push_u32(out, c as u32);
+                    push_num(out, u64::from(u32::from(c)));
                     out.push(';');
                 }
                 c => out.push(c),
@@ -183,23 +196,6 @@ pub(crate) fn esc(out: &mut String, s: &str, block_start: bool) {
             out.push('\\');
         }
         out.push(c);
-    }
-}
-
-fn push_u32(out: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(b as char);
     }
 }
 

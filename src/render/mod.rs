@@ -21,7 +21,7 @@ pub mod text;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::model::{Report, Section};
+use crate::model::{Cell, Report, Section, Value};
 use crate::template::{SectionDecl, TITLE_SUFFIX};
 
 /// An output format of [`render`].
@@ -119,4 +119,50 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
         it.next();
     }
     it
+}
+
+/// Writes a whole number in decimal.
+fn push_num(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+/// Writes a value's canonical text (as [`Value`]'s `Display`): nothing for blank, `/`, the
+/// number. The text needs no escaping in any format.
+fn push_value(out: &mut String, value: Value) {
+    match value {
+        Value::Blank | Value::Absent => {}
+        Value::NotApplicable => out.push('/'),
+        Value::Int(n) => {
+            if n < 0 {
+                out.push('-');
+            }
+            push_num(out, n.unsigned_abs());
+        }
+        Value::Amount(d) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{d}");
+        }
+    }
+}
+
+/// Writes a cell as published (as [`Cell::published`]): its kept text through `esc`, else
+/// its canonical value.
+fn push_published(out: &mut String, cell: &Cell, esc: impl FnOnce(&mut String, &str)) {
+    match &cell.raw {
+        Some(raw) => esc(out, raw),
+        None => push_value(out, cell.value),
+    }
 }

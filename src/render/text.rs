@@ -27,7 +27,7 @@
 //! space, and other control characters except tab as U+FFFD, so that every item stays one line.
 
 use super::layout::{self, Grid};
-use super::{lines, narrative, title};
+use super::{lines, narrative, push_published, title};
 use crate::model::{Report, Section};
 use crate::template::SECTIONS;
 
@@ -132,7 +132,8 @@ fn table(it: &mut Items, report: &Report, g: &Grid) {
             it.item(h.label);
         }
         for &ix in &row.cells {
-            it.item(&report.cell(ix).published());
+            it.start();
+            push_published(&mut it.out, report.cell(ix), push_line);
         }
     }
 }
