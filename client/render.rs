@@ -1,4 +1,7 @@
 //! `gxctl render`: the publishable report of a report file, as HTML, Markdown or text.
+//!
+//! TODO(lead): the server form `gxctl render ORG YEAR [--rev N]` fetches the rendering with
+//! the `RenderReport` RPC once gxd is merged (the RPC calls `gx::render::render`).
 
 use std::io::Write;
 
