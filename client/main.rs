@@ -13,6 +13,7 @@ mod config;
 mod diff;
 mod output;
 mod remote;
+mod render;
 mod show;
 mod validate;
 
@@ -83,6 +84,9 @@ enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  gxctl man > /usr/local/share/man/man1/gxctl.1")]
     Man,
+    /// Render a report file as the publishable report: HTML, Markdown or flat text.
+    #[command(after_help = render::EXAMPLES)]
+    Render(render::RenderArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -155,6 +159,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Render(args) => render::render(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -6,4 +6,5 @@ mod cli;
 mod convert;
 mod diff;
 mod files;
+mod render;
 mod rules;
