@@ -27,6 +27,7 @@ use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
 mod diff;
+mod render;
 
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
@@ -500,6 +501,13 @@ impl pb::report_service_server::ReportService for Reports {
         request: Request<pb::DiffReportsRequest>,
     ) -> Result<Response<pb::DiffReportsResponse>, Status> {
         Ok(Response::new(self.diff(request.into_inner())?))
+    }
+
+    async fn render_report(
+        &self,
+        request: Request<pb::RenderReportRequest>,
+    ) -> Result<Response<pb::RenderReportResponse>, Status> {
+        Ok(Response::new(self.render(request.into_inner())?))
     }
 }
 
