@@ -6,3 +6,4 @@ mod cli;
 mod convert;
 mod files;
 mod rules;
+mod server;
