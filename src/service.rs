@@ -451,7 +451,7 @@ impl Reports {
                     revision: s.revision,
                     submitted_at: Some(timestamp(s.submitted_at)),
                     content_hash: hex(&s.content_hash),
-                    warning_count: s.warning_count,
+                    warning_count: u32::try_from(s.warnings.len()).unwrap_or(u32::MAX),
                 })
                 .collect(),
             next_page_token: page.next.map(|c| c.to_token()).unwrap_or_default(),
