@@ -18,6 +18,7 @@ def main() -> int:
     p.add_argument("--addr", required=True)
     p.add_argument("--stubs", required=True)
     p.add_argument("--report", required=True)
+    p.add_argument("--example-json", help="a SubmitReportRequest in proto JSON to compare")
     args = p.parse_args()
     sys.path.insert(0, args.stubs)
 
@@ -32,6 +33,14 @@ def main() -> int:
     from gx.v1 import report_pb2, service_pb2, service_pb2_grpc
 
     out = {}
+    if args.example_json:
+        from google.protobuf import json_format
+
+        with open(args.example_json, encoding="utf-8") as f:
+            example = json_format.Parse(f.read(), service_pb2.SubmitReportRequest())
+        with open(args.report, "rb") as f:
+            out["example_matches"] = example.report == report_pb2.Report.FromString(f.read())
+
     with grpc.insecure_channel(args.addr) as channel:
         stub = service_pb2_grpc.ReportServiceStub(channel)
         with open(args.report, "rb") as f:
