@@ -110,7 +110,10 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {out}"));
 
     // The README's grpcurl walk-through submits this file: it must be the sample.
-    assert_eq!(v["example_matches"], true, "examples/gucheng-town-2020.submit.json is stale");
+    assert_eq!(
+        v["example_matches"], true,
+        "examples/gucheng-town-2020.submit.json is stale"
+    );
     assert_eq!(v["submit"]["revision"], 1, "{v}");
     assert_eq!(v["submit"]["created"], true);
     assert_eq!(v["get"]["revision"], 1);
