@@ -2,22 +2,28 @@
 //!
 //! # Layout
 //!
-//! One sled tree, `reports`, with two kinds of key:
+//! One sled tree, `revisions`, with one key per revision and nothing else:
 //!
-//! | key | value |
-//! |---|---|
-//! | `r` org.id `\0` year (u32 BE) revision (u32 BE) | a [`Record`]: one immutable revision |
-//! | `h` org.id `\0` year (u32 BE) | a [`Head`]: the latest revision's summary |
+//! ```text
+//! org.id  \0  year (u32, big-endian)  revision (u32, big-endian)   →   Record
+//! ```
 //!
-//! Keys sort bytewise, so a range scan visits reports in (org.id, year, revision) order; the
-//! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. A revision and
-//! its head are written in one atomic batch. A tree `meta` holds the layout's version.
+//! Keys sort bytewise, so a range scan visits revisions in (org.id, year, revision) order; the
+//! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. The latest
+//! revision of a report is the last key with its (org.id, year) prefix. A [`Record`] is its
+//! metadata ([`Meta`]) followed by the report's canonical bytes; listings decode the metadata
+//! only. Every write is one insert of a new key: a revision is never changed, and a crash can
+//! never leave half a submission behind. A tree `meta` holds the layout's version.
+//!
+//! (A separate "latest" key per report, written with the revision in a sled batch, would make
+//! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
+//! read mode for its whole duration: every write would wait for every flush.)
 //!
 //! # Durability
 //!
 //! [`Store::submit`] returns only after the revision is flushed to disk. Flushing is done by
 //! one flusher thread calling sled's blocking `flush()` (sled 0.34's `flush_async` deadlocks
-//! under concurrent use): a submission writes its batch, takes a ticket, and waits until a
+//! under concurrent use): a submission writes its revision, takes a ticket, and waits until a
 //! flush that started after the ticket was issued has completed. Every flush covers all the
 //! tickets issued before it started, so concurrent submissions share flushes (group commit).
 
@@ -34,8 +40,10 @@ use crate::template::Edition;
 
 /// The on-disk layout version this code reads and writes.
 const FORMAT: u32 = 1;
-const REVISION: u8 = b'r';
-const HEAD: u8 = b'h';
+/// sled's segment size. sled writes a page larger than a quarter segment to a file of its
+/// own; with the default 512 KiB, a leaf of ~16 revisions of 10–15 KB each crosses that, and
+/// every rewrite of it created and fsynced a new file (about 40% slower under load).
+const SEGMENT_BYTES: usize = 8 << 20;
 /// Submissions to the same (org, year) are serialised by one of these locks.
 const STRIPES: usize = 64;
 
@@ -77,9 +85,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 // ---------------------------------------------------------------- records
 
-/// One stored revision (the value of an `r` key).
+/// What is recorded with a revision, besides the report.
 #[derive(Clone, PartialEq, Message)]
-struct Record {
+struct Meta {
     #[prost(uint32, tag = "1")]
     revision: u32,
     #[prost(string, tag = "2")]
@@ -93,26 +101,27 @@ struct Record {
     content_hash: Vec<u8>,
     #[prost(message, repeated, tag = "6")]
     warnings: Vec<pb::Finding>,
+    #[prost(string, tag = "7")]
+    org_name: String,
+    #[prost(uint32, tag = "8")]
+    edition: u32,
+}
+
+/// One stored revision: the value of a key. `meta` is encoded first.
+#[derive(Clone, PartialEq, Message)]
+struct Record {
+    #[prost(message, optional, tag = "1")]
+    meta: Option<Meta>,
     /// The canonical encoding of the `pb::Report`.
-    #[prost(bytes = "vec", tag = "7")]
+    #[prost(bytes = "vec", tag = "2")]
     report: Vec<u8>,
 }
 
-/// The latest revision of a report (the value of an `h` key).
+/// A [`Record`] read without its report: prost skips the unknown field 2 without copying.
 #[derive(Clone, PartialEq, Message)]
-struct Head {
-    #[prost(uint32, tag = "1")]
-    revision: u32,
-    #[prost(int64, tag = "2")]
-    submitted_at_us: i64,
-    #[prost(bytes = "vec", tag = "3")]
-    content_hash: Vec<u8>,
-    #[prost(string, tag = "4")]
-    org_name: String,
-    #[prost(uint32, tag = "5")]
-    edition: u32,
-    #[prost(uint32, tag = "6")]
-    warning_count: u32,
+struct MetaOnly {
+    #[prost(message, optional, tag = "1")]
+    meta: Option<Meta>,
 }
 
 /// A revision to store.
@@ -136,14 +145,16 @@ pub struct NewRevision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
     pub org_id: String,
+    pub org_name: String,
     pub year: u32,
+    pub edition: Option<Edition>,
     pub revision: u32,
     pub submission_id: String,
     pub submitted_at: SystemTime,
     pub reason: String,
     pub content_hash: [u8; 32],
     pub warnings: Vec<pb::Finding>,
-    /// The canonical encoding of the report.
+    /// The canonical encoding of the report (empty when read as metadata only).
     pub report: Vec<u8>,
 }
 
@@ -162,19 +173,6 @@ pub enum Version {
     Number(u32),
     /// The last revision submitted at or before this instant.
     AsOf(SystemTime),
-}
-
-/// The latest revision of one report, for listings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub org_id: String,
-    pub org_name: String,
-    pub year: u32,
-    pub edition: Option<Edition>,
-    pub revision: u32,
-    pub submitted_at: SystemTime,
-    pub content_hash: [u8; 32],
-    pub warning_count: u32,
 }
 
 /// Where a listing continues: just after this report. Opaque to callers.
@@ -196,30 +194,30 @@ impl Cursor {
         let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
         let bytes = t
             .chunks(2)
-            .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
+            .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
             .collect::<Option<Vec<u8>>>()?;
-        // A head key: org.id, NUL, big-endian year.
-        let ok = bytes.len() >= 5 && bytes[bytes.len() - 5] == 0;
-        ok.then_some(Cursor(bytes))
+        // A report prefix: org.id, NUL, big-endian year.
+        split_report_prefix(&bytes)?;
+        Some(Cursor(bytes))
     }
 }
 
-/// A page of [`Summary`]s.
+/// A page of latest revisions (metadata only).
 #[derive(Debug, Clone, Default)]
 pub struct Page {
-    pub reports: Vec<Summary>,
+    pub reports: Vec<Revision>,
     /// Set when more reports may follow.
     pub next: Option<Cursor>,
 }
 
 // ---------------------------------------------------------------- keys
 
-fn report_key(kind: u8, org_id: &str, year: u32) -> Result<Vec<u8>> {
+/// org.id `\0` year: the prefix of every revision key of a report.
+fn report_prefix(org_id: &str, year: u32) -> Result<Vec<u8>> {
     if org_id.as_bytes().contains(&0) {
         return Err(StoreError::BadKey);
     }
-    let mut k = Vec::with_capacity(org_id.len() + 10);
-    k.push(kind);
+    let mut k = Vec::with_capacity(org_id.len() + 9);
     k.extend_from_slice(org_id.as_bytes());
     k.push(0);
     k.extend_from_slice(&year.to_be_bytes());
@@ -227,20 +225,27 @@ fn report_key(kind: u8, org_id: &str, year: u32) -> Result<Vec<u8>> {
 }
 
 fn revision_key(org_id: &str, year: u32, revision: u32) -> Result<Vec<u8>> {
-    let mut k = report_key(REVISION, org_id, year)?;
+    let mut k = report_prefix(org_id, year)?;
     k.extend_from_slice(&revision.to_be_bytes());
     Ok(k)
 }
 
-/// (org.id, year) of a head key without its kind byte.
-fn split_report_key(k: &[u8]) -> Option<(String, u32)> {
+/// (org.id, year) of a report prefix.
+fn split_report_prefix(k: &[u8]) -> Option<(String, u32)> {
     let n = k.len().checked_sub(5)?;
-    if k[n] != 0 {
+    if k[n] != 0 || k[..n].contains(&0) {
         return None;
     }
     let org = std::str::from_utf8(&k[..n]).ok()?.to_string();
     let year = u32::from_be_bytes(k[n + 1..].try_into().ok()?);
     Some((org, year))
+}
+
+/// The smallest key after every key that starts with `prefix` followed by 4 bytes.
+fn after_report(prefix: &[u8]) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x00]);
+    k
 }
 
 fn printable_key(k: &[u8]) -> String {
@@ -262,17 +267,47 @@ fn from_micros(us: i64) -> SystemTime {
     }
 }
 
-fn hash_array(v: &[u8], key: &[u8]) -> Result<[u8; 32]> {
-    v.try_into().map_err(|_| StoreError::Corrupt {
+fn corrupt(key: &[u8], detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
         key: printable_key(key),
-        detail: format!("content hash of {} bytes", v.len()),
-    })
+        detail: detail.into(),
+    }
 }
 
-fn decode<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M> {
-    M::decode(bytes).map_err(|e| StoreError::Corrupt {
-        key: printable_key(key),
-        detail: e.to_string(),
+/// A stored value as a [`Revision`]; with `full`, including the report bytes.
+fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
+    let (meta, report) = if full {
+        let r = Record::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+        (r.meta, r.report)
+    } else {
+        let m = MetaOnly::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+        (m.meta, Vec::new())
+    };
+    let meta = meta.ok_or_else(|| corrupt(key, "no metadata"))?;
+    let n = key
+        .len()
+        .checked_sub(4)
+        .ok_or_else(|| corrupt(key, "short key"))?;
+    let (org_id, year) =
+        split_report_prefix(&key[..n]).ok_or_else(|| corrupt(key, "not a revision key"))?;
+    let content_hash: [u8; 32] = meta.content_hash.as_slice().try_into().map_err(|_| {
+        corrupt(
+            key,
+            format!("content hash of {} bytes", meta.content_hash.len()),
+        )
+    })?;
+    Ok(Revision {
+        org_id,
+        org_name: meta.org_name,
+        year,
+        edition: Edition::from_number(meta.edition),
+        revision: meta.revision,
+        submission_id: meta.submission_id,
+        submitted_at: from_micros(meta.submitted_at_us),
+        reason: meta.reason,
+        content_hash,
+        warnings: meta.warnings,
+        report,
     })
 }
 
@@ -335,7 +370,14 @@ impl Flusher {
                 r.issued
             };
             // Every ticket <= target was issued after its write: this flush covers them.
+            let started = std::time::Instant::now();
             let result = db.flush();
+            tracing::debug!(
+                tickets = target - flushed,
+                bytes = result.as_ref().ok().copied().unwrap_or(0),
+                micros = started.elapsed().as_micros() as u64,
+                "flushed"
+            );
             flushed = target;
             self.done.send_modify(|f| match &result {
                 Ok(_) => f.ok_through = target,
@@ -396,7 +438,7 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     db: sled::Db,
-    reports: sled::Tree,
+    revisions: sled::Tree,
     path: PathBuf,
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
@@ -414,15 +456,19 @@ impl Store {
     /// Opens (or creates) the store in `path`. Fails at once if another process has it open.
     pub fn open(path: &Path) -> Result<Store> {
         std::fs::create_dir_all(path).map_err(sled::Error::Io)?;
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked {
-                    path: path.to_path_buf(),
-                    detail: io.to_string(),
+        let db = sled::Config::new()
+            .path(path)
+            .segment_size(SEGMENT_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked {
+                        path: path.to_path_buf(),
+                        detail: io.to_string(),
+                    }
                 }
-            }
-            e => StoreError::Sled(e),
-        })?;
+                e => StoreError::Sled(e),
+            })?;
         let meta = db.open_tree("meta")?;
         match meta.get("format")? {
             None => {
@@ -437,12 +483,12 @@ impl Store {
                 })
             }
         }
-        let reports = db.open_tree("reports")?;
+        let revisions = db.open_tree("revisions")?;
         let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
-                reports,
+                revisions,
                 path: path.to_path_buf(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
@@ -476,25 +522,34 @@ impl Store {
         m.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The write half of `submit`: decide and apply, under the report's lock.
+    /// The latest revision of a report: key and value.
+    fn last(&self, prefix: &[u8]) -> Result<Option<(sled::IVec, sled::IVec)>> {
+        Ok(self
+            .inner
+            .revisions
+            .scan_prefix(prefix)
+            .next_back()
+            .transpose()?)
+    }
+
+    /// The write half of `submit`: decide and insert, under the report's lock.
     fn write(&self, new: NewRevision) -> Result<Submitted> {
-        let head_key = report_key(HEAD, &new.org_id, new.year)?;
+        let prefix = report_prefix(&new.org_id, new.year)?;
         let _guard = self.stripe(&new.org_id, new.year);
-        let head: Option<Head> = match self.inner.reports.get(&head_key)? {
-            Some(v) => Some(decode(&head_key, &v)?),
+        let latest = match self.last(&prefix)? {
+            Some((k, v)) => Some((k.clone(), to_revision(&k, &v, false)?)),
             None => None,
         };
-        let current = head.as_ref().map_or(0, |h| h.revision);
-        if let Some(h) = &head {
-            if h.content_hash == new.content_hash {
-                let revision = self
-                    .read_revision(&new.org_id, new.year, h.revision)?
-                    .ok_or_else(|| StoreError::Corrupt {
-                        key: printable_key(&head_key),
-                        detail: format!("head names revision {} which is missing", h.revision),
-                    })?;
+        let current = latest.as_ref().map_or(0, |(_, r)| r.revision);
+        if let Some((k, r)) = &latest {
+            if r.content_hash == new.content_hash {
+                let v = self
+                    .inner
+                    .revisions
+                    .get(k)?
+                    .ok_or_else(|| corrupt(k, "vanished"))?;
                 return Ok(Submitted {
-                    revision,
+                    revision: to_revision(k, &v, true)?,
                     created: false,
                 });
             }
@@ -510,98 +565,81 @@ impl Store {
         let revision = current.checked_add(1).ok_or(StoreError::TooManyRevisions)?;
         // Revisions of a report are strictly ordered in time, so `as_of` is unambiguous.
         let now = micros(SystemTime::now());
-        let at = head
-            .as_ref()
-            .map_or(now, |h| now.max(h.submitted_at_us.saturating_add(1)));
-        let record = Record {
+        let at = latest.as_ref().map_or(now, |(_, r)| {
+            now.max(micros(r.submitted_at).saturating_add(1))
+        });
+        let meta = Meta {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),
             submitted_at_us: at,
             reason: new.reason,
             content_hash: new.content_hash.to_vec(),
             warnings: new.warnings,
-            report: new.report,
-        };
-        let head = Head {
-            revision,
-            submitted_at_us: at,
-            content_hash: new.content_hash.to_vec(),
             org_name: new.org_name,
             edition: new.edition.number(),
-            warning_count: u32::try_from(record.warnings.len()).unwrap_or(u32::MAX),
         };
-        let mut batch = sled::Batch::default();
-        batch.insert(
-            revision_key(&new.org_id, new.year, revision)?,
-            record.encode_to_vec(),
-        );
-        batch.insert(head_key, head.encode_to_vec());
-        self.inner.reports.apply_batch(batch)?;
+        let record = Record {
+            meta: Some(meta),
+            report: new.report,
+        };
+        let key = revision_key(&new.org_id, new.year, revision)?;
+        // One insert (not a batch: see the module docs); the key is new, so it never replaces.
+        self.inner
+            .revisions
+            .insert(key.as_slice(), record.encode_to_vec())?;
+        let Record { meta, report } = record;
+        let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
             revision: Revision {
                 org_id: new.org_id,
+                org_name: meta.org_name,
                 year: new.year,
+                edition: Some(new.edition),
                 revision,
-                submission_id: record.submission_id,
+                submission_id: meta.submission_id,
                 submitted_at: from_micros(at),
-                reason: record.reason,
+                reason: meta.reason,
                 content_hash: new.content_hash,
-                warnings: record.warnings,
-                report: record.report,
+                warnings: meta.warnings,
+                report,
             },
             created: true,
         })
     }
 
-    fn to_revision(org_id: &str, year: u32, key: &[u8], value: &[u8]) -> Result<Revision> {
-        let r: Record = decode(key, value)?;
-        Ok(Revision {
-            org_id: org_id.to_string(),
-            year,
-            revision: r.revision,
-            submission_id: r.submission_id,
-            submitted_at: from_micros(r.submitted_at_us),
-            reason: r.reason,
-            content_hash: hash_array(&r.content_hash, key)?,
-            warnings: r.warnings,
-            report: r.report,
+    /// The latest revision number of a report (0 when there is none).
+    pub fn current_revision(&self, org_id: &str, year: u32) -> Result<u32> {
+        let prefix = report_prefix(org_id, year)?;
+        Ok(match self.last(&prefix)? {
+            Some((k, _)) => {
+                let n = k.len().saturating_sub(4);
+                u32::from_be_bytes(k[n..].try_into().map_err(|_| corrupt(&k, "short key"))?)
+            }
+            None => 0,
         })
     }
 
-    fn read_revision(&self, org_id: &str, year: u32, revision: u32) -> Result<Option<Revision>> {
-        let key = revision_key(org_id, year, revision)?;
-        match self.inner.reports.get(&key)? {
-            Some(v) => Ok(Some(Self::to_revision(org_id, year, &key, &v)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// The latest revision number of a report (0 when there is none).
-    pub fn current_revision(&self, org_id: &str, year: u32) -> Result<u32> {
-        let key = report_key(HEAD, org_id, year)?;
-        match self.inner.reports.get(&key)? {
-            Some(v) => Ok(decode::<Head>(&key, &v)?.revision),
-            None => Ok(0),
-        }
-    }
-
-    /// One revision of a report, or `None`.
+    /// One revision of a report, with the report, or `None`.
     pub fn get(&self, org_id: &str, year: u32, version: Version) -> Result<Option<Revision>> {
+        let prefix = report_prefix(org_id, year)?;
         match version {
-            Version::Number(n) => self.read_revision(org_id, year, n),
-            Version::Latest => match self.current_revision(org_id, year)? {
-                0 => Ok(None),
-                n => self.read_revision(org_id, year, n),
+            Version::Number(n) => {
+                let key = revision_key(org_id, year, n)?;
+                match self.inner.revisions.get(&key)? {
+                    Some(v) => Ok(Some(to_revision(&key, &v, true)?)),
+                    None => Ok(None),
+                }
+            }
+            Version::Latest => match self.last(&prefix)? {
+                Some((k, v)) => Ok(Some(to_revision(&k, &v, true)?)),
+                None => Ok(None),
             },
             Version::AsOf(t) => {
-                let t = micros(t);
-                let prefix = report_key(REVISION, org_id, year)?;
                 // Revisions are in time order: walk back from the latest.
-                for kv in self.inner.reports.scan_prefix(&prefix).rev() {
+                for kv in self.inner.revisions.scan_prefix(&prefix).rev() {
                     let (k, v) = kv?;
-                    let r = Self::to_revision(org_id, year, &k, &v)?;
-                    if micros(r.submitted_at) <= t {
-                        return Ok(Some(r));
+                    if to_revision(&k, &v, false)?.submitted_at <= t {
+                        return Ok(Some(to_revision(&k, &v, true)?));
                     }
                 }
                 Ok(None)
@@ -609,20 +647,21 @@ impl Store {
         }
     }
 
-    /// Every revision of a report, oldest first (empty if there is none).
+    /// Every revision of a report (metadata only), oldest first; empty if there is none.
     pub fn revisions(&self, org_id: &str, year: u32) -> Result<Vec<Revision>> {
-        let prefix = report_key(REVISION, org_id, year)?;
+        let prefix = report_prefix(org_id, year)?;
         self.inner
-            .reports
+            .revisions
             .scan_prefix(&prefix)
             .map(|kv| {
                 let (k, v) = kv?;
-                Self::to_revision(org_id, year, &k, &v)
+                to_revision(&k, &v, false)
             })
             .collect()
     }
 
-    /// The latest revision of each report, ordered by (org.id, year), filtered, paged.
+    /// The latest revision (metadata only) of each report, ordered by (org.id, year),
+    /// filtered by year and org.id prefix, at most `limit` after `after`.
     pub fn list(
         &self,
         year: Option<u32>,
@@ -630,52 +669,53 @@ impl Store {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
-        let mut prefix = vec![HEAD];
-        prefix.extend_from_slice(org_id_prefix.as_bytes());
-        let start = match after {
-            Some(Cursor(k)) => {
-                // Just after the cursor's key.
-                let mut s = vec![HEAD];
-                s.extend_from_slice(k);
-                s.push(0);
-                s.max(prefix.clone())
-            }
-            None => prefix.clone(),
+        let prefix = org_id_prefix.as_bytes();
+        let mut start = match after {
+            Some(Cursor(k)) => after_report(k).max(prefix.to_vec()),
+            None => prefix.to_vec(),
         };
         let mut page = Page::default();
-        for kv in self.inner.reports.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(&prefix) {
+        loop {
+            let Some(kv) = self.inner.revisions.range(start.as_slice()..).next() else {
+                break;
+            };
+            let (k, _) = kv?;
+            if !k.starts_with(prefix) {
                 break;
             }
-            let Some((org_id, y)) = split_report_key(&k[1..]) else {
-                return Err(StoreError::Corrupt {
-                    key: printable_key(&k),
-                    detail: "not a report key".into(),
-                });
-            };
-            if year.is_some_and(|want| want != y) {
-                continue;
+            let n = k
+                .len()
+                .checked_sub(4)
+                .ok_or_else(|| corrupt(&k, "short key"))?;
+            let report = &k[..n];
+            let (org_id, y) =
+                split_report_prefix(report).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            match year {
+                Some(want) if y < want => {
+                    // Jump to this body's wanted year.
+                    start = report_prefix(&org_id, want)?;
+                    continue;
+                }
+                Some(want) if y > want => {
+                    // Past it: on to the next body.
+                    start = org_id.into_bytes();
+                    start
+                        .extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+                    continue;
+                }
+                _ => {}
             }
             if page.reports.len() == limit {
                 page.next = page
                     .reports
                     .last()
-                    .and_then(|s| report_key(HEAD, &s.org_id, s.year).ok())
-                    .map(|k| Cursor(k[1..].to_vec()));
+                    .and_then(|r| report_prefix(&r.org_id, r.year).ok())
+                    .map(Cursor);
                 break;
             }
-            let h: Head = decode(&k, &v)?;
-            page.reports.push(Summary {
-                org_id,
-                org_name: h.org_name,
-                year: y,
-                edition: Edition::from_number(h.edition),
-                revision: h.revision,
-                submitted_at: from_micros(h.submitted_at_us),
-                content_hash: hash_array(&h.content_hash, &k)?,
-                warning_count: h.warning_count,
-            });
+            let (lk, lv) = self.last(report)?.ok_or_else(|| corrupt(&k, "vanished"))?;
+            page.reports.push(to_revision(&lk, &lv, false)?);
+            start = after_report(report);
         }
         Ok(page)
     }

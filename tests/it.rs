@@ -6,5 +6,7 @@ mod cli;
 mod convert;
 mod diff;
 mod files;
+mod gxctl;
 mod render;
 mod rules;
+mod server;
