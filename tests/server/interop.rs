@@ -149,7 +149,9 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
             "ValidateReport",
             "GetReport",
             "ListReports",
-            "ListRevisions"
+            "ListRevisions",
+            "DiffReports",
+            "RenderReport"
         ])
     );
     assert!(gxd.stop().await.success());
