@@ -6,13 +6,20 @@
 //!   2  usage error or unreadable input
 //!   3  not found (no such report, body or revision)
 //!   4  server unavailable
+//!   5  conflict: the report changed meanwhile (--expected-revision)
+//!   6  any other server failure
 
+mod config;
+mod diff;
 mod output;
+mod remote;
+mod render;
+mod show;
 mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -20,13 +27,24 @@ Exit codes:
   1  a report has validation errors
   2  usage error or unreadable input
   3  not found (no such report, body or revision)
-  4  server unavailable";
+  4  server unavailable
+  5  conflict: the report changed meanwhile (--expected-revision)
+  6  any other server failure
+
+Environment:
+  GX_SERVER   gxd's address (overrides the context)
+  GX_ORG      the default reporting body (overrides the context)
+  GX_CONTEXT  the context to use
+  GX_CONFIG   the config file [default: <config dir>/gx/config.yaml]
+  NO_COLOR    never colour the output";
 
 /// gxctl: validate, submit, query and compare 政府信息公开工作年度报告 (government information
 /// disclosure annual reports).
 #[derive(Debug, Parser)]
 #[command(name = "gxctl", version, after_help = AFTER_HELP)]
 struct Cli {
+    #[command(flatten)]
+    connection: config::Connection,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,19 +57,73 @@ enum Command {
     /// Print a report file as the flat cell view (one `key=value` line per cell).
     #[command(after_help = validate::CELLS_EXAMPLES)]
     Cells(validate::CellsArgs),
+    /// Submit report files to gxd (validated there with the same rules; stored as revisions).
+    #[command(after_help = remote::SUBMIT_EXAMPLES)]
+    Submit(remote::SubmitArgs),
+    /// Show one report from gxd: the latest revision, a given one, or as of a time.
+    #[command(after_help = remote::GET_EXAMPLES)]
+    Get(remote::GetArgs),
+    /// List the reports gxd holds (latest revisions), by body then year.
+    #[command(after_help = remote::LIST_EXAMPLES)]
+    List(remote::ListArgs),
+    /// Every revision of one report: when, why, content hash, warnings.
+    #[command(after_help = remote::HISTORY_EXAMPLES)]
+    History(remote::HistoryArgs),
+    /// Compare two reports of one body: cell by cell, narrative, verdicts and carry-over.
+    #[command(after_help = diff::EXAMPLES)]
+    Diff(diff::DiffArgs),
+    /// Manage named contexts (server address, default body).
+    #[command(subcommand, after_help = config::EXAMPLES)]
+    Config(config::ConfigCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  gxctl completions bash > /etc/bash_completion.d/gxctl")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  gxctl man > /usr/local/share/man/man1/gxctl.1")]
+    Man,
+    /// Render a report file as the publishable report: HTML, Markdown or flat text.
+    #[command(after_help = render::EXAMPLES)]
+    Render(render::RenderArgs),
 }
 
 /// What a command's outcome means for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
     Ok = 0,
     Invalid = 1,
     Usage = 2,
-    #[allow(dead_code)]
     NotFound = 3,
-    #[allow(dead_code)]
     Unavailable = 4,
+    Conflict = 5,
+    Failure = 6,
 }
+
+/// A failure with its exit code and one clear line for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
@@ -64,12 +136,38 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::validate(args),
         Command::Cells(args) => validate::cells(args),
+        Command::Submit(args) => remote::submit(&cli.connection, args),
+        Command::Get(args) => remote::get(&cli.connection, args),
+        Command::List(args) => remote::list(&cli.connection, args),
+        Command::History(args) => remote::history(&cli.connection, args),
+        Command::Diff(args) => diff::run(&cli.connection, args),
+        Command::Config(cmd) => config::run(cmd),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "gxctl", &mut out);
+            output::print(&String::from_utf8_lossy(&out));
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => {
+                    output::print(&String::from_utf8_lossy(&out));
+                    Ok(Exit::Ok)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Render(args) => render::render(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
             output::error_line(&e);
-            Exit::Usage.into()
+            e.downcast_ref::<Failure>()
+                .map_or(Exit::Usage, |f| f.exit)
+                .into()
         }
     }
 }

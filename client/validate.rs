@@ -96,7 +96,7 @@ pub fn validate(args: ValidateArgs) -> Result<Exit> {
 }
 
 /// Findings grouped by table, then a one-line verdict.
-fn human(path: &str, report: &Report, findings: &[Finding]) -> String {
+pub(crate) fn human(path: &str, report: &Report, findings: &[Finding]) -> String {
     let mut out = String::new();
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let warnings = findings.len() - errors;

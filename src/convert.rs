@@ -505,3 +505,176 @@ pub fn finding_from_pb(f: &pb::Finding) -> crate::rules::Finding {
         message: f.message.clone(),
     }
 }
+
+/// A diff for the wire.
+pub fn diff_to_pb(d: &crate::diff::Diff) -> pb::Diff {
+    use crate::diff as df;
+    let side = |s: &df::Side| pb::DiffSide {
+        org_id: s.org_id.clone(),
+        org_name: s.org_name.clone(),
+        year: s.year,
+        edition: s.edition,
+        revision: s.revision,
+        valid: s.valid,
+        errors: s.errors as u32,
+        warnings: s.warnings as u32,
+        findings: s.findings.iter().map(finding_to_pb).collect(),
+    };
+    pb::Diff {
+        old: Some(side(&d.old)),
+        new: Some(side(&d.new)),
+        tables: d
+            .tables
+            .iter()
+            .map(|t| pb::TableDiff {
+                table: t.table.clone(),
+                heading: t.heading.clone(),
+                cells: t
+                    .cells
+                    .iter()
+                    .map(|c| pb::CellDiff {
+                        key: c.key.clone(),
+                        label: c.label.clone(),
+                        old_cells: c.old_cells.clone(),
+                        new_cells: c.new_cells.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
+                        delta: c.delta.clone(),
+                        pct: c.pct.clone(),
+                        changed: c.changed,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        not_comparable: d
+            .not_comparable
+            .iter()
+            .map(|n| pb::NotComparable {
+                side: n.side.clone(),
+                cell: n.cell.clone(),
+                label: n.label.clone(),
+                value: n.value.clone(),
+            })
+            .collect(),
+        narrative: d
+            .narrative
+            .iter()
+            .map(|s| pb::SectionDiff {
+                section: s.section.clone(),
+                heading: s.heading.clone(),
+                similarity: s.similarity,
+                changes: s
+                    .changes
+                    .iter()
+                    .map(|c| pb::TextChange {
+                        op: c.op.clone(),
+                        text: c.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        carry_over: d.carry_over.as_ref().map(|c| pb::CarryOver {
+            ok: c.ok,
+            columns: c
+                .columns
+                .iter()
+                .map(|k| pb::CarryColumn {
+                    previous_cell: k.previous_cell.clone(),
+                    cell: k.cell.clone(),
+                    label: k.label.clone(),
+                    previous: k.previous.clone(),
+                    carried: k.carried.clone(),
+                    ok: k.ok,
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// A diff from the wire.
+pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
+    use crate::diff as df;
+    let side = |s: Option<&pb::DiffSide>| {
+        let s = s.cloned().unwrap_or_default();
+        df::Side {
+            org_id: s.org_id,
+            org_name: s.org_name,
+            year: s.year,
+            edition: s.edition,
+            revision: s.revision,
+            valid: s.valid,
+            errors: s.errors as usize,
+            warnings: s.warnings as usize,
+            findings: s.findings.iter().map(finding_from_pb).collect(),
+        }
+    };
+    df::Diff {
+        old: side(d.old.as_ref()),
+        new: side(d.new.as_ref()),
+        tables: d
+            .tables
+            .iter()
+            .map(|t| df::TableDiff {
+                table: t.table.clone(),
+                heading: t.heading.clone(),
+                cells: t
+                    .cells
+                    .iter()
+                    .map(|c| df::CellDiff {
+                        key: c.key.clone(),
+                        label: c.label.clone(),
+                        old_cells: c.old_cells.clone(),
+                        new_cells: c.new_cells.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
+                        delta: c.delta.clone(),
+                        pct: c.pct.clone(),
+                        changed: c.changed,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        not_comparable: d
+            .not_comparable
+            .iter()
+            .map(|n| df::NotComparable {
+                side: n.side.clone(),
+                cell: n.cell.clone(),
+                label: n.label.clone(),
+                value: n.value.clone(),
+            })
+            .collect(),
+        narrative: d
+            .narrative
+            .iter()
+            .map(|s| df::SectionDiff {
+                section: s.section.clone(),
+                heading: s.heading.clone(),
+                similarity: s.similarity,
+                changes: s
+                    .changes
+                    .iter()
+                    .map(|c| df::TextChange {
+                        op: c.op.clone(),
+                        text: c.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        carry_over: d.carry_over.as_ref().map(|c| df::CarryOver {
+            ok: c.ok,
+            columns: c
+                .columns
+                .iter()
+                .map(|k| df::CarryColumn {
+                    previous_cell: k.previous_cell.clone(),
+                    cell: k.cell.clone(),
+                    label: k.label.clone(),
+                    previous: k.previous.clone(),
+                    carried: k.carried.clone(),
+                    ok: k.ok,
+                })
+                .collect(),
+        }),
+    }
+}

@@ -10,11 +10,14 @@
 //! - [`store`]: durable, versioned storage (the only module that knows sled).
 //! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
 //!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
+//! - [`render`]: the publishable report as HTML, Markdown or flat text.
 
 pub mod codec;
 pub mod convert;
+pub mod diff;
 pub mod files;
 pub mod model;
+pub mod render;
 pub mod rules;
 pub mod server;
 pub mod service;

@@ -26,6 +26,9 @@ use crate::status::{ServiceError, Violation};
 use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
+mod diff;
+mod render;
+
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
 /// Longest org.name, in characters.
@@ -510,6 +513,20 @@ impl pb::report_service_server::ReportService for Reports {
         request: Request<pb::ListRevisionsRequest>,
     ) -> Result<Response<pb::ListRevisionsResponse>, Status> {
         Ok(Response::new(self.revisions(request.into_inner())?))
+    }
+
+    async fn diff_reports(
+        &self,
+        request: Request<pb::DiffReportsRequest>,
+    ) -> Result<Response<pb::DiffReportsResponse>, Status> {
+        Ok(Response::new(self.diff(request.into_inner())?))
+    }
+
+    async fn render_report(
+        &self,
+        request: Request<pb::RenderReportRequest>,
+    ) -> Result<Response<pb::RenderReportResponse>, Status> {
+        Ok(Response::new(self.render(request.into_inner())?))
     }
 }
 

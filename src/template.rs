@@ -390,6 +390,24 @@ static T3_FORWARD: RowDecl = row("forward", "四、结转下年度继续办理")
 
 const T3_NOTE: &str = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）";
 
+/// Row groups printed inside another row group, as `(group, parent)`: in table 3,
+/// （三）不予公开, （四）无法提供, （五）不予处理 and the 2021 （六）其他处理 sit inside
+/// 三、本年度办理结果 (a row's [`RowDecl::group`] names only the innermost group).
+pub static NESTED_GROUPS: [(&str, &str); 4] = [
+    (DENY, RESULTS),
+    (UNABLE, RESULTS),
+    (REJECT, RESULTS),
+    (OTHER_HANDLING, RESULTS),
+];
+
+/// The row group that `group` is printed inside, if any (see [`NESTED_GROUPS`]).
+pub fn group_parent(group: &str) -> Option<&'static str> {
+    NESTED_GROUPS
+        .iter()
+        .find(|(g, _)| *g == group)
+        .map(|(_, parent)| *parent)
+}
+
 // ---- table 4
 
 static T4_COLS: [ColumnDecl; 5] = [

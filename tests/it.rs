@@ -4,6 +4,9 @@ mod support;
 
 mod cli;
 mod convert;
+mod diff;
 mod files;
+mod gxctl;
+mod render;
 mod rules;
 mod server;

@@ -142,15 +142,20 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         .collect();
     assert!(services.contains(&"gx.v1.ReportService"), "{services:?}");
     assert!(services.contains(&"grpc.health.v1.Health"), "{services:?}");
-    assert_eq!(
-        v["methods"],
-        serde_json::json!([
-            "SubmitReport",
-            "ValidateReport",
-            "GetReport",
-            "ListReports",
-            "ListRevisions"
-        ])
-    );
+    let methods: Vec<&str> = v["methods"]
+        .as_array()
+        .expect("methods")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    for m in [
+        "SubmitReport",
+        "ValidateReport",
+        "GetReport",
+        "ListReports",
+        "ListRevisions",
+    ] {
+        assert!(methods.contains(&m), "{m} not in {methods:?}");
+    }
     assert!(gxd.stop().await.success());
 }

@@ -1,0 +1,229 @@
+//! Named contexts: which gxd to talk to and as which body, kept in the user's config dir
+//! (`$GX_CONFIG`, or `<config dir>/gx/config.yaml`). Flags and env (`GX_SERVER`, `GX_ORG`)
+//! override the current context.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+
+use crate::output::{self, OutputFormat};
+use crate::Exit;
+
+/// The address gxd listens on by default.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// gxd's address, e.g. `http://127.0.0.1:50051`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The default reporting body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// Bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// CA certificate file for TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    #[serde(default)]
+    pub contexts: BTreeMap<String, Context>,
+}
+
+pub fn path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("GX_CONFIG") {
+        return Ok(PathBuf::from(p));
+    }
+    let dir =
+        dirs::config_dir().context("cannot find the user's config directory; set GX_CONFIG")?;
+    Ok(dir.join("gx").join("config.yaml"))
+}
+
+impl Config {
+    pub fn load() -> Result<Config> {
+        let path = path()?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_yaml_ng::from_str(&text)
+                .with_context(|| format!("{}: not a gxctl config", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    pub fn save(&self) -> Result<()> {
+        let path = path()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let text = serde_yaml_ng::to_string(self)?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// The context in force: `--context`, else the current one.
+    pub fn context(&self, name: Option<&str>) -> Result<Context> {
+        match name.or(self.current.as_deref()) {
+            None => Ok(Context::default()),
+            Some(n) => match self.contexts.get(n) {
+                Some(c) => Ok(c.clone()),
+                None if name.is_some() => bail!("no context named {n:?} (see `gxctl config view`)"),
+                None => Ok(Context::default()),
+            },
+        }
+    }
+}
+
+/// Connection settings common to every command that talks to gxd.
+#[derive(Debug, Clone, Args)]
+pub struct Connection {
+    /// gxd's address [default: from the context, else http://127.0.0.1:50051]
+    #[arg(long, global = true, env = "GX_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// The reporting body [default: from the context]
+    #[arg(long, global = true, env = "GX_ORG", value_name = "ORG")]
+    pub org: Option<String>,
+    /// Use this named context instead of the current one.
+    #[arg(long, global = true, env = "GX_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// What a command ends up using.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub server: String,
+    pub org: Option<String>,
+}
+
+impl Connection {
+    pub fn resolve(&self) -> Result<Resolved> {
+        let ctx = Config::load()?.context(self.context.as_deref())?;
+        let mut server = self
+            .server
+            .clone()
+            .or(ctx.server)
+            .unwrap_or_else(|| DEFAULT_SERVER.to_string());
+        if !server.contains("://") {
+            server = format!("http://{server}");
+        }
+        Ok(Resolved {
+            server,
+            org: self.org.clone().or(ctx.org),
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Create or update a named context.
+    SetContext {
+        name: String,
+        /// gxd's address.
+        #[arg(long = "server", value_name = "URL")]
+        server: Option<String>,
+        /// Default reporting body.
+        #[arg(long = "org", value_name = "ORG")]
+        org: Option<String>,
+        /// Bearer token.
+        #[arg(long)]
+        token: Option<String>,
+        /// CA certificate file for TLS.
+        #[arg(long)]
+        ca: Option<String>,
+    },
+    /// Make a context the current one.
+    UseContext { name: String },
+    /// Show the configuration and where it lives.
+    View {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: OutputFormat,
+    },
+}
+
+pub const EXAMPLES: &str = "\
+Examples:
+  gxctl config set-context county --server http://10.0.0.5:50051 --org 621024
+  gxctl config use-context county
+  gxctl config view";
+
+pub fn run(cmd: ConfigCommand) -> Result<Exit> {
+    let mut config = Config::load()?;
+    match cmd {
+        ConfigCommand::SetContext {
+            name,
+            server,
+            org,
+            token,
+            ca,
+        } => {
+            let ctx = config.contexts.entry(name.clone()).or_default();
+            ctx.server = server.or(ctx.server.take());
+            ctx.org = org.or(ctx.org.take());
+            ctx.token = token.or(ctx.token.take());
+            ctx.ca = ca.or(ctx.ca.take());
+            if config.current.is_none() {
+                config.current = Some(name.clone());
+            }
+            config.save()?;
+            output::print(&format!(
+                "context {name:?} saved in {}\n",
+                path()?.display()
+            ));
+        }
+        ConfigCommand::UseContext { name } => {
+            if !config.contexts.contains_key(&name) {
+                bail!("no context named {name:?} (create it with `gxctl config set-context {name} --server URL`)");
+            }
+            config.current = Some(name.clone());
+            config.save()?;
+            output::print(&format!("now using context {name:?}\n"));
+        }
+        ConfigCommand::View { output: format } => {
+            let mut shown = config.clone();
+            for c in shown.contexts.values_mut() {
+                if c.token.is_some() {
+                    c.token = Some("(hidden)".into());
+                }
+            }
+            match format {
+                OutputFormat::Json => output::print_json(&shown)?,
+                OutputFormat::Yaml => output::print_yaml(&shown)?,
+                OutputFormat::Table => {
+                    let mut t = output::table();
+                    t.set_header(vec!["", "context", "server", "org", "token", "ca"]);
+                    for (name, c) in &shown.contexts {
+                        let current = if shown.current.as_deref() == Some(name) {
+                            "*"
+                        } else {
+                            ""
+                        };
+                        t.add_row(vec![
+                            current.to_string(),
+                            name.clone(),
+                            c.server.clone().unwrap_or_default(),
+                            c.org.clone().unwrap_or_default(),
+                            c.token.clone().unwrap_or_default(),
+                            c.ca.clone().unwrap_or_default(),
+                        ]);
+                    }
+                    output::print(&format!(
+                        "# {}\n{}",
+                        path()?.display(),
+                        output::table_text(&t)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,285 @@
+//! `gxctl diff` on files: the JSON of a fixed pair checked field by field, the edition mapping,
+//! and the human and Markdown forms.
+
+use gx::diff::{self, Options};
+use gx::files;
+use predicates::prelude::*;
+use serde_json::{json, Value as Json};
+
+use crate::support::{fixture, gxctl};
+
+fn diff_json(a: &str, b: &str, extra: &[&str]) -> Json {
+    let out = gxctl()
+        .arg("diff")
+        .arg(fixture(a))
+        .arg(fixture(b))
+        .args(["-o", "json"])
+        .args(extra)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn same_edition_json_field_by_field() {
+    let d = diff_json("gucheng-town-2019.json", "gucheng-town-2020.json", &[]);
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "old",
+            "new",
+            "tables",
+            "not_comparable",
+            "narrative",
+            "carry_over"
+        ]
+    );
+    let old = &d["old"];
+    assert_eq!(old["org_id"], "621024101");
+    assert_eq!(old["org_name"], "固城镇");
+    assert_eq!(old["year"], 2019);
+    assert_eq!(old["edition"], 2019);
+    assert_eq!(old["revision"], Json::Null);
+    assert_eq!(old["valid"], true);
+    assert_eq!(old["errors"], 0);
+    assert_eq!(old["warnings"], 0);
+    assert_eq!(old["findings"], json!([]));
+    assert_eq!(d["new"]["year"], 2020);
+
+    let tables = d["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[0]["table"], "t2");
+    assert_eq!(tables[0]["heading"], "二、主动公开政府信息情况");
+    assert_eq!(
+        tables[0]["cells"][0],
+        json!({
+            "key": "t2.normative_docs.made",
+            "label": "表二第二十条第（一）项「规范性文件」行「本年新制作数量」列",
+            "old_cells": ["t2.normative_docs.made"],
+            "new_cells": ["t2.normative_docs.made"],
+            "old": "4",
+            "new": "6",
+            "delta": "2",
+            "pct": "50",
+            "changed": true
+        })
+    );
+    let t3: Vec<&str> = tables[1]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        t3,
+        [
+            "t3.new.natural",
+            "t3.new.total",
+            "t3.granted.natural",
+            "t3.granted.total",
+            "t3.results_total.natural",
+            "t3.results_total.total",
+            "t3.forward.natural",
+            "t3.forward.total"
+        ]
+    );
+    assert_eq!(tables[1]["cells"][0]["delta"], "-3");
+    assert_eq!(tables[1]["cells"][0]["pct"], "-100");
+    assert_eq!(d["not_comparable"], json!([]));
+
+    // 2019 left 1 request to carry forward; 2020 carried none.
+    let carry = &d["carry_over"];
+    assert_eq!(carry["ok"], false);
+    assert_eq!(
+        carry["columns"][0],
+        json!({
+            "previous_cell": "t3.forward.natural",
+            "cell": "t3.carried.natural",
+            "label": "自然人",
+            "previous": "1",
+            "carried": "0",
+            "ok": false
+        })
+    );
+    assert_eq!(carry["columns"].as_array().unwrap().len(), 7);
+
+    let narrative = d["narrative"].as_array().unwrap();
+    let problems = narrative
+        .iter()
+        .find(|s| s["section"] == "problems")
+        .unwrap();
+    assert_eq!(problems["heading"], "五、存在的主要问题及改进情况");
+    assert!(problems["similarity"].as_f64().unwrap() > 0.9);
+    assert_eq!(
+        problems["changes"],
+        json!([
+            {"op": "delete", "text": "一是公开意识有待增强。"},
+            {"op": "insert", "text": "一是主动公开的意识还不够强。"}
+        ])
+    );
+    let overview = narrative
+        .iter()
+        .find(|s| s["section"] == "overview")
+        .unwrap();
+    assert_eq!(overview["similarity"], 1.0);
+    assert_eq!(overview["changes"], json!([]));
+}
+
+#[test]
+fn across_editions_only_comparable_cells_compare() {
+    let d = diff_json("gucheng-town-2020.json", "gucheng-town-2021.json", &[]);
+    let t2 = d["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "t2")
+        .unwrap();
+    let keys: Vec<&str> = t2["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["t2.licensing.decisions"]);
+
+    // Every other table-2 cell is listed as not comparable, on its own side.
+    let nc = d["not_comparable"].as_array().unwrap();
+    let old_only: Vec<&str> = nc
+        .iter()
+        .filter(|n| n["side"] == "old")
+        .map(|n| n["cell"].as_str().unwrap())
+        .collect();
+    let new_only: Vec<&str> = nc
+        .iter()
+        .filter(|n| n["side"] == "new")
+        .map(|n| n["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(old_only.len(), 22 - 3);
+    assert!(old_only.contains(&"t2.other_mgmt_services.decisions"));
+    assert!(old_only.contains(&"t2.central_procurement.amount"));
+    assert_eq!(
+        new_only,
+        [
+            "t2.regulations.issued",
+            "t2.regulations.repealed",
+            "t2.regulations.in_force",
+            "t2.normative_docs.issued",
+            "t2.normative_docs.repealed",
+            "t2.normative_docs.in_force",
+            "t2.admin_fees.amount"
+        ]
+    );
+    let issued = nc
+        .iter()
+        .find(|n| n["cell"] == "t2.normative_docs.issued")
+        .unwrap();
+    assert_eq!(issued["value"], "5（其中修订2件）");
+
+    // The 2019 single （六）其他处理 row compares with the sum of the 2021 sub-rows.
+    let t3 = d["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "t3")
+        .unwrap();
+    let other = t3["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "t3.other.natural")
+        .unwrap();
+    assert_eq!(
+        other["new_cells"],
+        json!([
+            "t3.other_no_correction.natural",
+            "t3.other_fee_unpaid.natural",
+            "t3.other_other.natural"
+        ])
+    );
+    assert_eq!(
+        (other["old"].as_str(), other["new"].as_str()),
+        (Some("0"), Some("1"))
+    );
+    assert_eq!(other["label"], "表三「（六）其他处理」行「自然人」列");
+    assert_eq!(d["carry_over"]["ok"], true);
+}
+
+#[test]
+fn all_shows_unchanged_cells() {
+    let d = diff_json(
+        "gucheng-town-2019.json",
+        "gucheng-town-2020.json",
+        &["--all"],
+    );
+    let n: usize = d["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["cells"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(n, 22 + 161 + 15);
+}
+
+#[test]
+fn human_and_markdown_forms() {
+    gxctl()
+        .arg("diff")
+        .arg(fixture("gucheng-town-2019.json"))
+        .arg(fixture("gucheng-town-2020.json"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("固城镇 (621024101)  2019 → 2020"))
+        .stdout(predicate::str::contains("t2.normative_docs.made"))
+        .stdout(predicate::str::contains("+50%"))
+        .stdout(predicate::str::contains(
+            "Carry-over: 2020 t3.carried differs from 2019 t3.forward",
+        ))
+        .stdout(predicate::str::contains("- 一是公开意识有待增强。"))
+        .stdout(predicate::str::contains("\u{1b}[").not());
+    gxctl()
+        .arg("diff")
+        .arg(fixture("gucheng-town-2020.json"))
+        .arg(fixture("gucheng-town-2021.json"))
+        .args(["-o", "markdown"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "| cell | label | 2020 | 2021 | Δ | % |",
+        ))
+        .stdout(predicate::str::contains(
+            "### Not comparable (2019 → 2021 edition)",
+        ))
+        .stdout(predicate::str::contains("| `t3.other.natural ↔ Σ3` |"));
+}
+
+#[test]
+fn a_2021_variant_row_compares_with_split_rows() {
+    let a = files::read_path(fixture("gucheng-town-2021.json").to_str().unwrap()).unwrap();
+    let mut b = a.clone();
+    b.year = 2022;
+    for col in [
+        "natural",
+        "commercial",
+        "research",
+        "nonprofit",
+        "legal_svc",
+        "other_org",
+        "total",
+    ] {
+        let sum: i128 = ["other_no_correction", "other_fee_unpaid", "other_other"]
+            .iter()
+            .map(|r| b.get(&format!("t3.{r}.{col}")).unwrap().value.as_i128())
+            .sum();
+        for r in ["other_no_correction", "other_fee_unpaid", "other_other"] {
+            b.set(&format!("t3.{r}.{col}"), gx::Cell::ABSENT);
+        }
+        b.set(&format!("t3.other.{col}"), gx::Cell::int(sum as i64));
+    }
+    let d = diff::diff(&a, None, &b, None, Options::default());
+    assert_eq!(d.changed_cells(), 0, "{:#?}", d.tables);
+    assert!(d.not_comparable.is_empty());
+}
