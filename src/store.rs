@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 use crate::pb;
 use crate::template::Edition;
@@ -313,28 +313,23 @@ fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
 
 // ---------------------------------------------------------------- group commit
 
-#[derive(Debug, Clone, Default)]
-struct Flushed {
-    /// Every ticket up to this one is on disk.
-    ok_through: u64,
-    /// The last failed flush: tickets up to `.0` were not (yet) made durable by it.
-    failed: Option<(u64, Arc<str>)>,
-    /// The flusher has stopped.
-    stopped: bool,
-}
+/// What a waiter learns: its write is on disk, or why not.
+type FlushResult = std::result::Result<(), Arc<str>>;
 
 #[derive(Debug, Default)]
 struct Requests {
     issued: u64,
     stop: bool,
+    /// Submissions waiting for their ticket to be flushed, in ticket order.
+    waiters: std::collections::VecDeque<(u64, oneshot::Sender<FlushResult>)>,
 }
 
-/// The flusher thread and the tickets it serves.
+/// The flusher thread and the tickets it serves. Each flush wakes exactly the submissions it
+/// made durable (no thundering herd of waiters re-checking a shared watermark).
 #[derive(Debug)]
 struct Flusher {
     requests: Mutex<Requests>,
     wake: Condvar,
-    done: watch::Sender<Flushed>,
 }
 
 impl Flusher {
@@ -342,7 +337,6 @@ impl Flusher {
         let flusher = Arc::new(Flusher {
             requests: Mutex::new(Requests::default()),
             wake: Condvar::new(),
-            done: watch::Sender::new(Flushed::default()),
         });
         let f = flusher.clone();
         let handle = std::thread::Builder::new()
@@ -352,7 +346,8 @@ impl Flusher {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Requests> {
-        // The lock guards two integers; a panic elsewhere cannot leave them inconsistent.
+        // The lock guards plain counters and a queue; a panic elsewhere cannot leave them
+        // inconsistent.
         self.requests.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -379,45 +374,49 @@ impl Flusher {
                 "flushed"
             );
             flushed = target;
-            self.done.send_modify(|f| match &result {
-                Ok(_) => f.ok_through = target,
+            let outcome: FlushResult = match &result {
+                Ok(_) => Ok(()),
                 Err(e) => {
                     tracing::error!(error = %e, "flush failed");
-                    f.failed = Some((target, e.to_string().into()));
+                    Err(e.to_string().into())
                 }
-            });
+            };
+            let done: Vec<_> = {
+                let mut r = self.lock();
+                let n = r.waiters.partition_point(|(t, _)| *t <= target);
+                r.waiters.drain(..n).collect()
+            };
+            for (_, tx) in done {
+                let _ = tx.send(outcome.clone());
+            }
         }
-        self.done.send_modify(|f| f.stopped = true);
+        // Stopped: whoever still waits learns that the store closed.
+        let rest: Vec<_> = self.lock().waiters.drain(..).collect();
+        for (_, tx) in rest {
+            let _ = tx.send(Err("the store closed".into()));
+        }
     }
 
-    /// A ticket for everything written so far.
-    fn ticket(&self) -> Result<u64> {
+    /// A ticket for everything written so far, and the receiver its flush answers.
+    fn ticket(&self) -> Result<oneshot::Receiver<FlushResult>> {
+        let (tx, rx) = oneshot::channel();
         let mut r = self.lock();
         if r.stop {
             return Err(StoreError::Closed);
         }
         r.issued += 1;
+        let ticket = r.issued;
+        r.waiters.push_back((ticket, tx));
         self.wake.notify_one();
-        Ok(r.issued)
+        Ok(rx)
     }
 
-    /// Waits until `ticket` is on disk.
-    async fn wait(&self, ticket: u64) -> Result<()> {
-        let mut rx = self.done.subscribe();
-        let f = rx
-            .wait_for(|f| {
-                f.ok_through >= ticket
-                    || f.stopped
-                    || f.failed.as_ref().is_some_and(|(t, _)| *t >= ticket)
-            })
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        if f.ok_through >= ticket {
-            Ok(())
-        } else if let Some((_, e)) = &f.failed {
-            Err(StoreError::Flush(e.to_string()))
-        } else {
-            Err(StoreError::Closed)
+    /// Waits until the ticket's write is on disk.
+    async fn wait(rx: oneshot::Receiver<FlushResult>) -> Result<()> {
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Flush(e.to_string())),
+            Err(_) => Err(StoreError::Closed),
         }
     }
 
@@ -509,7 +508,7 @@ impl Store {
         let ticket = self.inner.flusher.ticket()?;
         // Even an identical resubmission waits: the revision it returns may have been
         // written by a concurrent call whose flush has not completed yet.
-        self.inner.flusher.wait(ticket).await?;
+        Flusher::wait(ticket).await?;
         Ok(submitted)
     }
 
