@@ -248,6 +248,30 @@ fn no_report(org_id: &str, year: u32) -> ServiceError {
     ServiceError::NotFound(format!("no report of org {org_id:?} for {year}"))
 }
 
+/// A `google.protobuf.Timestamp` as its spec bounds it: 0001-01-01 to 9999-12-31, nanos in
+/// 0..1e9.
+fn system_time(field: &str, ts: prost_types::Timestamp) -> Result<SystemTime, ServiceError> {
+    const MIN_SECONDS: i64 = -62_135_596_800;
+    const MAX_SECONDS: i64 = 253_402_300_799;
+    if !(0..1_000_000_000).contains(&ts.nanos) {
+        return Err(ServiceError::field(
+            field,
+            format!("nanos {} is out of range 0..999999999", ts.nanos),
+        ));
+    }
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&ts.seconds) {
+        return Err(ServiceError::field(
+            field,
+            format!(
+                "seconds {} is out of range (years 0001 to 9999)",
+                ts.seconds
+            ),
+        ));
+    }
+    SystemTime::try_from(ts)
+        .map_err(|e| ServiceError::field(field, format!("not a valid timestamp: {e}")))
+}
+
 fn rfc3339(t: SystemTime) -> String {
     // Timestamp's Display is RFC 3339.
     timestamp(t).to_string()
@@ -324,12 +348,7 @@ impl Reports {
                 ))
             }
             Some(V::Revision(n)) => Version::Number(n),
-            Some(V::AsOf(ts)) => {
-                let t = SystemTime::try_from(ts).map_err(|e| {
-                    ServiceError::field("as_of", format!("not a valid timestamp: {e}"))
-                })?;
-                Version::AsOf(t)
-            }
+            Some(V::AsOf(ts)) => Version::AsOf(system_time("as_of", ts)?),
         };
         let Some(rev) = self.store.get(&r.org_id, r.year, version)? else {
             let current = self.store.current_revision(&r.org_id, r.year)?;

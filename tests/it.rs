@@ -8,3 +8,4 @@ mod diff;
 mod files;
 mod render;
 mod rules;
+mod server;

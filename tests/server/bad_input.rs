@@ -1,0 +1,593 @@
+//! Bad input, table-driven: every malformed or out-of-range request gets the right code and a
+//! message naming the field; nothing is stored; gxd keeps serving.
+
+use gx::pb;
+use gx::pb::get_report_request::Version;
+use prost::bytes::BufMut;
+use prost::Message;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+
+use super::{data_dir, sample_pb, start_in, submit_request, violations};
+
+/// A request as sent.
+enum Call {
+    Submit(pb::SubmitReportRequest),
+    Validate(pb::ValidateReportRequest),
+    Get(pb::GetReportRequest),
+    List(pb::ListReportsRequest),
+    Revisions(pb::ListRevisionsRequest),
+    /// Raw bytes as the body of a SubmitReport message.
+    RawSubmit(Vec<u8>),
+}
+
+struct Case {
+    name: &'static str,
+    call: Call,
+    code: Code,
+    /// The field a violation must name, or (without violations) text the message contains.
+    names: &'static str,
+    /// Text the message or a violation's description must contain too.
+    says: &'static str,
+}
+
+fn with(f: impl FnOnce(&mut pb::Report)) -> pb::Report {
+    let mut r = sample_pb();
+    f(&mut r);
+    r
+}
+
+fn submit(r: pb::Report) -> Call {
+    Call::Submit(submit_request(r, ""))
+}
+
+fn t3(r: &mut pb::Report) -> &mut pb::Table3 {
+    r.table3.as_mut().expect("table 3")
+}
+
+fn cell(count: i64) -> Option<pb::Cell> {
+    Some(pb::Cell {
+        value: Some(pb::cell::Value::Count(count)),
+        raw: String::new(),
+    })
+}
+
+fn amount(text: &str) -> Option<pb::Cell> {
+    Some(pb::Cell {
+        value: Some(pb::cell::Value::Amount(text.into())),
+        raw: String::new(),
+    })
+}
+
+fn procurement(r: &mut pb::Report) -> &mut pb::ProcurementRow2019 {
+    match r.table2.as_mut() {
+        Some(pb::report::Table2::Table22019(t)) => {
+            t.central_procurement.get_or_insert_with(Default::default)
+        }
+        _ => panic!("the sample is a 2019-edition report"),
+    }
+}
+
+fn get(org_id: &str, year: u32, version: Option<Version>) -> Call {
+    Call::Get(pb::GetReportRequest {
+        org_id: org_id.into(),
+        year,
+        version,
+    })
+}
+
+fn cases() -> Vec<Case> {
+    let next_year = gx::rules::latest_year();
+    let valid_bytes = submit_request(sample_pb(), "").encode_to_vec();
+    let mut truncated = valid_bytes.clone();
+    truncated.truncate(valid_bytes.len() - 7);
+    let big_text = "政".repeat((10 << 20) / 3);
+    vec![
+        Case {
+            name: "empty request",
+            call: Call::Submit(pb::SubmitReportRequest::default()),
+            code: Code::InvalidArgument,
+            names: "report",
+            says: "",
+        },
+        Case {
+            name: "empty validate request",
+            call: Call::Validate(pb::ValidateReportRequest::default()),
+            code: Code::InvalidArgument,
+            names: "report",
+            says: "",
+        },
+        Case {
+            name: "missing org",
+            call: submit(with(|r| r.org = None)),
+            code: Code::InvalidArgument,
+            names: "report.org",
+            says: "",
+        },
+        Case {
+            name: "empty org.id",
+            call: submit(with(|r| r.org.as_mut().unwrap().id = " ".into())),
+            code: Code::InvalidArgument,
+            names: "report.org.id",
+            says: "",
+        },
+        Case {
+            name: "org.id with NUL",
+            call: submit(with(|r| r.org.as_mut().unwrap().id = "62\u{0}1".into())),
+            code: Code::InvalidArgument,
+            names: "report.org.id",
+            says: "U+0000",
+        },
+        Case {
+            name: "org.id too long",
+            call: submit(with(|r| r.org.as_mut().unwrap().id = "9".repeat(129))),
+            code: Code::InvalidArgument,
+            names: "report.org.id",
+            says: "",
+        },
+        Case {
+            name: "missing year",
+            call: submit(with(|r| r.year = 0)),
+            code: Code::InvalidArgument,
+            names: "report.year",
+            says: "",
+        },
+        Case {
+            name: "year before any national format",
+            call: submit(with(|r| r.year = 2018)),
+            code: Code::InvalidArgument,
+            names: "report.year",
+            says: "没有全国统一",
+        },
+        Case {
+            name: "year after next year",
+            call: submit(with(|r| {
+                r.year = next_year + 1;
+                r.edition = pb::Edition::Edition2021 as i32;
+                r.table2 = Some(pb::report::Table2::Table22021(Default::default()));
+            })),
+            code: Code::InvalidArgument,
+            names: "report.year",
+            says: "晚于",
+        },
+        Case {
+            name: "unknown edition",
+            call: submit(with(|r| r.edition = 2020)),
+            code: Code::InvalidArgument,
+            names: "report.edition",
+            says: "unknown edition 2020",
+        },
+        Case {
+            name: "table 2 of the other edition",
+            call: submit(with(|r| {
+                r.table2 = Some(pb::report::Table2::Table22021(Default::default()))
+            })),
+            code: Code::InvalidArgument,
+            names: "report.table2_2021",
+            says: "",
+        },
+        Case {
+            name: "a 2021-edition row in a 2019-edition report",
+            call: submit(with(|r| {
+                t3(r).other_fee_unpaid = Some(pb::Table3Row {
+                    natural: cell(1),
+                    ..Default::default()
+                })
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.other_fee_unpaid.natural",
+            says: "",
+        },
+        Case {
+            name: "u64-overflowing count (wraps on the wire to a huge negative)",
+            call: submit(with(|r| {
+                t3(r).new.as_mut().unwrap().natural = cell(10_000_000_000_000_000_000u64 as i64)
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.new.natural",
+            says: "too large",
+        },
+        Case {
+            name: "u64::MAX count (reads as -1)",
+            call: submit(with(|r| {
+                t3(r).granted.as_mut().unwrap().natural = cell(u64::MAX as i64)
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.granted.natural",
+            says: "",
+        },
+        Case {
+            name: "i64::MAX count",
+            call: submit(with(|r| {
+                t3(r).new.as_mut().unwrap().commercial = cell(i64::MAX)
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.new.commercial",
+            says: "",
+        },
+        Case {
+            name: "NaN amount",
+            call: submit(with(|r| procurement(r).amount = amount("NaN"))),
+            code: Code::InvalidArgument,
+            names: "t2.central_procurement.amount",
+            says: "NaN",
+        },
+        Case {
+            name: "infinite amount",
+            call: submit(with(|r| procurement(r).amount = amount("inf"))),
+            code: Code::InvalidArgument,
+            names: "t2.central_procurement.amount",
+            says: "",
+        },
+        Case {
+            name: "exponent amount",
+            call: submit(with(|r| procurement(r).amount = amount("1e400"))),
+            code: Code::InvalidArgument,
+            names: "t2.central_procurement.amount",
+            says: "",
+        },
+        Case {
+            name: "amount overflowing a decimal",
+            call: submit(with(|r| {
+                procurement(r).amount = amount("99999999999999999999999999999999")
+            })),
+            code: Code::InvalidArgument,
+            names: "t2.central_procurement.amount",
+            says: "",
+        },
+        Case {
+            name: "amount in a count column",
+            call: submit(with(|r| {
+                t3(r).new.as_mut().unwrap().natural = amount("1.5")
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.new.natural",
+            says: "",
+        },
+        Case {
+            name: "a 10 MB narrative",
+            call: submit(with(|r| {
+                r.narrative.get_or_insert_with(Default::default).preamble = big_text.clone()
+            })),
+            code: Code::InvalidArgument,
+            names: "report.narrative",
+            says: "at most 1048576",
+        },
+        Case {
+            name: "a message over the maximum size",
+            call: submit(with(|r| {
+                r.narrative.get_or_insert_with(Default::default).preamble = "x".repeat(17 << 20)
+            })),
+            code: Code::OutOfRange,
+            names: "too large",
+            says: "",
+        },
+        Case {
+            name: "an over-long raw text",
+            call: submit(with(|r| {
+                let c = t3(r).new.as_mut().unwrap().natural.as_mut().unwrap();
+                c.raw = "注".repeat(300);
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.new.natural",
+            says: "",
+        },
+        Case {
+            name: "an over-long reason",
+            call: Call::Submit(submit_request(sample_pb(), &"因".repeat(2001))),
+            code: Code::InvalidArgument,
+            names: "reason",
+            says: "",
+        },
+        Case {
+            name: "totals that do not add up",
+            call: submit(with(|r| {
+                let review = r.table4.as_mut().unwrap().review.as_mut().unwrap();
+                review.total = cell(3);
+            })),
+            code: Code::InvalidArgument,
+            names: "t4.review.total",
+            says: "（t4.review.total）改为 0",
+        },
+        Case {
+            name: "a negative count",
+            call: submit(with(|r| {
+                t3(r).forward.as_mut().unwrap().research = cell(-2)
+            })),
+            code: Code::InvalidArgument,
+            names: "t3.forward.research",
+            says: "",
+        },
+        Case {
+            name: "garbage protobuf bytes",
+            call: Call::RawSubmit(vec![0xff; 64]),
+            code: Code::InvalidArgument,
+            names: "not a valid protobuf",
+            says: "",
+        },
+        Case {
+            name: "truncated protobuf bytes",
+            call: Call::RawSubmit(truncated),
+            code: Code::InvalidArgument,
+            names: "not a valid protobuf",
+            says: "",
+        },
+        Case {
+            name: "invalid UTF-8 in a string",
+            call: Call::RawSubmit(vec![0x12, 0x02, 0xc3, 0x28]),
+            code: Code::InvalidArgument,
+            names: "not a valid protobuf",
+            says: "",
+        },
+        Case {
+            name: "get without org_id",
+            call: get("", 2020, None),
+            code: Code::InvalidArgument,
+            names: "org_id",
+            says: "",
+        },
+        Case {
+            name: "get without year",
+            call: get("621024101", 0, None),
+            code: Code::InvalidArgument,
+            names: "year",
+            says: "",
+        },
+        Case {
+            name: "get revision 0",
+            call: get("621024101", 2020, Some(Version::Revision(0))),
+            code: Code::InvalidArgument,
+            names: "revision",
+            says: "",
+        },
+        Case {
+            name: "get an unknown revision",
+            call: get("621024101", 2020, Some(Version::Revision(99))),
+            code: Code::NotFound,
+            names: "no revision 99",
+            says: "",
+        },
+        Case {
+            name: "get an unknown report",
+            call: get("nobody", 2020, None),
+            code: Code::NotFound,
+            names: "nobody",
+            says: "",
+        },
+        Case {
+            name: "get as_of an invalid timestamp",
+            call: get(
+                "621024101",
+                2020,
+                Some(Version::AsOf(prost_types::Timestamp {
+                    seconds: 0,
+                    nanos: 2_000_000_000,
+                })),
+            ),
+            code: Code::InvalidArgument,
+            names: "as_of",
+            says: "",
+        },
+        Case {
+            name: "list with page_size over 1000",
+            call: Call::List(pb::ListReportsRequest {
+                page_size: 1001,
+                ..Default::default()
+            }),
+            code: Code::InvalidArgument,
+            names: "page_size",
+            says: "",
+        },
+        Case {
+            name: "list with a negative page_size",
+            call: Call::List(pb::ListReportsRequest {
+                page_size: -1,
+                ..Default::default()
+            }),
+            code: Code::InvalidArgument,
+            names: "page_size",
+            says: "",
+        },
+        Case {
+            name: "list with a forged page_token",
+            call: Call::List(pb::ListReportsRequest {
+                page_token: "not-a-token".into(),
+                ..Default::default()
+            }),
+            code: Code::InvalidArgument,
+            names: "page_token",
+            says: "",
+        },
+        Case {
+            name: "list year 0",
+            call: Call::List(pb::ListReportsRequest {
+                year: Some(0),
+                ..Default::default()
+            }),
+            code: Code::InvalidArgument,
+            names: "year",
+            says: "",
+        },
+        Case {
+            name: "revisions of an unknown report",
+            call: Call::Revisions(pb::ListRevisionsRequest {
+                org_id: "nobody".into(),
+                year: 2020,
+            }),
+            code: Code::NotFound,
+            names: "nobody",
+            says: "",
+        },
+    ]
+}
+
+/// Sends bytes as they are; decodes the answer as a SubmitReportResponse.
+#[derive(Debug, Clone, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+
+impl Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        buf.put_slice(&item);
+        Ok(())
+    }
+}
+
+struct ResponseDecoder;
+
+impl Decoder for ResponseDecoder {
+    type Item = pb::SubmitReportResponse;
+    type Error = Status;
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
+        pb::SubmitReportResponse::decode(buf)
+            .map(Some)
+            .map_err(|e| Status::internal(e.to_string()))
+    }
+}
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = pb::SubmitReportResponse;
+    type Encoder = RawEncoder;
+    type Decoder = ResponseDecoder;
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+    fn decoder(&mut self) -> ResponseDecoder {
+        ResponseDecoder
+    }
+}
+
+async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
+    let mut c = pb::report_service_client::ReportServiceClient::new(channel.clone())
+        .max_encoding_message_size(64 << 20);
+    match call {
+        Call::Submit(r) => c.submit_report(r).await.map(drop),
+        Call::Validate(r) => c.validate_report(r).await.map(drop),
+        Call::Get(r) => c.get_report(r).await.map(drop),
+        Call::List(r) => c.list_reports(r).await.map(drop),
+        Call::Revisions(r) => c.list_revisions(r).await.map(drop),
+        Call::RawSubmit(bytes) => {
+            let mut grpc = tonic::client::Grpc::new(channel.clone());
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(e.to_string()))?;
+            grpc.unary(
+                tonic::Request::new(bytes),
+                PathAndQuery::from_static("/gx.v1.ReportService/SubmitReport"),
+                RawCodec,
+            )
+            .await
+            .map(drop)
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_code_and_names_the_field() {
+    let dir = data_dir();
+    let gxd = start_in(dir.path());
+    let channel = gxd.channel().await;
+    let mut c = gxd.client().await;
+    // One real report, so that "unknown revision" has a report to miss in.
+    let stored = c
+        .submit_report(submit_request(sample_pb(), ""))
+        .await
+        .expect("the sample is accepted")
+        .into_inner();
+
+    let mut failures = Vec::new();
+    for case in cases() {
+        let result = call(&channel, case.call).await;
+        let Err(status) = result else {
+            failures.push(format!("{}: accepted", case.name));
+            continue;
+        };
+        if status.code() != case.code {
+            failures.push(format!(
+                "{}: {:?} instead of {:?}: {}",
+                case.name,
+                status.code(),
+                case.code,
+                status.message()
+            ));
+            continue;
+        }
+        let fields = violations(&status);
+        let named = if fields.is_empty() {
+            status.message().contains(case.names)
+        } else {
+            fields.iter().any(|(f, d)| f == case.names && !d.is_empty())
+        };
+        let says = status.message().contains(case.says)
+            || fields.iter().any(|(_, d)| d.contains(case.says));
+        if !named || !says {
+            failures.push(format!(
+                "{}: does not name {:?} or say {:?}: {:?} {:?}",
+                case.name,
+                case.names,
+                case.says,
+                status.message(),
+                fields
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    // Nothing was stored, and gxd is still serving.
+    let list = c
+        .list_reports(pb::ListReportsRequest::default())
+        .await
+        .expect("still serving")
+        .into_inner();
+    assert_eq!(list.reports.len(), 1);
+    let revs = c
+        .list_revisions(pb::ListRevisionsRequest {
+            org_id: "621024101".into(),
+            year: 2020,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revs.revisions.len(), 1);
+    assert_eq!(revs.revisions[0].content_hash, stored.content_hash);
+    drop(c);
+    let (status, log) = gxd.stop_with_log().await;
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test]
+async fn rule_errors_carry_the_chinese_finding_and_the_suggestion() {
+    let dir = data_dir();
+    let gxd = start_in(dir.path());
+    let mut c = gxd.client().await;
+    // One part changed: its row sum and its column's results sum break, and only that cell
+    // explains both.
+    let report = with(|r| t3(r).granted.as_mut().unwrap().natural = cell(1));
+    let s = c
+        .submit_report(submit_request(report.clone(), ""))
+        .await
+        .expect_err("rejected");
+    assert_eq!(s.code(), Code::InvalidArgument);
+    assert!(s.message().starts_with("报告未通过校验"), "{}", s.message());
+    let fields = violations(&s);
+    let offline = gx::validate(&gx::convert::report_from_pb(&report).unwrap());
+    assert_eq!(fields.len(), offline.errors().count());
+    let (field, description) = &fields[0];
+    assert_eq!(field, "t3.granted.natural");
+    assert!(description.contains("最可能的修正"), "{description}");
+    // ValidateReport gives the same answer.
+    let v = c
+        .validate_report(pb::ValidateReportRequest {
+            report: Some(report),
+        })
+        .await
+        .expect_err("rejected");
+    assert_eq!(violations(&v), fields);
+}

@@ -1,0 +1,1 @@
+//! Interop with a client no one here wrote: Python grpcio (see `tests/interop/`).

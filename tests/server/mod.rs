@@ -1,0 +1,192 @@
+//! gxd end to end: the real binary on `127.0.0.1:0` with a temporary data directory, driven
+//! by the generated tonic client (and, in `interop`, by Python grpcio).
+
+#![allow(dead_code)]
+
+mod bad_input;
+mod interop;
+mod ops;
+mod reports;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use gx::pb;
+use gx::pb::report_service_client::ReportServiceClient;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+/// A running gxd. Killed when dropped; [`Gxd::stop`] stops it as an operator would.
+pub struct Gxd {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    pub stderr: PathBuf,
+    _stdout: BufReader<ChildStdout>,
+}
+
+/// Starts gxd on `data`; returns the first line's address.
+pub fn start_in(data: &Path) -> Gxd {
+    start_with(data, &[])
+}
+
+/// Starts gxd on `data` with extra arguments.
+pub fn start_with(data: &Path, extra: &[&str]) -> Gxd {
+    static STARTS: AtomicUsize = AtomicUsize::new(0);
+    let n = STARTS.fetch_add(1, Ordering::Relaxed);
+    let stderr = data.with_extension(format!("gxd-{}-{n}.log", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gxd"))
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr).expect("stderr log"))
+        .spawn()
+        .expect("gxd starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    let n = stdout.read_line(&mut first).expect("read gxd stdout");
+    if n == 0 {
+        let status = child.wait().expect("wait");
+        panic!(
+            "gxd exited ({status}) before printing its address:\n{}",
+            std::fs::read_to_string(&stderr).unwrap_or_default()
+        );
+    }
+    let addr: SocketAddr = first
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("first stdout line {first:?} is not an address: {e}"));
+    let mut second = String::new();
+    stdout.read_line(&mut second).expect("read gxd stdout");
+    assert_eq!(second.trim(), format!("data: {}", data.display()));
+    Gxd {
+        child: Some(child),
+        addr,
+        data: data.to_path_buf(),
+        stderr,
+        _stdout: stdout,
+    }
+}
+
+impl Gxd {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url())
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect to gxd")
+    }
+
+    pub async fn client(&self) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.channel().await)
+            .max_decoding_message_size(64 << 20)
+            .max_encoding_message_size(64 << 20)
+    }
+
+    /// SIGTERM, then waits for the exit (at most 60 s).
+    pub async fn stop(self) -> ExitStatus {
+        self.stop_with_log().await.0
+    }
+
+    /// [`Gxd::stop`], also returning what gxd wrote to standard error.
+    pub async fn stop_with_log(mut self) -> (ExitStatus, String) {
+        let mut child = self.child.take().expect("running");
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return (status, self.log());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("gxd did not stop within 60 s of SIGTERM");
+            }
+            // Async: the test's own client connections must go on running to see the GOAWAY.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Gxd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_file(&self.stderr);
+    }
+}
+
+/// A temporary data directory.
+pub fn data_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("gxd-test-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// The sample report on the wire.
+pub fn sample_pb() -> pb::Report {
+    gx::convert::report_to_pb(&crate::support::sample())
+}
+
+/// The sample as another body's report (valid, distinct content).
+pub fn sample_for(org_id: &str, year: u32) -> pb::Report {
+    let mut r = sample_pb();
+    r.org.as_mut().expect("org").id = org_id.to_string();
+    r.year = year;
+    r
+}
+
+pub fn submit_request(report: pb::Report, reason: &str) -> pb::SubmitReportRequest {
+    pb::SubmitReportRequest {
+        report: Some(report),
+        reason: reason.into(),
+        expected_revision: None,
+    }
+}
+
+/// The field violations of a status, as (field, description).
+pub fn violations(s: &Status) -> Vec<(String, String)> {
+    s.get_error_details()
+        .bad_request()
+        .map(|b| {
+            b.field_violations
+                .iter()
+                .map(|v| (v.field.clone(), v.description.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(r: Result<T, Status>, code: Code) -> Status {
+    match r {
+        Ok(v) => panic!("expected {code:?}, got Ok({v:?})"),
+        Err(s) => {
+            assert_eq!(s.code(), code, "status: {s:?}");
+            s
+        }
+    }
+}
