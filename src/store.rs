@@ -13,6 +13,13 @@
 //! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. A revision and
 //! its head are written in one atomic batch. A tree `meta` holds the layout's version.
 //!
+//! Each revision also holds the chain hash of the revision before it and its own
+//! ([`crate::chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
+//! tokens by id, each with only the SHA-256 of its secret ([`StoredToken`]).
+//!
+//! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
+//! when opened: its revisions are chained in order, with an empty `submitted_by`.
+//!
 //! # Durability
 //!
 //! [`Store::submit`] returns only after the revision is flushed to disk. Flushing is done by
@@ -29,11 +36,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prost::Message;
 use tokio::sync::watch;
 
+use crate::chain;
 use crate::pb;
 use crate::template::Edition;
 
 /// The on-disk layout version this code reads and writes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+/// The layout before the hash chain, upgraded on open.
+const FORMAT_UNCHAINED: u32 = 1;
 const REVISION: u8 = b'r';
 const HEAD: u8 = b'h';
 /// Submissions to the same (org, year) are serialised by one of these locks.
@@ -96,6 +106,38 @@ struct Record {
     /// The canonical encoding of the `pb::Report`.
     #[prost(bytes = "vec", tag = "7")]
     report: Vec<u8>,
+    /// The chain hash of the previous revision ([`chain::GENESIS`] for revision 1).
+    #[prost(bytes = "vec", tag = "8")]
+    previous_hash: Vec<u8>,
+    /// This revision's chain hash ([`chain::chain_hash`]).
+    #[prost(bytes = "vec", tag = "9")]
+    chain_hash: Vec<u8>,
+    /// The id of the token that submitted it ("" before tokens existed).
+    #[prost(string, tag = "10")]
+    submitted_by: String,
+}
+
+impl Record {
+    fn link<'a>(
+        &'a self,
+        org_id: &'a str,
+        year: u32,
+        previous: &'a [u8; 32],
+        content_hash: &'a [u8; 32],
+    ) -> chain::Link<'a> {
+        chain::Link {
+            org_id,
+            year,
+            revision: self.revision,
+            previous,
+            content_hash,
+            submitted_at_us: self.submitted_at_us,
+            submission_id: &self.submission_id,
+            reason: &self.reason,
+            submitted_by: &self.submitted_by,
+            warnings: &self.warnings,
+        }
+    }
 }
 
 /// The latest revision of a report (the value of an `h` key).
@@ -113,6 +155,9 @@ struct Head {
     edition: u32,
     #[prost(uint32, tag = "6")]
     warning_count: u32,
+    /// The latest revision's chain hash.
+    #[prost(bytes = "vec", tag = "7")]
+    chain_hash: Vec<u8>,
 }
 
 /// A revision to store.
@@ -130,6 +175,8 @@ pub struct NewRevision {
     pub warnings: Vec<pb::Finding>,
     /// Fail with [`StoreError::Conflict`] unless this is the current revision (0: none).
     pub expected_revision: Option<u32>,
+    /// The id of the token submitting it.
+    pub submitted_by: String,
 }
 
 /// A stored revision.
@@ -145,6 +192,12 @@ pub struct Revision {
     pub warnings: Vec<pb::Finding>,
     /// The canonical encoding of the report.
     pub report: Vec<u8>,
+    /// The id of the token that submitted it ("" before tokens existed).
+    pub submitted_by: String,
+    /// The previous revision's chain hash ([`chain::GENESIS`] for revision 1).
+    pub previous_hash: [u8; 32],
+    /// This revision's chain hash.
+    pub chain_hash: [u8; 32],
 }
 
 /// The outcome of [`Store::submit`].
@@ -265,7 +318,7 @@ fn from_micros(us: i64) -> SystemTime {
 fn hash_array(v: &[u8], key: &[u8]) -> Result<[u8; 32]> {
     v.try_into().map_err(|_| StoreError::Corrupt {
         key: printable_key(key),
-        detail: format!("content hash of {} bytes", v.len()),
+        detail: format!("a hash of {} bytes, not 32", v.len()),
     })
 }
 
@@ -397,6 +450,7 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     reports: sled::Tree,
+    tokens: sled::Tree,
     path: PathBuf,
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
@@ -424,12 +478,22 @@ impl Store {
             e => StoreError::Sled(e),
         })?;
         let meta = db.open_tree("meta")?;
+        let reports = db.open_tree("reports")?;
         match meta.get("format")? {
             None => {
                 meta.insert("format", &FORMAT.to_be_bytes())?;
                 db.flush()?;
             }
             Some(v) if v.as_ref() == FORMAT.to_be_bytes() => {}
+            Some(v) if v.as_ref() == FORMAT_UNCHAINED.to_be_bytes() => {
+                let n = chain_unchained(&reports)?;
+                meta.insert("format", &FORMAT.to_be_bytes())?;
+                db.flush()?;
+                tracing::info!(
+                    reports = n,
+                    "upgraded the data directory to format {FORMAT}: revisions chained"
+                );
+            }
             Some(v) => {
                 return Err(StoreError::Format {
                     path: path.to_path_buf(),
@@ -437,12 +501,13 @@ impl Store {
                 })
             }
         }
-        let reports = db.open_tree("reports")?;
+        let tokens = db.open_tree("tokens")?;
         let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 reports,
+                tokens,
                 path: path.to_path_buf(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
@@ -513,7 +578,11 @@ impl Store {
         let at = head
             .as_ref()
             .map_or(now, |h| now.max(h.submitted_at_us.saturating_add(1)));
-        let record = Record {
+        let previous_hash = match &head {
+            Some(h) => hash_array(&h.chain_hash, &head_key)?,
+            None => chain::GENESIS,
+        };
+        let mut record = Record {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),
             submitted_at_us: at,
@@ -521,7 +590,17 @@ impl Store {
             content_hash: new.content_hash.to_vec(),
             warnings: new.warnings,
             report: new.report,
+            previous_hash: previous_hash.to_vec(),
+            chain_hash: Vec::new(),
+            submitted_by: new.submitted_by,
         };
+        let chain_hash = chain::chain_hash(&record.link(
+            &new.org_id,
+            new.year,
+            &previous_hash,
+            &new.content_hash,
+        ));
+        record.chain_hash = chain_hash.to_vec();
         let head = Head {
             revision,
             submitted_at_us: at,
@@ -529,6 +608,7 @@ impl Store {
             org_name: new.org_name,
             edition: new.edition.number(),
             warning_count: u32::try_from(record.warnings.len()).unwrap_or(u32::MAX),
+            chain_hash: chain_hash.to_vec(),
         };
         let mut batch = sled::Batch::default();
         batch.insert(
@@ -548,6 +628,9 @@ impl Store {
                 content_hash: new.content_hash,
                 warnings: record.warnings,
                 report: record.report,
+                submitted_by: record.submitted_by,
+                previous_hash,
+                chain_hash,
             },
             created: true,
         })
@@ -565,6 +648,9 @@ impl Store {
             content_hash: hash_array(&r.content_hash, key)?,
             warnings: r.warnings,
             report: r.report,
+            submitted_by: r.submitted_by,
+            previous_hash: hash_array(&r.previous_hash, key)?,
+            chain_hash: hash_array(&r.chain_hash, key)?,
         })
     }
 
@@ -704,6 +790,510 @@ impl Store {
     }
 }
 
+// ---------------------------------------------------------------- the chain upgrade
+
+/// Chains every revision of a format-1 `reports` tree in place, report by report (one batch
+/// each), and returns how many reports it chained. Deterministic, so a crash half-way is
+/// repaired by running it again on the next open.
+fn chain_unchained(reports: &sled::Tree) -> Result<u64> {
+    let mut n = 0;
+    for kv in reports.scan_prefix([HEAD]) {
+        let (head_key, head_value) = kv?;
+        let Some((org_id, year)) = split_report_key(&head_key[1..]) else {
+            return Err(StoreError::Corrupt {
+                key: printable_key(&head_key),
+                detail: "not a report key".into(),
+            });
+        };
+        let mut head: Head = decode(&head_key, &head_value)?;
+        let mut batch = sled::Batch::default();
+        let mut previous = chain::GENESIS;
+        for kv in reports.scan_prefix(report_key(REVISION, &org_id, year)?) {
+            let (k, v) = kv?;
+            let mut r: Record = decode(&k, &v)?;
+            let content_hash = hash_array(&r.content_hash, &k)?;
+            r.previous_hash = previous.to_vec();
+            previous = chain::chain_hash(&r.link(&org_id, year, &previous, &content_hash));
+            r.chain_hash = previous.to_vec();
+            batch.insert(k, r.encode_to_vec());
+        }
+        head.chain_hash = previous.to_vec();
+        batch.insert(head_key, head.encode_to_vec());
+        reports.apply_batch(batch)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+// ---------------------------------------------------------------- verification
+
+/// What does not hold in a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    /// The stored bytes are not a revision (or head) record, or its key is malformed.
+    Undecodable,
+    /// Revision numbers are not 1, 2, 3, … or the key and the record disagree.
+    Numbering,
+    /// The report's bytes do not hash to the stored content hash.
+    ContentHash,
+    /// The link to the previous revision is not that revision's chain hash.
+    PreviousHash,
+    /// The revision's fields do not hash to its stored chain hash.
+    ChainHash,
+    /// The head (latest-revision summary) disagrees with the latest revision, or is missing.
+    Head,
+}
+
+impl BreakKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Undecodable => "undecodable",
+            BreakKind::Numbering => "numbering",
+            BreakKind::ContentHash => "content-hash",
+            BreakKind::PreviousHash => "previous-hash",
+            BreakKind::ChainHash => "chain-hash",
+            BreakKind::Head => "head",
+        }
+    }
+}
+
+/// One break found by [`Store::verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub org_id: String,
+    pub year: u32,
+    /// 0 for the head record.
+    pub revision: u32,
+    pub kind: BreakKind,
+    pub detail: String,
+    /// The stored and the expected value (hex for hashes), for mismatches.
+    pub stored: String,
+    pub expected: String,
+}
+
+impl std::fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.revision == 0 {
+            "head".to_string()
+        } else {
+            format!("revision {}", self.revision)
+        };
+        write!(
+            f,
+            "{} {} {at}: {}: {}",
+            self.org_id,
+            self.year,
+            self.kind.as_str(),
+            self.detail
+        )?;
+        if !self.stored.is_empty() || !self.expected.is_empty() {
+            write!(f, " (stored {}, expected {})", self.stored, self.expected)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of [`Store::verify`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    pub reports: u64,
+    pub revisions: u64,
+    /// Empty when every chain holds.
+    pub breaks: Vec<ChainBreak>,
+}
+
+fn hex32(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// (org.id, year, revision) of a revision key without its kind byte.
+fn split_revision_key(k: &[u8]) -> Option<(String, u32, u32)> {
+    let n = k.len().checked_sub(4)?;
+    let revision = u32::from_be_bytes(k[n..].try_into().ok()?);
+    let (org, year) = split_report_key(&k[..n])?;
+    Some((org, year, revision))
+}
+
+/// The walk along one report's revisions.
+struct ChainWalk {
+    org_id: String,
+    year: u32,
+    /// The last revision number seen and its chain hash (None after an undecodable one).
+    last: u32,
+    previous: Option<[u8; 32]>,
+    last_content: Option<[u8; 32]>,
+}
+
+impl ChainWalk {
+    fn new(org_id: String, year: u32) -> ChainWalk {
+        ChainWalk {
+            org_id,
+            year,
+            last: 0,
+            previous: Some(chain::GENESIS),
+            last_content: None,
+        }
+    }
+
+    fn brk(
+        &self,
+        revision: u32,
+        kind: BreakKind,
+        detail: impl Into<String>,
+        stored: String,
+        expected: String,
+    ) -> ChainBreak {
+        ChainBreak {
+            org_id: self.org_id.clone(),
+            year: self.year,
+            revision,
+            kind,
+            detail: detail.into(),
+            stored,
+            expected,
+        }
+    }
+
+    /// Checks one stored revision and moves along.
+    fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
+        let expected_number = self.last.saturating_add(1);
+        if revision != expected_number {
+            out.push(self.brk(
+                revision,
+                BreakKind::Numbering,
+                format!(
+                    "revision {revision} follows revision {}: revision{} missing",
+                    self.last,
+                    if revision > expected_number + 1 {
+                        format!("s {expected_number}–{}", revision - 1)
+                    } else {
+                        format!(" {expected_number}")
+                    }
+                ),
+                String::new(),
+                String::new(),
+            ));
+            // The link to the missing revision cannot be checked.
+            self.previous = None;
+        }
+        self.last = revision;
+        let r = match Record::decode(value) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(self.brk(
+                    revision,
+                    BreakKind::Undecodable,
+                    format!("the stored record does not decode: {e}"),
+                    String::new(),
+                    String::new(),
+                ));
+                self.previous = None;
+                self.last_content = None;
+                return;
+            }
+        };
+        if r.revision != revision {
+            out.push(self.brk(
+                revision,
+                BreakKind::Numbering,
+                "the record's revision number differs from its key's",
+                r.revision.to_string(),
+                revision.to_string(),
+            ));
+        }
+        let recomputed = chain::content_hash(&r.report);
+        let stored_content: Option<[u8; 32]> = r.content_hash.as_slice().try_into().ok();
+        if stored_content != Some(recomputed) {
+            out.push(self.brk(
+                revision,
+                BreakKind::ContentHash,
+                "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
+                hex32(&r.content_hash),
+                hex32(&recomputed),
+            ));
+        }
+        let stored_previous: Option<[u8; 32]> = r.previous_hash.as_slice().try_into().ok();
+        if let Some(p) = self.previous {
+            if stored_previous != Some(p) {
+                out.push(self.brk(
+                    revision,
+                    BreakKind::PreviousHash,
+                    if revision == 1 {
+                        "revision 1 must link to the genesis hash (zeros)".to_string()
+                    } else {
+                        format!(
+                            "the link to revision {} is not that revision's chain hash",
+                            revision - 1
+                        )
+                    },
+                    hex32(&r.previous_hash),
+                    hex32(&p),
+                ));
+            }
+        }
+        let (Some(content), Some(previous)) = (stored_content, stored_previous) else {
+            // Hashes of the wrong length: reported above; the chain hash cannot be recomputed.
+            self.previous = None;
+            self.last_content = stored_content;
+            return;
+        };
+        let recomputed_chain =
+            chain::chain_hash(&r.link(&self.org_id, self.year, &previous, &content));
+        if r.chain_hash != recomputed_chain {
+            out.push(self.brk(
+                revision,
+                BreakKind::ChainHash,
+                "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
+                hex32(&r.chain_hash),
+                hex32(&recomputed_chain),
+            ));
+        }
+        // The next revision must link to what is stored here.
+        self.previous = r.chain_hash.as_slice().try_into().ok();
+        self.last_content = Some(content);
+    }
+
+    /// Checks the head against the last revision.
+    fn finish(&self, head: Option<(&[u8], &[u8])>, out: &mut Vec<ChainBreak>) {
+        let Some((key, value)) = head else {
+            out.push(self.brk(
+                0,
+                BreakKind::Head,
+                "the report has revisions but no head record",
+                String::new(),
+                String::new(),
+            ));
+            return;
+        };
+        let h: Head = match decode(key, value) {
+            Ok(h) => h,
+            Err(e) => {
+                out.push(self.brk(
+                    0,
+                    BreakKind::Undecodable,
+                    e.to_string(),
+                    String::new(),
+                    String::new(),
+                ));
+                return;
+            }
+        };
+        if h.revision != self.last {
+            out.push(self.brk(
+                0,
+                BreakKind::Head,
+                "the head names another latest revision than the last one stored",
+                h.revision.to_string(),
+                self.last.to_string(),
+            ));
+        }
+        if let Some(c) = self.last_content {
+            if h.content_hash != c {
+                out.push(self.brk(
+                    0,
+                    BreakKind::Head,
+                    "the head's content hash is not the latest revision's",
+                    hex32(&h.content_hash),
+                    hex32(&c),
+                ));
+            }
+        }
+        if let Some(p) = self.previous {
+            if h.chain_hash != p {
+                out.push(self.brk(
+                    0,
+                    BreakKind::Head,
+                    "the head's chain hash is not the latest revision's",
+                    hex32(&h.chain_hash),
+                    hex32(&p),
+                ));
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Recomputes the hash chains of the stored revisions: of every report, of one body's
+    /// reports (`org_id`), or of one report (`org_id` and `year`). Reads only.
+    pub fn verify(&self, org_id: Option<&str>, year: Option<u32>) -> Result<Verification> {
+        let (revision_prefix, head_prefix) = match (org_id, year) {
+            (None, _) => (vec![REVISION], vec![HEAD]),
+            (Some(o), None) => {
+                let mut k = report_key(REVISION, o, 0)?;
+                k.truncate(k.len() - 4);
+                let mut h = k.clone();
+                h[0] = HEAD;
+                (k, h)
+            }
+            (Some(o), Some(y)) => (report_key(REVISION, o, y)?, report_key(HEAD, o, y)?),
+        };
+        let reports = &self.inner.reports;
+        let mut v = Verification::default();
+        let mut walk: Option<ChainWalk> = None;
+        let finish = |w: &ChainWalk, out: &mut Vec<ChainBreak>| -> Result<()> {
+            let key = report_key(HEAD, &w.org_id, w.year)?;
+            let head = reports.get(&key)?;
+            w.finish(head.as_ref().map(|h| (key.as_slice(), h.as_ref())), out);
+            Ok(())
+        };
+        for kv in reports.scan_prefix(&revision_prefix) {
+            let (k, value) = kv?;
+            let Some((org, y, revision)) = split_revision_key(&k[1..]) else {
+                v.breaks.push(ChainBreak {
+                    org_id: printable_key(&k),
+                    year: 0,
+                    revision: 0,
+                    kind: BreakKind::Undecodable,
+                    detail: "a key in the revision range that is not a revision key".into(),
+                    stored: String::new(),
+                    expected: String::new(),
+                });
+                continue;
+            };
+            let same = walk.as_ref().is_some_and(|w| w.org_id == org && w.year == y);
+            if !same {
+                if let Some(w) = walk.take() {
+                    finish(&w, &mut v.breaks)?;
+                }
+                v.reports += 1;
+                walk = Some(ChainWalk::new(org, y));
+            }
+            if let Some(w) = walk.as_mut() {
+                w.step(revision, &value, &mut v.breaks);
+            }
+            v.revisions += 1;
+        }
+        if let Some(w) = walk.take() {
+            finish(&w, &mut v.breaks)?;
+        }
+        // Heads whose report has no revision at all.
+        for kv in reports.scan_prefix(&head_prefix) {
+            let (k, _) = kv?;
+            let Some((org, y)) = split_report_key(&k[1..]) else {
+                continue;
+            };
+            if reports.scan_prefix(report_key(REVISION, &org, y)?).next().is_none() {
+                v.reports += 1;
+                v.breaks.push(ChainBreak {
+                    org_id: org,
+                    year: y,
+                    revision: 0,
+                    kind: BreakKind::Head,
+                    detail: "a head record without any revision: revisions were deleted".into(),
+                    stored: String::new(),
+                    expected: String::new(),
+                });
+            }
+        }
+        Ok(v)
+    }
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// A bearer token as stored: its id and the SHA-256 of the whole token, never the token.
+/// What the fields mean is [`crate::auth`]'s business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub id: String,
+    pub secret_hash: [u8; 32],
+    /// "admin", "filer" or "reader".
+    pub role: String,
+    pub org: String,
+    pub subtree: bool,
+    pub note: String,
+    pub created_at: SystemTime,
+    pub created_by: String,
+    pub revoked_at: Option<SystemTime>,
+    pub revoked_by: String,
+}
+
+/// The value of a `tokens` key.
+#[derive(Clone, PartialEq, Message)]
+struct TokenRecord {
+    #[prost(bytes = "vec", tag = "1")]
+    secret_hash: Vec<u8>,
+    #[prost(string, tag = "2")]
+    role: String,
+    #[prost(string, tag = "3")]
+    org: String,
+    #[prost(bool, tag = "4")]
+    subtree: bool,
+    #[prost(string, tag = "5")]
+    note: String,
+    #[prost(int64, tag = "6")]
+    created_at_us: i64,
+    #[prost(string, tag = "7")]
+    created_by: String,
+    #[prost(int64, optional, tag = "8")]
+    revoked_at_us: Option<i64>,
+    #[prost(string, tag = "9")]
+    revoked_by: String,
+}
+
+fn token_from(key: &[u8], value: &[u8]) -> Result<StoredToken> {
+    let r: TokenRecord = decode(key, value)?;
+    Ok(StoredToken {
+        id: String::from_utf8_lossy(key).into_owned(),
+        secret_hash: hash_array(&r.secret_hash, key)?,
+        role: r.role,
+        org: r.org,
+        subtree: r.subtree,
+        note: r.note,
+        created_at: from_micros(r.created_at_us),
+        created_by: r.created_by,
+        revoked_at: r.revoked_at_us.map(from_micros),
+        revoked_by: r.revoked_by,
+    })
+}
+
+impl Store {
+    /// Stores (or replaces) a token; returns once it is on disk.
+    pub async fn put_token(&self, t: &StoredToken) -> Result<()> {
+        let record = TokenRecord {
+            secret_hash: t.secret_hash.to_vec(),
+            role: t.role.clone(),
+            org: t.org.clone(),
+            subtree: t.subtree,
+            note: t.note.clone(),
+            created_at_us: micros(t.created_at),
+            created_by: t.created_by.clone(),
+            revoked_at_us: t.revoked_at.map(micros),
+            revoked_by: t.revoked_by.clone(),
+        };
+        self.inner
+            .tokens
+            .insert(t.id.as_bytes(), record.encode_to_vec())?;
+        let ticket = self.inner.flusher.ticket()?;
+        self.inner.flusher.wait(ticket).await
+    }
+
+    /// One token by id, or `None`.
+    pub fn token(&self, id: &str) -> Result<Option<StoredToken>> {
+        match self.inner.tokens.get(id.as_bytes())? {
+            Some(v) => Ok(Some(token_from(id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every token, by id.
+    pub fn tokens(&self) -> Result<Vec<StoredToken>> {
+        self.inner
+            .tokens
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                token_from(&k, &v)
+            })
+            .collect()
+    }
+
+    /// Whether any token (even a revoked one) was ever stored.
+    pub fn has_tokens(&self) -> Result<bool> {
+        Ok(!self.inner.tokens.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,6 +1309,7 @@ mod tests {
             reason: reason.into(),
             warnings: vec![],
             expected_revision: None,
+            submitted_by: "tok".into(),
         }
     }
 
