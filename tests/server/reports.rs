@@ -238,7 +238,7 @@ async fn amendments_conflicts_and_as_of() {
     assert!(s.message().contains("latest is 3"), "{s:?}");
 
     // as_of: what was current at each instant.
-    let at = |r: &pb::RevisionInfo| r.submitted_at.clone().unwrap();
+    let at = |r: &pb::RevisionInfo| r.submitted_at.unwrap();
     for (i, rev) in revs.iter().enumerate() {
         let got = c
             .get_report(get(&org_id, 2020, Some(Version::AsOf(at(rev)))))
