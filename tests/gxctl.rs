@@ -10,7 +10,10 @@ use crate::support::{fixture, gxctl};
 /// gxctl pointed at `gxd`, with an empty config of its own.
 fn ctl(gxd: &Gxd, config: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = gxctl();
+    // The token: gxd's bootstrap admin token, found as on gxd's own machine.
     cmd.env("GX_SERVER", gxd.url())
+        .env("GX_DATA", &gxd.data)
+        .env_remove("GX_TOKEN")
         .env("GX_CONFIG", config.join("config.yaml"))
         .env_remove("GX_ORG")
         .env_remove("GX_CONTEXT");
@@ -19,7 +22,8 @@ fn ctl(gxd: &Gxd, config: &std::path::Path) -> assert_cmd::Command {
 
 fn json_out(cmd: &mut assert_cmd::Command) -> Json {
     let out = cmd.assert().code(0).get_output().stdout.clone();
-    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,7 +39,9 @@ async fn submit_query_and_diff_through_gxctl() {
         .arg(fixture("gucheng-town-2021.json"))
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("accepted stored as revision 1 of 621024101 2020"));
+        .stdout(predicate::str::contains(
+            "accepted stored as revision 1 of 621024101 2020",
+        ));
 
     // A default org from a context: `gxctl diff 2019 2020` needs nothing else.
     ctl(&gxd, cfg)
@@ -45,7 +51,11 @@ async fn submit_query_and_diff_through_gxctl() {
         .assert()
         .code(0);
     let mut plain = gxctl();
-    plain.env("GX_CONFIG", cfg.join("config.yaml")).env_remove("GX_SERVER").env_remove("GX_ORG");
+    plain
+        .env("GX_CONFIG", cfg.join("config.yaml"))
+        .env("GX_DATA", &gxd.data)
+        .env_remove("GX_SERVER")
+        .env_remove("GX_ORG");
     plain
         .args(["diff", "2019", "2020"])
         .assert()
@@ -53,11 +63,14 @@ async fn submit_query_and_diff_through_gxctl() {
         .stdout(predicate::str::contains("固城镇 (621024101)  2019 → 2020"))
         .stdout(predicate::str::contains("revision 1"))
         .stdout(predicate::str::contains("t2.normative_docs.made"))
-        .stdout(predicate::str::contains("Carry-over: 2020 t3.carried differs from 2019 t3.forward"))
+        .stdout(predicate::str::contains(
+            "Carry-over: 2020 t3.carried differs from 2019 t3.forward",
+        ))
         .stdout(predicate::str::contains("\u{1b}[").not());
 
     // The server's diff is the library's diff of the two files.
-    let served = json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2019", "2020", "-o", "json"]));
+    let served =
+        json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2019", "2020", "-o", "json"]));
     let local = json_out(
         gxctl()
             .arg("diff")
@@ -72,19 +85,31 @@ async fn submit_query_and_diff_through_gxctl() {
     assert_eq!(local["old"]["revision"], Json::Null);
 
     // Across editions: the not-comparable list.
-    let d = json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2020", "2021", "-o", "json"]));
+    let d =
+        json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2020", "2021", "-o", "json"]));
     assert_eq!(d["old"]["edition"], 2019);
     assert_eq!(d["new"]["edition"], 2021);
     assert_eq!(d["not_comparable"].as_array().unwrap().len(), 19 + 7);
     ctl(&gxd, cfg)
-        .args(["--org", "621024101", "diff", "2020", "2021", "-o", "markdown"])
+        .args([
+            "--org",
+            "621024101",
+            "diff",
+            "2020",
+            "2021",
+            "-o",
+            "markdown",
+        ])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("### Not comparable (2019 → 2021 edition)"));
+        .stdout(predicate::str::contains(
+            "### Not comparable (2019 → 2021 edition)",
+        ));
 
     // An amendment, then a revision diff.
     let mut doc: Json =
-        serde_json::from_str(&std::fs::read_to_string(fixture("gucheng-town-2020.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixture("gucheng-town-2020.json")).unwrap())
+            .unwrap();
     doc["t2"]["normative_docs"]["made"] = 7.into();
     let amended = dir.path().join("amended.json");
     std::fs::write(&amended, doc.to_string()).unwrap();
@@ -102,7 +127,16 @@ async fn submit_query_and_diff_through_gxctl() {
         .args(["--reason", "x", "--expected-revision", "1"])
         .assert()
         .code(5);
-    let d = json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2020", "--rev", "1..2", "-o", "json"]));
+    let d = json_out(ctl(&gxd, cfg).args([
+        "--org",
+        "621024101",
+        "diff",
+        "2020",
+        "--rev",
+        "1..2",
+        "-o",
+        "json",
+    ]));
     assert_eq!(d["old"]["revision"], 1);
     assert_eq!(d["new"]["revision"], 2);
     assert_eq!(d["tables"][0]["cells"][0]["key"], "t2.normative_docs.made");
@@ -115,7 +149,12 @@ async fn submit_query_and_diff_through_gxctl() {
     assert_eq!(h[1]["reason"], "更正规范性文件数量");
 
     let l = json_out(ctl(&gxd, cfg).args(["list", "-o", "json"]));
-    let years: Vec<u64> = l.as_array().unwrap().iter().map(|r| r["year"].as_u64().unwrap()).collect();
+    let years: Vec<u64> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["year"].as_u64().unwrap())
+        .collect();
     assert_eq!(years, [2019, 2020, 2021]);
     assert_eq!(l[1]["revision"], 2);
 
@@ -140,7 +179,9 @@ async fn submit_query_and_diff_through_gxctl() {
         .args(["get", "999999", "2020"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("no report for 999999 in 2020 (no reports exist for it)"));
+        .stderr(predicate::str::contains(
+            "no report for 999999 in 2020 (no reports exist for it)",
+        ));
 
     // A rejected report: exit 1, the cell key and the Chinese finding.
     let mut bad = doc.clone();
@@ -163,7 +204,11 @@ async fn submit_query_and_diff_through_gxctl() {
 #[test]
 fn server_down_is_a_clear_line_and_exit_4() {
     // A port nothing listens on: bind one, note it, let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = tempfile::tempdir().unwrap();
     gxctl()
         .env("GX_SERVER", format!("127.0.0.1:{port}"))

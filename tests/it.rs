@@ -6,6 +6,8 @@ mod cli;
 mod convert;
 mod diff;
 mod files;
+mod gxctl;
 mod render;
 mod rules;
+mod security;
 mod server;
