@@ -150,3 +150,42 @@ pub fn hint(server: &str, why: &str) -> &'static str {
         " — is gxd running? If it serves TLS, use an https:// address and --ca"
     }
 }
+
+/// The innermost cause of an error, which says what happened.
+pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_servers_get_the_local_admin_token() {
+        for (server, local) in [
+            ("http://127.0.0.1:50051", true),
+            ("http://127.8.9.1:50051", true),
+            ("https://localhost:50051", true),
+            ("http://[::1]:50051", true),
+            ("http://10.0.0.5:50051", false),
+            ("https://gx.county.example:50051", false),
+            ("http://[2001:db8::1]:50051", false),
+            ("http://127.0.0.1.example:1", false),
+        ] {
+            assert_eq!(is_loopback(server), local, "{server}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("admin.token"), "gx_x\n").unwrap();
+        std::env::set_var("GX_DATA", dir.path());
+        assert_eq!(
+            local_admin_token("http://127.0.0.1:1").as_deref(),
+            Some("gx_x")
+        );
+        assert_eq!(local_admin_token("http://192.0.2.1:50051"), None);
+        std::env::remove_var("GX_DATA");
+    }
+}

@@ -104,6 +104,12 @@ impl Remote {
             Code::Unavailable => {
                 return unreachable(&self.server, status.message()).into();
             }
+            // The connection broke under the call (e.g. plaintext against TLS).
+            _ if status.message().starts_with("transport error")
+                || status.message().starts_with("h2 protocol error") =>
+            {
+                return unreachable(&self.server, &connect::innermost(&status)).into();
+            }
             _ => Exit::Failure,
         };
         Failure::new(exit, status.message().to_string()).into()

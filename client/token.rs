@@ -108,7 +108,10 @@ fn describe(i: &pb::TokenInfo) -> String {
     match (i.org.is_empty(), i.subtree) {
         (true, _) => format!("{role} token {}", i.id),
         (false, false) => format!("{role} token {} for {}", i.id, i.org),
-        (false, true) => format!("{role} token {} for {} and the bodies within it", i.id, i.org),
+        (false, true) => format!(
+            "{role} token {} for {} and the bodies within it",
+            i.id, i.org
+        ),
     }
 }
 
@@ -169,7 +172,8 @@ pub fn run(conn: &Connection, cmd: TokenCommand) -> Result<Exit> {
                     OutputFormat::Yaml => output::print_yaml(&rows)?,
                     OutputFormat::Table => {
                         let mut t = output::table();
-                        let mut header = vec!["id", "role", "org", "subtree", "created", "by", "note"];
+                        let mut header =
+                            vec!["id", "role", "org", "subtree", "created", "by", "note"];
                         if all {
                             header.push("revoked");
                         }

@@ -123,7 +123,9 @@ impl pb::token_service_server::TokenService for Tokens {
         let by = Caller::of(&request)?.token_id().to_string();
         let id = request.into_inner().id;
         if id.is_empty() {
-            return Err(ServiceError::field("id", "required: the id of the token to revoke").into());
+            return Err(
+                ServiceError::field("id", "required: the id of the token to revoke").into(),
+            );
         }
         let _guard = self.changes.lock().await;
         let t = revoke(&self.store, &id, &by).await?;

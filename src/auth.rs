@@ -140,10 +140,9 @@ impl Principal {
     /// bodies within it".
     pub fn describe(&self) -> String {
         match self.role {
-            Role::Filer if self.subtree => format!(
-                "a filer token for {} and the bodies within it",
-                self.org
-            ),
+            Role::Filer if self.subtree => {
+                format!("a filer token for {} and the bodies within it", self.org)
+            }
             Role::Filer => format!("a filer token for {}", self.org),
             r if self.org.is_empty() => format!("{} {r} token", r.article()),
             r => format!("{} {r} token (of {})", r.article(), self.org),
@@ -240,7 +239,8 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-const HINT: &str = "gxctl takes one from --token, GX_TOKEN or its context, and on gxd's own machine \
+const HINT: &str =
+    "gxctl takes one from --token, GX_TOKEN or its context, and on gxd's own machine \
      from the admin.token file gxd writes in its data directory; an admin issues tokens with \
      `gxctl token create`";
 
@@ -561,7 +561,10 @@ pub async fn bootstrap(store: &Store) -> Result<Option<(Issued, PathBuf)>, Boots
     // The file first: a token stored but never written anywhere would be lost.
     write_private(&path, &format!("{}\n", issued.token))
         .map_err(|e| BootstrapError::File(path.clone(), e))?;
-    store.put_token(&issued.stored).await.map_err(AuthError::from)?;
+    store
+        .put_token(&issued.stored)
+        .await
+        .map_err(AuthError::from)?;
     Ok(Some((issued, path)))
 }
 
@@ -798,9 +801,14 @@ mod tests {
                 "{need:?} public={public} {who:?}"
             );
         }
-        let e = decide(Some(&reader), Admin, "/gx.v1.TokenService/CreateToken", false)
-            .unwrap_err()
-            .to_string();
+        let e = decide(
+            Some(&reader),
+            Admin,
+            "/gx.v1.TokenService/CreateToken",
+            false,
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             e,
             "permission denied: CreateToken needs an admin token; token 0123456789abcdef is a reader token"
@@ -819,7 +827,9 @@ mod tests {
         assert!(decide_submit(&county_tree, "621024101", &h).is_ok());
         assert!(decide_submit(&county_tree, "621024-zrzy", &h).is_ok());
         assert!(decide_submit(&county_tree, "621025101", &h).is_err());
-        let e = decide_submit(&own, "621024102", &h).unwrap_err().to_string();
+        let e = decide_submit(&own, "621024102", &h)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs a filer token for 621024102"), "{e}");
         assert!(e.contains("is a filer token for 621024101"), "{e}");
         assert!(decide_submit(&p(Role::Reader, "", false), "x", &h).is_err());

@@ -64,7 +64,11 @@ pub fn chain_hash(l: &Link<'_>) -> [u8; 32] {
     put_bytes(&mut h, l.submission_id.as_bytes());
     put_bytes(&mut h, l.reason.as_bytes());
     put_bytes(&mut h, l.submitted_by.as_bytes());
-    h.update(u32::try_from(l.warnings.len()).unwrap_or(u32::MAX).to_be_bytes());
+    h.update(
+        u32::try_from(l.warnings.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
     for w in l.warnings {
         put_bytes(&mut h, &w.encode_to_vec());
     }

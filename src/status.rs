@@ -234,9 +234,7 @@ impl From<crate::auth::AuthError> for Status {
                     ],
                 ),
             ),
-            A::BadRequest { field, description } => {
-                ServiceError::field(field, description).into()
-            }
+            A::BadRequest { field, description } => ServiceError::field(field, description).into(),
             A::LastAdmin(id) => {
                 let mut d = error_info("LAST_ADMIN", &[("token_id", id)]);
                 d.add_precondition_failure_violation("LAST_ADMIN", "id", message.clone());

@@ -1150,7 +1150,9 @@ impl Store {
                 });
                 continue;
             };
-            let same = walk.as_ref().is_some_and(|w| w.org_id == org && w.year == y);
+            let same = walk
+                .as_ref()
+                .is_some_and(|w| w.org_id == org && w.year == y);
             if !same {
                 if let Some(w) = walk.take() {
                     finish(&w, &mut v.breaks)?;
@@ -1172,7 +1174,11 @@ impl Store {
             let Some((org, y)) = split_report_key(&k[1..]) else {
                 continue;
             };
-            if reports.scan_prefix(report_key(REVISION, &org, y)?).next().is_none() {
+            if reports
+                .scan_prefix(report_key(REVISION, &org, y)?)
+                .next()
+                .is_none()
+            {
                 v.reports += 1;
                 v.breaks.push(ChainBreak {
                     org_id: org,
@@ -1305,7 +1311,7 @@ mod tests {
             year,
             edition: Edition::E2019,
             report: vec![content],
-            content_hash: [content; 32],
+            content_hash: chain::content_hash(&[content]),
             reason: reason.into(),
             warnings: vec![],
             expected_revision: None,
@@ -1379,6 +1385,110 @@ mod tests {
         assert_eq!(store.revisions("ab", 2020).unwrap().len(), 2);
         assert!(Cursor::from_token("zz").is_none());
         store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_format_1_directory_is_chained_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.submit(new("ab", 2020, 1, "")).await.unwrap();
+        store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
+        store.submit(new("b", 2021, 3, "")).await.unwrap();
+        // Unchain it, as format 1 wrote it: no links, no submitter, format 1.
+        for kv in store.inner.reports.iter() {
+            let (k, v) = kv.unwrap();
+            let bytes = if k[0] == REVISION {
+                let mut r: Record = decode(&k, &v).unwrap();
+                r.previous_hash.clear();
+                r.chain_hash.clear();
+                r.submitted_by.clear();
+                r.encode_to_vec()
+            } else {
+                let mut h: Head = decode(&k, &v).unwrap();
+                h.chain_hash.clear();
+                h.encode_to_vec()
+            };
+            store.inner.reports.insert(k, bytes).unwrap();
+        }
+        let meta = store.inner.db.open_tree("meta").unwrap();
+        meta.insert("format", &FORMAT_UNCHAINED.to_be_bytes())
+            .unwrap();
+        drop(meta);
+        store.close().await.unwrap();
+        drop(store);
+
+        let store = Store::open(dir.path()).unwrap();
+        let v = store.verify(None, None).unwrap();
+        assert_eq!((v.reports, v.revisions), (2, 3));
+        assert!(v.breaks.is_empty(), "{:?}", v.breaks);
+        let revs = store.revisions("ab", 2020).unwrap();
+        assert_eq!(revs[0].previous_hash, chain::GENESIS);
+        assert_eq!(revs[1].previous_hash, revs[0].chain_hash);
+        assert_eq!(revs[1].submitted_by, "");
+        // New revisions continue the chain.
+        let c = store.submit(new("ab", 2020, 4, "again")).await.unwrap();
+        assert_eq!(c.revision.previous_hash, revs[1].chain_hash);
+        assert!(store
+            .verify(Some("ab"), Some(2020))
+            .unwrap()
+            .breaks
+            .is_empty());
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn verify_names_what_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.submit(new("ab", 2020, 1, "")).await.unwrap();
+        store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
+        let key = revision_key("ab", 2020, 2).unwrap();
+        let mut r: Record = decode(&key, &store.inner.reports.get(&key).unwrap().unwrap()).unwrap();
+        r.submitted_by = "someone else".into();
+        store.inner.reports.insert(&key, r.encode_to_vec()).unwrap();
+        let head_key = report_key(HEAD, "ab", 2020).unwrap();
+        let mut h: Head = decode(
+            &head_key,
+            &store.inner.reports.get(&head_key).unwrap().unwrap(),
+        )
+        .unwrap();
+        h.revision = 3;
+        store
+            .inner
+            .reports
+            .insert(&head_key, h.encode_to_vec())
+            .unwrap();
+        let v = store.verify(None, None).unwrap();
+        let kinds: Vec<(u32, BreakKind)> = v.breaks.iter().map(|b| (b.revision, b.kind)).collect();
+        assert_eq!(kinds, [(2, BreakKind::ChainHash), (0, BreakKind::Head)]);
+        assert_eq!(
+            v.breaks[1].to_string(),
+            "ab 2020 head: head: the head names another latest revision than the last one stored (stored 3, expected 2)"
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!store.has_tokens().unwrap());
+        let t = StoredToken {
+            id: "0123456789abcdef".into(),
+            secret_hash: [9; 32],
+            role: "filer".into(),
+            org: "621024101".into(),
+            subtree: true,
+            note: "固城镇".into(),
+            created_at: from_micros(1_700_000_000_000_000),
+            created_by: "bootstrap".into(),
+            revoked_at: None,
+            revoked_by: String::new(),
+        };
+        store.put_token(&t).await.unwrap();
+        assert!(store.has_tokens().unwrap());
+        assert_eq!(store.token(&t.id).unwrap(), Some(t.clone()));
+        assert_eq!(store.tokens().unwrap(), vec![t]);
+        assert_eq!(store.token("nope").unwrap(), None);
     }
 
     #[tokio::test]
