@@ -494,6 +494,9 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
                     s.push_str(&format!("reason: {}\n", info.reason));
                 }
                 s.push_str(&format!("content: sha256:{}\n", info.content_hash));
+                if !info.submitted_by.is_empty() {
+                    s.push_str(&format!("submitted by token {}\n", info.submitted_by));
+                }
                 for w in &info.warnings {
                     s.push_str(&format!(
                         "{} {} {}\n",

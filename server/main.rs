@@ -75,7 +75,12 @@ struct Args {
     tls_key: Option<PathBuf>,
     /// Require client certificates signed by this CA (PEM): mutual TLS. Tokens are still
     /// required.
-    #[arg(long, env = "GX_TLS_CLIENT_CA", value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "GX_TLS_CLIENT_CA",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     tls_client_ca: Option<PathBuf>,
     /// Serve plaintext on a non-loopback address (tokens and reports cross the network
     /// unencrypted). Without it gxd refuses to.

@@ -18,7 +18,9 @@ pub enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// Recompute the hash chain of every stored revision and report any break (exit 1).
-    #[command(after_help = "Examples:\n  gxd verify --data /var/lib/gx\n  gxd verify 621024101 2020")]
+    #[command(
+        after_help = "Examples:\n  gxd verify --data /var/lib/gx\n  gxd verify 621024101 2020"
+    )]
     Verify(VerifyArgs),
 }
 
@@ -26,9 +28,11 @@ pub enum Command {
 pub enum TokenCommand {
     /// Issue a token. Prints the token alone on standard output (shown once: gxd keeps only
     /// its hash), and what it is on standard error.
-    #[command(after_help = "Examples:\n  gxd token create --role admin --note 'county office'\n  \
+    #[command(
+        after_help = "Examples:\n  gxd token create --role admin --note 'county office'\n  \
         gxd token create --role filer --org 621024101 --note '固城镇'\n  \
-        gxd token create --role filer --org 621024 --subtree")]
+        gxd token create --role filer --org 621024 --subtree"
+    )]
     Create {
         /// What the token may do.
         #[arg(long, value_enum)]
@@ -168,7 +172,8 @@ async fn token(command: TokenCommand, data: &Path) -> Outcome {
                 .tokens()
                 .map_err(|e| (Exit::Data, anyhow::Error::new(e)))?;
             tokens.sort_by_key(|t| t.created_at);
-            let mut out = String::from("id\trole\torg\tsubtree\tcreated\tcreated_by\trevoked\tnote\n");
+            let mut out =
+                String::from("id\trole\torg\tsubtree\tcreated\tcreated_by\trevoked\tnote\n");
             for t in tokens.iter().filter(|t| all || t.revoked_at.is_none()) {
                 let ts = |t: std::time::SystemTime| prost_types::Timestamp::from(t).to_string();
                 out.push_str(&format!(

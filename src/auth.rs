@@ -736,8 +736,14 @@ where
                 Box::pin(self.inner.call(req))
             }
             Err(e) => {
-                if let AuthError::Store(s) = &e {
-                    tracing::error!(error = %s, "reading tokens failed");
+                match &e {
+                    // Authenticated, but not allowed: the log says who.
+                    AuthError::Denied { token_id, .. }
+                    | AuthError::Revoked { id: token_id, .. } => {
+                        tracing::Span::current().record("token", token_id.as_str());
+                    }
+                    AuthError::Store(s) => tracing::error!(error = %s, "reading tokens failed"),
+                    _ => {}
                 }
                 let response = Status::from(e).into_http::<RB>();
                 Box::pin(async move { Ok(response) })
