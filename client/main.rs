@@ -176,7 +176,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Render(args) => render::render(args),
+        Command::Render(args) => render::render(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

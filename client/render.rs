@@ -1,7 +1,5 @@
-//! `gxctl render`: the publishable report of a report file, as HTML, Markdown or text.
-//!
-//! TODO(lead): the server form `gxctl render ORG YEAR [--rev N]` fetches the rendering with
-//! the `RenderReport` RPC once gxd is merged (the RPC calls `gx::render::render`).
+//! `gxctl render`: the publishable report of a report file, or of a stored revision (fetched
+//! with the `RenderReport` RPC), as HTML, Markdown or text.
 
 use std::io::Write;
 
@@ -12,12 +10,17 @@ use gx::files;
 use gx::render::{self, Format};
 use gx::rules;
 
+use crate::config::Connection;
 use crate::output::{self, paint};
-use crate::Exit;
+use crate::remote::Remote;
+use crate::{Exit, Failure};
+use gx::pb;
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl render report.json -f html -o report.html
+  gxctl render 621024101 2020 -f html -o report.html   # a stored report, from gxd
+  gxctl render 2020 --rev 1 -f txt                     # the context's body
   gxctl render report.yaml -f md
   gxctl render report.json -f txt --strict";
 
@@ -44,9 +47,13 @@ impl From<RenderFormat> for Format {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// A report file: JSON, YAML or the flat cell view (`-` for standard input).
-    #[arg(value_name = "FILE")]
-    file: String,
+    /// A report file (JSON, YAML or the flat cell view; `-` for standard input), or
+    /// [ORG] YEAR of a report stored in gxd.
+    #[arg(value_name = "FILE | ORG YEAR", num_args = 1..=2, required = true)]
+    target: Vec<String>,
+    /// With ORG YEAR: a given revision instead of the latest.
+    #[arg(long = "rev", value_name = "N")]
+    revision: Option<u32>,
     /// Output format [default: from the extension of OUT, else html].
     #[arg(short = 'f', long = "format", value_enum)]
     format: Option<RenderFormat>,
@@ -58,26 +65,67 @@ pub struct RenderArgs {
     strict: bool,
 }
 
-pub fn render(args: RenderArgs) -> Result<Exit> {
-    let report = files::read_path(&args.file)?;
+fn is_file(target: &[String]) -> bool {
+    match target {
+        [one] => {
+            one == "-"
+                || std::path::Path::new(one).exists()
+                || !one.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+pub fn render(conn: &Connection, args: RenderArgs) -> Result<Exit> {
     let format = match (args.format, &args.out) {
         (Some(f), _) => f.into(),
         (None, Some(out)) => Format::from_path(out).unwrap_or(Format::Html),
         (None, None) => Format::Html,
     };
+    if !is_file(&args.target) {
+        let (org, year) = crate::remote::org_year(&args.target)?;
+        let text = crate::remote::runtime()?.block_on(async {
+            let mut remote = Remote::connect(conn).await?;
+            let org = remote.org(org)?;
+            let req = pb::RenderReportRequest {
+                org_id: org.clone(),
+                report: Some(pb::ReportRef {
+                    year,
+                    version: args.revision.map(pb::report_ref::Version::Revision),
+                }),
+                format: match format {
+                    Format::Html => pb::RenderFormat::Html,
+                    Format::Markdown => pb::RenderFormat::Markdown,
+                    Format::Text => pb::RenderFormat::Text,
+                } as i32,
+            };
+            match remote.client.render_report(req).await {
+                Ok(r) => Ok(r.into_inner().content),
+                Err(s) if s.code() == tonic::Code::NotFound && args.revision.is_none() => {
+                    Err(remote.not_found(&org, year).await)
+                }
+                Err(s) => Err(remote.fail(s)),
+            }
+        })?;
+        return write_out(&args.out, &text);
+    }
+    let file = &args.target[0];
+    if args.revision.is_some() {
+        return Err(Failure::new(Exit::Usage, "--rev goes with ORG YEAR, not a file").into());
+    }
+    let report = files::read_path(file)?;
     let verdict = rules::validate(&report);
     if !verdict.is_valid() {
         let errors = verdict.errors().count();
         if args.strict {
             let mut err = anstream::stderr();
-            let _ = err.write_all(
-                crate::validate::human(&args.file, &report, &verdict.findings).as_bytes(),
-            );
+            let _ =
+                err.write_all(crate::validate::human(file, &report, &verdict.findings).as_bytes());
             let _ = writeln!(
                 err,
                 "{}: refusing to render {}: {errors} validation error{} (--strict)",
                 paint(output::RED, "gxctl"),
-                args.file,
+                file,
                 if errors == 1 { "" } else { "s" },
             );
             return Ok(Exit::Invalid);
@@ -88,13 +136,16 @@ pub fn render(args: RenderArgs) -> Result<Exit> {
             "{}: {}: {errors} validation error{}; rendered as it stands \
              (`gxctl validate {}` lists them, --strict refuses)",
             paint(output::YELLOW, "warning"),
-            args.file,
+            file,
             if errors == 1 { "" } else { "s" },
-            args.file,
+            file,
         );
     }
-    let text = render::render(&report, format);
-    match &args.out {
+    write_out(&args.out, &render::render(&report, format))
+}
+
+fn write_out(out: &Option<String>, text: &str) -> Result<Exit> {
+    match out {
         Some(path) if path != "-" => {
             std::fs::write(path, text).with_context(|| format!("cannot write {path}"))?
         }

@@ -28,6 +28,7 @@ use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
 mod diff;
+mod render;
 
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
@@ -462,7 +463,7 @@ impl Reports {
                     revision: s.revision,
                     submitted_at: Some(timestamp(s.submitted_at)),
                     content_hash: hex(&s.content_hash),
-                    warning_count: s.warning_count,
+                    warning_count: u32::try_from(s.warnings.len()).unwrap_or(u32::MAX),
                 })
                 .collect(),
             next_page_token: page.next.map(|c| c.to_token()).unwrap_or_default(),
@@ -531,6 +532,13 @@ impl pb::report_service_server::ReportService for Reports {
         request: Request<pb::DiffReportsRequest>,
     ) -> Result<Response<pb::DiffReportsResponse>, Status> {
         Ok(Response::new(self.diff(request.into_inner())?))
+    }
+
+    async fn render_report(
+        &self,
+        request: Request<pb::RenderReportRequest>,
+    ) -> Result<Response<pb::RenderReportResponse>, Status> {
+        Ok(Response::new(self.render(request.into_inner())?))
     }
 }
 

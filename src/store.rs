@@ -2,29 +2,35 @@
 //!
 //! # Layout
 //!
-//! One sled tree, `reports`, with two kinds of key:
+//! One sled tree, `revisions`, with one key per revision and nothing else:
 //!
-//! | key | value |
-//! |---|---|
-//! | `r` org.id `\0` year (u32 BE) revision (u32 BE) | a [`Record`]: one immutable revision |
-//! | `h` org.id `\0` year (u32 BE) | a [`Head`]: the latest revision's summary |
+//! ```text
+//! org.id  \0  year (u32, big-endian)  revision (u32, big-endian)   →   Record
+//! ```
 //!
-//! Keys sort bytewise, so a range scan visits reports in (org.id, year, revision) order; the
-//! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. A revision and
-//! its head are written in one atomic batch. A tree `meta` holds the layout's version.
+//! Keys sort bytewise, so a range scan visits revisions in (org.id, year, revision) order; the
+//! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. The latest
+//! revision of a report is the last key with its (org.id, year) prefix. A [`Record`] is its
+//! metadata ([`Meta`]) followed by the report's canonical bytes; listings decode the metadata
+//! only. Every write is one insert of a new key: a revision is never changed, and a crash can
+//! never leave half a submission behind. A tree `meta` holds the layout's version.
 //!
-//! Each revision also holds the chain hash of the revision before it and its own
+//! Each revision's metadata also holds the chain hash of the revision before it and its own
 //! ([`crate::chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
-//! tokens by id, each with only the SHA-256 of its secret ([`StoredToken`]).
+//! tokens by id, each with only the SHA-256 of the token ([`StoredToken`]).
 //!
 //! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
 //! when opened: its revisions are chained in order, with an empty `submitted_by`.
+//!
+//! (A separate "latest" key per report, written with the revision in a sled batch, would make
+//! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
+//! read mode for its whole duration: every write would wait for every flush.)
 //!
 //! # Durability
 //!
 //! [`Store::submit`] returns only after the revision is flushed to disk. Flushing is done by
 //! one flusher thread calling sled's blocking `flush()` (sled 0.34's `flush_async` deadlocks
-//! under concurrent use): a submission writes its batch, takes a ticket, and waits until a
+//! under concurrent use): a submission writes its revision, takes a ticket, and waits until a
 //! flush that started after the ticket was issued has completed. Every flush covers all the
 //! tickets issued before it started, so concurrent submissions share flushes (group commit).
 
@@ -44,8 +50,10 @@ use crate::template::Edition;
 const FORMAT: u32 = 2;
 /// The layout before the hash chain, upgraded on open.
 const FORMAT_UNCHAINED: u32 = 1;
-const REVISION: u8 = b'r';
-const HEAD: u8 = b'h';
+/// sled's segment size. sled writes a page larger than a quarter segment to a file of its
+/// own; with the default 512 KiB, a leaf of ~16 revisions of 10–15 KB each crosses that, and
+/// every rewrite of it created and fsynced a new file (about 40% slower under load).
+const SEGMENT_BYTES: usize = 8 << 20;
 /// Submissions to the same (org, year) are serialised by one of these locks.
 const STRIPES: usize = 64;
 
@@ -87,9 +95,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 // ---------------------------------------------------------------- records
 
-/// One stored revision (the value of an `r` key).
+/// What is recorded with a revision, besides the report.
 #[derive(Clone, PartialEq, Message)]
-struct Record {
+struct Meta {
     #[prost(uint32, tag = "1")]
     revision: u32,
     #[prost(string, tag = "2")]
@@ -103,21 +111,22 @@ struct Record {
     content_hash: Vec<u8>,
     #[prost(message, repeated, tag = "6")]
     warnings: Vec<pb::Finding>,
-    /// The canonical encoding of the `pb::Report`.
-    #[prost(bytes = "vec", tag = "7")]
-    report: Vec<u8>,
+    #[prost(string, tag = "7")]
+    org_name: String,
+    #[prost(uint32, tag = "8")]
+    edition: u32,
     /// The chain hash of the previous revision ([`chain::GENESIS`] for revision 1).
-    #[prost(bytes = "vec", tag = "8")]
+    #[prost(bytes = "vec", tag = "9")]
     previous_hash: Vec<u8>,
     /// This revision's chain hash ([`chain::chain_hash`]).
-    #[prost(bytes = "vec", tag = "9")]
+    #[prost(bytes = "vec", tag = "10")]
     chain_hash: Vec<u8>,
     /// The id of the token that submitted it ("" before tokens existed).
-    #[prost(string, tag = "10")]
+    #[prost(string, tag = "11")]
     submitted_by: String,
 }
 
-impl Record {
+impl Meta {
     fn link<'a>(
         &'a self,
         org_id: &'a str,
@@ -140,24 +149,21 @@ impl Record {
     }
 }
 
-/// The latest revision of a report (the value of an `h` key).
+/// One stored revision: the value of a key. `meta` is encoded first.
 #[derive(Clone, PartialEq, Message)]
-struct Head {
-    #[prost(uint32, tag = "1")]
-    revision: u32,
-    #[prost(int64, tag = "2")]
-    submitted_at_us: i64,
-    #[prost(bytes = "vec", tag = "3")]
-    content_hash: Vec<u8>,
-    #[prost(string, tag = "4")]
-    org_name: String,
-    #[prost(uint32, tag = "5")]
-    edition: u32,
-    #[prost(uint32, tag = "6")]
-    warning_count: u32,
-    /// The latest revision's chain hash.
-    #[prost(bytes = "vec", tag = "7")]
-    chain_hash: Vec<u8>,
+struct Record {
+    #[prost(message, optional, tag = "1")]
+    meta: Option<Meta>,
+    /// The canonical encoding of the `pb::Report`.
+    #[prost(bytes = "vec", tag = "2")]
+    report: Vec<u8>,
+}
+
+/// A [`Record`] read without its report: prost skips the unknown field 2 without copying.
+#[derive(Clone, PartialEq, Message)]
+struct MetaOnly {
+    #[prost(message, optional, tag = "1")]
+    meta: Option<Meta>,
 }
 
 /// A revision to store.
@@ -183,14 +189,16 @@ pub struct NewRevision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
     pub org_id: String,
+    pub org_name: String,
     pub year: u32,
+    pub edition: Option<Edition>,
     pub revision: u32,
     pub submission_id: String,
     pub submitted_at: SystemTime,
     pub reason: String,
     pub content_hash: [u8; 32],
     pub warnings: Vec<pb::Finding>,
-    /// The canonical encoding of the report.
+    /// The canonical encoding of the report (empty when read as metadata only).
     pub report: Vec<u8>,
     /// The id of the token that submitted it ("" before tokens existed).
     pub submitted_by: String,
@@ -217,19 +225,6 @@ pub enum Version {
     AsOf(SystemTime),
 }
 
-/// The latest revision of one report, for listings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub org_id: String,
-    pub org_name: String,
-    pub year: u32,
-    pub edition: Option<Edition>,
-    pub revision: u32,
-    pub submitted_at: SystemTime,
-    pub content_hash: [u8; 32],
-    pub warning_count: u32,
-}
-
 /// Where a listing continues: just after this report. Opaque to callers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor(Vec<u8>);
@@ -249,30 +244,30 @@ impl Cursor {
         let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
         let bytes = t
             .chunks(2)
-            .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
+            .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
             .collect::<Option<Vec<u8>>>()?;
-        // A head key: org.id, NUL, big-endian year.
-        let ok = bytes.len() >= 5 && bytes[bytes.len() - 5] == 0;
-        ok.then_some(Cursor(bytes))
+        // A report prefix: org.id, NUL, big-endian year.
+        split_report_prefix(&bytes)?;
+        Some(Cursor(bytes))
     }
 }
 
-/// A page of [`Summary`]s.
+/// A page of latest revisions (metadata only).
 #[derive(Debug, Clone, Default)]
 pub struct Page {
-    pub reports: Vec<Summary>,
+    pub reports: Vec<Revision>,
     /// Set when more reports may follow.
     pub next: Option<Cursor>,
 }
 
 // ---------------------------------------------------------------- keys
 
-fn report_key(kind: u8, org_id: &str, year: u32) -> Result<Vec<u8>> {
+/// org.id `\0` year: the prefix of every revision key of a report.
+fn report_prefix(org_id: &str, year: u32) -> Result<Vec<u8>> {
     if org_id.as_bytes().contains(&0) {
         return Err(StoreError::BadKey);
     }
-    let mut k = Vec::with_capacity(org_id.len() + 10);
-    k.push(kind);
+    let mut k = Vec::with_capacity(org_id.len() + 9);
     k.extend_from_slice(org_id.as_bytes());
     k.push(0);
     k.extend_from_slice(&year.to_be_bytes());
@@ -280,20 +275,27 @@ fn report_key(kind: u8, org_id: &str, year: u32) -> Result<Vec<u8>> {
 }
 
 fn revision_key(org_id: &str, year: u32, revision: u32) -> Result<Vec<u8>> {
-    let mut k = report_key(REVISION, org_id, year)?;
+    let mut k = report_prefix(org_id, year)?;
     k.extend_from_slice(&revision.to_be_bytes());
     Ok(k)
 }
 
-/// (org.id, year) of a head key without its kind byte.
-fn split_report_key(k: &[u8]) -> Option<(String, u32)> {
+/// (org.id, year) of a report prefix.
+fn split_report_prefix(k: &[u8]) -> Option<(String, u32)> {
     let n = k.len().checked_sub(5)?;
-    if k[n] != 0 {
+    if k[n] != 0 || k[..n].contains(&0) {
         return None;
     }
     let org = std::str::from_utf8(&k[..n]).ok()?.to_string();
     let year = u32::from_be_bytes(k[n + 1..].try_into().ok()?);
     Some((org, year))
+}
+
+/// The smallest key after every key that starts with `prefix` followed by 4 bytes.
+fn after_report(prefix: &[u8]) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x00]);
+    k
 }
 
 fn printable_key(k: &[u8]) -> String {
@@ -315,17 +317,51 @@ fn from_micros(us: i64) -> SystemTime {
     }
 }
 
-fn hash_array(v: &[u8], key: &[u8]) -> Result<[u8; 32]> {
-    v.try_into().map_err(|_| StoreError::Corrupt {
+fn corrupt(key: &[u8], detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
         key: printable_key(key),
-        detail: format!("a hash of {} bytes, not 32", v.len()),
-    })
+        detail: detail.into(),
+    }
 }
 
-fn decode<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M> {
-    M::decode(bytes).map_err(|e| StoreError::Corrupt {
-        key: printable_key(key),
-        detail: e.to_string(),
+/// A stored value as a [`Revision`]; with `full`, including the report bytes.
+fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
+    let (meta, report) = if full {
+        let r = Record::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+        (r.meta, r.report)
+    } else {
+        let m = MetaOnly::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+        (m.meta, Vec::new())
+    };
+    let meta = meta.ok_or_else(|| corrupt(key, "no metadata"))?;
+    let n = key
+        .len()
+        .checked_sub(4)
+        .ok_or_else(|| corrupt(key, "short key"))?;
+    let (org_id, year) =
+        split_report_prefix(&key[..n]).ok_or_else(|| corrupt(key, "not a revision key"))?;
+    let hash = |what: &str, v: &[u8]| -> Result<[u8; 32]> {
+        v.try_into()
+            .map_err(|_| corrupt(key, format!("{what} of {} bytes", v.len())))
+    };
+    let content_hash = hash("content hash", &meta.content_hash)?;
+    let previous_hash = hash("previous hash", &meta.previous_hash)?;
+    let chain_hash = hash("chain hash", &meta.chain_hash)?;
+    Ok(Revision {
+        org_id,
+        org_name: meta.org_name,
+        year,
+        edition: Edition::from_number(meta.edition),
+        revision: meta.revision,
+        submission_id: meta.submission_id,
+        submitted_at: from_micros(meta.submitted_at_us),
+        reason: meta.reason,
+        content_hash,
+        warnings: meta.warnings,
+        report,
+        submitted_by: meta.submitted_by,
+        previous_hash,
+        chain_hash,
     })
 }
 
@@ -388,7 +424,14 @@ impl Flusher {
                 r.issued
             };
             // Every ticket <= target was issued after its write: this flush covers them.
+            let started = std::time::Instant::now();
             let result = db.flush();
+            tracing::debug!(
+                tickets = target - flushed,
+                bytes = result.as_ref().ok().copied().unwrap_or(0),
+                micros = started.elapsed().as_micros() as u64,
+                "flushed"
+            );
             flushed = target;
             self.done.send_modify(|f| match &result {
                 Ok(_) => f.ok_through = target,
@@ -449,7 +492,7 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     db: sled::Db,
-    reports: sled::Tree,
+    revisions: sled::Tree,
     tokens: sled::Tree,
     path: PathBuf,
     stripes: Vec<Mutex<()>>,
@@ -468,17 +511,21 @@ impl Store {
     /// Opens (or creates) the store in `path`. Fails at once if another process has it open.
     pub fn open(path: &Path) -> Result<Store> {
         std::fs::create_dir_all(path).map_err(sled::Error::Io)?;
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked {
-                    path: path.to_path_buf(),
-                    detail: io.to_string(),
+        let db = sled::Config::new()
+            .path(path)
+            .segment_size(SEGMENT_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked {
+                        path: path.to_path_buf(),
+                        detail: io.to_string(),
+                    }
                 }
-            }
-            e => StoreError::Sled(e),
-        })?;
+                e => StoreError::Sled(e),
+            })?;
         let meta = db.open_tree("meta")?;
-        let reports = db.open_tree("reports")?;
+        let revisions = db.open_tree("revisions")?;
         match meta.get("format")? {
             None => {
                 meta.insert("format", &FORMAT.to_be_bytes())?;
@@ -486,11 +533,11 @@ impl Store {
             }
             Some(v) if v.as_ref() == FORMAT.to_be_bytes() => {}
             Some(v) if v.as_ref() == FORMAT_UNCHAINED.to_be_bytes() => {
-                let n = chain_unchained(&reports)?;
+                let n = chain_unchained(&revisions)?;
                 meta.insert("format", &FORMAT.to_be_bytes())?;
                 db.flush()?;
                 tracing::info!(
-                    reports = n,
+                    revisions = n,
                     "upgraded the data directory to format {FORMAT}: revisions chained"
                 );
             }
@@ -506,7 +553,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
-                reports,
+                revisions,
                 tokens,
                 path: path.to_path_buf(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
@@ -541,25 +588,34 @@ impl Store {
         m.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The write half of `submit`: decide and apply, under the report's lock.
+    /// The latest revision of a report: key and value.
+    fn last(&self, prefix: &[u8]) -> Result<Option<(sled::IVec, sled::IVec)>> {
+        Ok(self
+            .inner
+            .revisions
+            .scan_prefix(prefix)
+            .next_back()
+            .transpose()?)
+    }
+
+    /// The write half of `submit`: decide and insert, under the report's lock.
     fn write(&self, new: NewRevision) -> Result<Submitted> {
-        let head_key = report_key(HEAD, &new.org_id, new.year)?;
+        let prefix = report_prefix(&new.org_id, new.year)?;
         let _guard = self.stripe(&new.org_id, new.year);
-        let head: Option<Head> = match self.inner.reports.get(&head_key)? {
-            Some(v) => Some(decode(&head_key, &v)?),
+        let latest = match self.last(&prefix)? {
+            Some((k, v)) => Some((k.clone(), to_revision(&k, &v, false)?)),
             None => None,
         };
-        let current = head.as_ref().map_or(0, |h| h.revision);
-        if let Some(h) = &head {
-            if h.content_hash == new.content_hash {
-                let revision = self
-                    .read_revision(&new.org_id, new.year, h.revision)?
-                    .ok_or_else(|| StoreError::Corrupt {
-                        key: printable_key(&head_key),
-                        detail: format!("head names revision {} which is missing", h.revision),
-                    })?;
+        let current = latest.as_ref().map_or(0, |(_, r)| r.revision);
+        if let Some((k, r)) = &latest {
+            if r.content_hash == new.content_hash {
+                let v = self
+                    .inner
+                    .revisions
+                    .get(k)?
+                    .ok_or_else(|| corrupt(k, "vanished"))?;
                 return Ok(Submitted {
-                    revision,
+                    revision: to_revision(k, &v, true)?,
                     created: false,
                 });
             }
@@ -575,60 +631,53 @@ impl Store {
         let revision = current.checked_add(1).ok_or(StoreError::TooManyRevisions)?;
         // Revisions of a report are strictly ordered in time, so `as_of` is unambiguous.
         let now = micros(SystemTime::now());
-        let at = head
+        let at = latest.as_ref().map_or(now, |(_, r)| {
+            now.max(micros(r.submitted_at).saturating_add(1))
+        });
+        let previous_hash = latest
             .as_ref()
-            .map_or(now, |h| now.max(h.submitted_at_us.saturating_add(1)));
-        let previous_hash = match &head {
-            Some(h) => hash_array(&h.chain_hash, &head_key)?,
-            None => chain::GENESIS,
-        };
-        let mut record = Record {
+            .map_or(chain::GENESIS, |(_, r)| r.chain_hash);
+        let mut meta = Meta {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),
             submitted_at_us: at,
             reason: new.reason,
             content_hash: new.content_hash.to_vec(),
             warnings: new.warnings,
-            report: new.report,
+            org_name: new.org_name,
+            edition: new.edition.number(),
             previous_hash: previous_hash.to_vec(),
             chain_hash: Vec::new(),
             submitted_by: new.submitted_by,
         };
-        let chain_hash = chain::chain_hash(&record.link(
-            &new.org_id,
-            new.year,
-            &previous_hash,
-            &new.content_hash,
-        ));
-        record.chain_hash = chain_hash.to_vec();
-        let head = Head {
-            revision,
-            submitted_at_us: at,
-            content_hash: new.content_hash.to_vec(),
-            org_name: new.org_name,
-            edition: new.edition.number(),
-            warning_count: u32::try_from(record.warnings.len()).unwrap_or(u32::MAX),
-            chain_hash: chain_hash.to_vec(),
+        let chain_hash =
+            chain::chain_hash(&meta.link(&new.org_id, new.year, &previous_hash, &new.content_hash));
+        meta.chain_hash = chain_hash.to_vec();
+        let record = Record {
+            meta: Some(meta),
+            report: new.report,
         };
-        let mut batch = sled::Batch::default();
-        batch.insert(
-            revision_key(&new.org_id, new.year, revision)?,
-            record.encode_to_vec(),
-        );
-        batch.insert(head_key, head.encode_to_vec());
-        self.inner.reports.apply_batch(batch)?;
+        let key = revision_key(&new.org_id, new.year, revision)?;
+        // One insert (not a batch: see the module docs); the key is new, so it never replaces.
+        self.inner
+            .revisions
+            .insert(key.as_slice(), record.encode_to_vec())?;
+        let Record { meta, report } = record;
+        let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
             revision: Revision {
                 org_id: new.org_id,
+                org_name: meta.org_name,
                 year: new.year,
+                edition: Some(new.edition),
                 revision,
-                submission_id: record.submission_id,
+                submission_id: meta.submission_id,
                 submitted_at: from_micros(at),
-                reason: record.reason,
+                reason: meta.reason,
                 content_hash: new.content_hash,
-                warnings: record.warnings,
-                report: record.report,
-                submitted_by: record.submitted_by,
+                warnings: meta.warnings,
+                report,
+                submitted_by: meta.submitted_by,
                 previous_hash,
                 chain_hash,
             },
@@ -636,58 +685,39 @@ impl Store {
         })
     }
 
-    fn to_revision(org_id: &str, year: u32, key: &[u8], value: &[u8]) -> Result<Revision> {
-        let r: Record = decode(key, value)?;
-        Ok(Revision {
-            org_id: org_id.to_string(),
-            year,
-            revision: r.revision,
-            submission_id: r.submission_id,
-            submitted_at: from_micros(r.submitted_at_us),
-            reason: r.reason,
-            content_hash: hash_array(&r.content_hash, key)?,
-            warnings: r.warnings,
-            report: r.report,
-            submitted_by: r.submitted_by,
-            previous_hash: hash_array(&r.previous_hash, key)?,
-            chain_hash: hash_array(&r.chain_hash, key)?,
+    /// The latest revision number of a report (0 when there is none).
+    pub fn current_revision(&self, org_id: &str, year: u32) -> Result<u32> {
+        let prefix = report_prefix(org_id, year)?;
+        Ok(match self.last(&prefix)? {
+            Some((k, _)) => {
+                let n = k.len().saturating_sub(4);
+                u32::from_be_bytes(k[n..].try_into().map_err(|_| corrupt(&k, "short key"))?)
+            }
+            None => 0,
         })
     }
 
-    fn read_revision(&self, org_id: &str, year: u32, revision: u32) -> Result<Option<Revision>> {
-        let key = revision_key(org_id, year, revision)?;
-        match self.inner.reports.get(&key)? {
-            Some(v) => Ok(Some(Self::to_revision(org_id, year, &key, &v)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// The latest revision number of a report (0 when there is none).
-    pub fn current_revision(&self, org_id: &str, year: u32) -> Result<u32> {
-        let key = report_key(HEAD, org_id, year)?;
-        match self.inner.reports.get(&key)? {
-            Some(v) => Ok(decode::<Head>(&key, &v)?.revision),
-            None => Ok(0),
-        }
-    }
-
-    /// One revision of a report, or `None`.
+    /// One revision of a report, with the report, or `None`.
     pub fn get(&self, org_id: &str, year: u32, version: Version) -> Result<Option<Revision>> {
+        let prefix = report_prefix(org_id, year)?;
         match version {
-            Version::Number(n) => self.read_revision(org_id, year, n),
-            Version::Latest => match self.current_revision(org_id, year)? {
-                0 => Ok(None),
-                n => self.read_revision(org_id, year, n),
+            Version::Number(n) => {
+                let key = revision_key(org_id, year, n)?;
+                match self.inner.revisions.get(&key)? {
+                    Some(v) => Ok(Some(to_revision(&key, &v, true)?)),
+                    None => Ok(None),
+                }
+            }
+            Version::Latest => match self.last(&prefix)? {
+                Some((k, v)) => Ok(Some(to_revision(&k, &v, true)?)),
+                None => Ok(None),
             },
             Version::AsOf(t) => {
-                let t = micros(t);
-                let prefix = report_key(REVISION, org_id, year)?;
                 // Revisions are in time order: walk back from the latest.
-                for kv in self.inner.reports.scan_prefix(&prefix).rev() {
+                for kv in self.inner.revisions.scan_prefix(&prefix).rev() {
                     let (k, v) = kv?;
-                    let r = Self::to_revision(org_id, year, &k, &v)?;
-                    if micros(r.submitted_at) <= t {
-                        return Ok(Some(r));
+                    if to_revision(&k, &v, false)?.submitted_at <= t {
+                        return Ok(Some(to_revision(&k, &v, true)?));
                     }
                 }
                 Ok(None)
@@ -695,20 +725,21 @@ impl Store {
         }
     }
 
-    /// Every revision of a report, oldest first (empty if there is none).
+    /// Every revision of a report (metadata only), oldest first; empty if there is none.
     pub fn revisions(&self, org_id: &str, year: u32) -> Result<Vec<Revision>> {
-        let prefix = report_key(REVISION, org_id, year)?;
+        let prefix = report_prefix(org_id, year)?;
         self.inner
-            .reports
+            .revisions
             .scan_prefix(&prefix)
             .map(|kv| {
                 let (k, v) = kv?;
-                Self::to_revision(org_id, year, &k, &v)
+                to_revision(&k, &v, false)
             })
             .collect()
     }
 
-    /// The latest revision of each report, ordered by (org.id, year), filtered, paged.
+    /// The latest revision (metadata only) of each report, ordered by (org.id, year),
+    /// filtered by year and org.id prefix, at most `limit` after `after`.
     pub fn list(
         &self,
         year: Option<u32>,
@@ -716,52 +747,53 @@ impl Store {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
-        let mut prefix = vec![HEAD];
-        prefix.extend_from_slice(org_id_prefix.as_bytes());
-        let start = match after {
-            Some(Cursor(k)) => {
-                // Just after the cursor's key.
-                let mut s = vec![HEAD];
-                s.extend_from_slice(k);
-                s.push(0);
-                s.max(prefix.clone())
-            }
-            None => prefix.clone(),
+        let prefix = org_id_prefix.as_bytes();
+        let mut start = match after {
+            Some(Cursor(k)) => after_report(k).max(prefix.to_vec()),
+            None => prefix.to_vec(),
         };
         let mut page = Page::default();
-        for kv in self.inner.reports.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(&prefix) {
+        loop {
+            let Some(kv) = self.inner.revisions.range(start.as_slice()..).next() else {
+                break;
+            };
+            let (k, _) = kv?;
+            if !k.starts_with(prefix) {
                 break;
             }
-            let Some((org_id, y)) = split_report_key(&k[1..]) else {
-                return Err(StoreError::Corrupt {
-                    key: printable_key(&k),
-                    detail: "not a report key".into(),
-                });
-            };
-            if year.is_some_and(|want| want != y) {
-                continue;
+            let n = k
+                .len()
+                .checked_sub(4)
+                .ok_or_else(|| corrupt(&k, "short key"))?;
+            let report = &k[..n];
+            let (org_id, y) =
+                split_report_prefix(report).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            match year {
+                Some(want) if y < want => {
+                    // Jump to this body's wanted year.
+                    start = report_prefix(&org_id, want)?;
+                    continue;
+                }
+                Some(want) if y > want => {
+                    // Past it: on to the next body.
+                    start = org_id.into_bytes();
+                    start
+                        .extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+                    continue;
+                }
+                _ => {}
             }
             if page.reports.len() == limit {
                 page.next = page
                     .reports
                     .last()
-                    .and_then(|s| report_key(HEAD, &s.org_id, s.year).ok())
-                    .map(|k| Cursor(k[1..].to_vec()));
+                    .and_then(|r| report_prefix(&r.org_id, r.year).ok())
+                    .map(Cursor);
                 break;
             }
-            let h: Head = decode(&k, &v)?;
-            page.reports.push(Summary {
-                org_id,
-                org_name: h.org_name,
-                year: y,
-                edition: Edition::from_number(h.edition),
-                revision: h.revision,
-                submitted_at: from_micros(h.submitted_at_us),
-                content_hash: hash_array(&h.content_hash, &k)?,
-                warning_count: h.warning_count,
-            });
+            let (lk, lv) = self.last(report)?.ok_or_else(|| corrupt(&k, "vanished"))?;
+            page.reports.push(to_revision(&lk, &lv, false)?);
+            start = after_report(report);
         }
         Ok(page)
     }
@@ -792,34 +824,44 @@ impl Store {
 
 // ---------------------------------------------------------------- the chain upgrade
 
-/// Chains every revision of a format-1 `reports` tree in place, report by report (one batch
-/// each), and returns how many reports it chained. Deterministic, so a crash half-way is
-/// repaired by running it again on the next open.
-fn chain_unchained(reports: &sled::Tree) -> Result<u64> {
+/// Chains every revision of a format-1 `revisions` tree in place, report by report, in key
+/// order, and returns how many revisions it chained. Deterministic, so a crash half-way is
+/// repaired by running it again on the next open (the format changes only at the end).
+fn chain_unchained(revisions: &sled::Tree) -> Result<u64> {
+    let keys = revisions
+        .iter()
+        .keys()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut n = 0;
-    for kv in reports.scan_prefix([HEAD]) {
-        let (head_key, head_value) = kv?;
-        let Some((org_id, year)) = split_report_key(&head_key[1..]) else {
-            return Err(StoreError::Corrupt {
-                key: printable_key(&head_key),
-                detail: "not a report key".into(),
-            });
+    let mut walk: Option<(Vec<u8>, [u8; 32])> = None;
+    for k in keys {
+        let split = k
+            .len()
+            .checked_sub(4)
+            .ok_or_else(|| corrupt(&k, "short key"))?;
+        let prefix = &k[..split];
+        let (org_id, year) =
+            split_report_prefix(prefix).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+        let previous = match &walk {
+            Some((p, h)) if p.as_slice() == prefix => *h,
+            _ => chain::GENESIS,
         };
-        let mut head: Head = decode(&head_key, &head_value)?;
-        let mut batch = sled::Batch::default();
-        let mut previous = chain::GENESIS;
-        for kv in reports.scan_prefix(report_key(REVISION, &org_id, year)?) {
-            let (k, v) = kv?;
-            let mut r: Record = decode(&k, &v)?;
-            let content_hash = hash_array(&r.content_hash, &k)?;
-            r.previous_hash = previous.to_vec();
-            previous = chain::chain_hash(&r.link(&org_id, year, &previous, &content_hash));
-            r.chain_hash = previous.to_vec();
-            batch.insert(k, r.encode_to_vec());
-        }
-        head.chain_hash = previous.to_vec();
-        batch.insert(head_key, head.encode_to_vec());
-        reports.apply_batch(batch)?;
+        let Some(v) = revisions.get(&k)? else {
+            continue;
+        };
+        let mut r = Record::decode(v.as_ref()).map_err(|e| corrupt(&k, e.to_string()))?;
+        let mut meta = r.meta.take().ok_or_else(|| corrupt(&k, "no metadata"))?;
+        let content: [u8; 32] = meta
+            .content_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(&k, "content hash not 32 bytes"))?;
+        meta.previous_hash = previous.to_vec();
+        let hash = chain::chain_hash(&meta.link(&org_id, year, &previous, &content));
+        meta.chain_hash = hash.to_vec();
+        r.meta = Some(meta);
+        revisions.insert(&k, r.encode_to_vec())?;
+        walk = Some((prefix.to_vec(), hash));
         n += 1;
     }
     Ok(n)
@@ -830,7 +872,7 @@ fn chain_unchained(reports: &sled::Tree) -> Result<u64> {
 /// What does not hold in a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakKind {
-    /// The stored bytes are not a revision (or head) record, or its key is malformed.
+    /// The stored bytes are not a revision record, or its key is malformed.
     Undecodable,
     /// Revision numbers are not 1, 2, 3, … or the key and the record disagree.
     Numbering,
@@ -840,8 +882,6 @@ pub enum BreakKind {
     PreviousHash,
     /// The revision's fields do not hash to its stored chain hash.
     ChainHash,
-    /// The head (latest-revision summary) disagrees with the latest revision, or is missing.
-    Head,
 }
 
 impl BreakKind {
@@ -852,7 +892,6 @@ impl BreakKind {
             BreakKind::ContentHash => "content-hash",
             BreakKind::PreviousHash => "previous-hash",
             BreakKind::ChainHash => "chain-hash",
-            BreakKind::Head => "head",
         }
     }
 }
@@ -862,7 +901,7 @@ impl BreakKind {
 pub struct ChainBreak {
     pub org_id: String,
     pub year: u32,
-    /// 0 for the head record.
+    /// 0 when the key itself is not a revision key.
     pub revision: u32,
     pub kind: BreakKind,
     pub detail: String,
@@ -873,16 +912,12 @@ pub struct ChainBreak {
 
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.revision == 0 {
-            "head".to_string()
-        } else {
-            format!("revision {}", self.revision)
-        };
         write!(
             f,
-            "{} {} {at}: {}: {}",
+            "{} {} revision {}: {}: {}",
             self.org_id,
             self.year,
+            self.revision,
             self.kind.as_str(),
             self.detail
         )?;
@@ -902,39 +937,22 @@ pub struct Verification {
     pub breaks: Vec<ChainBreak>,
 }
 
-fn hex32(b: &[u8]) -> String {
+fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// (org.id, year, revision) of a revision key without its kind byte.
-fn split_revision_key(k: &[u8]) -> Option<(String, u32, u32)> {
-    let n = k.len().checked_sub(4)?;
-    let revision = u32::from_be_bytes(k[n..].try_into().ok()?);
-    let (org, year) = split_report_key(&k[..n])?;
-    Some((org, year, revision))
 }
 
 /// The walk along one report's revisions.
 struct ChainWalk {
+    prefix: Vec<u8>,
     org_id: String,
     year: u32,
-    /// The last revision number seen and its chain hash (None after an undecodable one).
+    /// The last revision number seen.
     last: u32,
+    /// What the next revision must link to (None when it cannot be known).
     previous: Option<[u8; 32]>,
-    last_content: Option<[u8; 32]>,
 }
 
 impl ChainWalk {
-    fn new(org_id: String, year: u32) -> ChainWalk {
-        ChainWalk {
-            org_id,
-            year,
-            last: 0,
-            previous: Some(chain::GENESIS),
-            last_content: None,
-        }
-    }
-
     fn brk(
         &self,
         revision: u32,
@@ -958,27 +976,33 @@ impl ChainWalk {
     fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
         let expected_number = self.last.saturating_add(1);
         if revision != expected_number {
+            let missing = if revision > expected_number.saturating_add(1) {
+                format!("revisions {expected_number}–{} missing", revision - 1)
+            } else {
+                format!("revision {expected_number} missing")
+            };
             out.push(self.brk(
                 revision,
                 BreakKind::Numbering,
                 format!(
-                    "revision {revision} follows revision {}: revision{} missing",
-                    self.last,
-                    if revision > expected_number + 1 {
-                        format!("s {expected_number}–{}", revision - 1)
-                    } else {
-                        format!(" {expected_number}")
-                    }
+                    "revision {revision} follows revision {}: {missing}",
+                    self.last
                 ),
                 String::new(),
                 String::new(),
             ));
-            // The link to the missing revision cannot be checked.
+            // The link to a missing revision cannot be checked.
             self.previous = None;
         }
         self.last = revision;
-        let r = match Record::decode(value) {
-            Ok(r) => r,
+        let decoded = Record::decode(value)
+            .map_err(|e| e.to_string())
+            .and_then(|r| match r.meta {
+                Some(m) => Ok((m, r.report)),
+                None => Err("no metadata".to_string()),
+            });
+        let (meta, report) = match decoded {
+            Ok(x) => x,
             Err(e) => {
                 out.push(self.brk(
                     revision,
@@ -988,31 +1012,30 @@ impl ChainWalk {
                     String::new(),
                 ));
                 self.previous = None;
-                self.last_content = None;
                 return;
             }
         };
-        if r.revision != revision {
+        if meta.revision != revision {
             out.push(self.brk(
                 revision,
                 BreakKind::Numbering,
                 "the record's revision number differs from its key's",
-                r.revision.to_string(),
+                meta.revision.to_string(),
                 revision.to_string(),
             ));
         }
-        let recomputed = chain::content_hash(&r.report);
-        let stored_content: Option<[u8; 32]> = r.content_hash.as_slice().try_into().ok();
+        let recomputed = chain::content_hash(&report);
+        let stored_content: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
         if stored_content != Some(recomputed) {
             out.push(self.brk(
                 revision,
                 BreakKind::ContentHash,
                 "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
-                hex32(&r.content_hash),
-                hex32(&recomputed),
+                hex(&meta.content_hash),
+                hex(&recomputed),
             ));
         }
-        let stored_previous: Option<[u8; 32]> = r.previous_hash.as_slice().try_into().ok();
+        let stored_previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
         if let Some(p) = self.previous {
             if stored_previous != Some(p) {
                 out.push(self.brk(
@@ -1026,88 +1049,34 @@ impl ChainWalk {
                             revision - 1
                         )
                     },
-                    hex32(&r.previous_hash),
-                    hex32(&p),
+                    hex(&meta.previous_hash),
+                    hex(&p),
                 ));
             }
         }
+        // The next revision must link to what is stored here.
+        self.previous = meta.chain_hash.as_slice().try_into().ok();
         let (Some(content), Some(previous)) = (stored_content, stored_previous) else {
-            // Hashes of the wrong length: reported above; the chain hash cannot be recomputed.
-            self.previous = None;
-            self.last_content = stored_content;
+            // Hashes of the wrong length: the chain hash cannot be recomputed.
+            out.push(self.brk(
+                revision,
+                BreakKind::ChainHash,
+                "a stored hash is not 32 bytes long",
+                String::new(),
+                String::new(),
+            ));
             return;
         };
         let recomputed_chain =
-            chain::chain_hash(&r.link(&self.org_id, self.year, &previous, &content));
-        if r.chain_hash != recomputed_chain {
+            chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
+        if meta.chain_hash != recomputed_chain {
             out.push(self.brk(
                 revision,
                 BreakKind::ChainHash,
                 "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
-                hex32(&r.chain_hash),
-                hex32(&recomputed_chain),
+                hex(&meta.chain_hash),
+                hex(&recomputed_chain),
             ));
-        }
-        // The next revision must link to what is stored here.
-        self.previous = r.chain_hash.as_slice().try_into().ok();
-        self.last_content = Some(content);
-    }
-
-    /// Checks the head against the last revision.
-    fn finish(&self, head: Option<(&[u8], &[u8])>, out: &mut Vec<ChainBreak>) {
-        let Some((key, value)) = head else {
-            out.push(self.brk(
-                0,
-                BreakKind::Head,
-                "the report has revisions but no head record",
-                String::new(),
-                String::new(),
-            ));
-            return;
-        };
-        let h: Head = match decode(key, value) {
-            Ok(h) => h,
-            Err(e) => {
-                out.push(self.brk(
-                    0,
-                    BreakKind::Undecodable,
-                    e.to_string(),
-                    String::new(),
-                    String::new(),
-                ));
-                return;
-            }
-        };
-        if h.revision != self.last {
-            out.push(self.brk(
-                0,
-                BreakKind::Head,
-                "the head names another latest revision than the last one stored",
-                h.revision.to_string(),
-                self.last.to_string(),
-            ));
-        }
-        if let Some(c) = self.last_content {
-            if h.content_hash != c {
-                out.push(self.brk(
-                    0,
-                    BreakKind::Head,
-                    "the head's content hash is not the latest revision's",
-                    hex32(&h.content_hash),
-                    hex32(&c),
-                ));
-            }
-        }
-        if let Some(p) = self.previous {
-            if h.chain_hash != p {
-                out.push(self.brk(
-                    0,
-                    BreakKind::Head,
-                    "the head's chain hash is not the latest revision's",
-                    hex32(&h.chain_hash),
-                    hex32(&p),
-                ));
-            }
         }
     }
 }
@@ -1115,81 +1084,55 @@ impl ChainWalk {
 impl Store {
     /// Recomputes the hash chains of the stored revisions: of every report, of one body's
     /// reports (`org_id`), or of one report (`org_id` and `year`). Reads only.
+    ///
+    /// What it cannot see on its own: the latest revisions of a report removed together (the
+    /// chain that is left still holds). The chain hash SubmitReport returned to the filer is
+    /// the proof against that.
     pub fn verify(&self, org_id: Option<&str>, year: Option<u32>) -> Result<Verification> {
-        let (revision_prefix, head_prefix) = match (org_id, year) {
-            (None, _) => (vec![REVISION], vec![HEAD]),
+        let prefix = match (org_id, year) {
+            (None, _) => Vec::new(),
             (Some(o), None) => {
-                let mut k = report_key(REVISION, o, 0)?;
+                let mut k = report_prefix(o, 0)?;
                 k.truncate(k.len() - 4);
-                let mut h = k.clone();
-                h[0] = HEAD;
-                (k, h)
+                k
             }
-            (Some(o), Some(y)) => (report_key(REVISION, o, y)?, report_key(HEAD, o, y)?),
+            (Some(o), Some(y)) => report_prefix(o, y)?,
         };
-        let reports = &self.inner.reports;
         let mut v = Verification::default();
         let mut walk: Option<ChainWalk> = None;
-        let finish = |w: &ChainWalk, out: &mut Vec<ChainBreak>| -> Result<()> {
-            let key = report_key(HEAD, &w.org_id, w.year)?;
-            let head = reports.get(&key)?;
-            w.finish(head.as_ref().map(|h| (key.as_slice(), h.as_ref())), out);
-            Ok(())
-        };
-        for kv in reports.scan_prefix(&revision_prefix) {
+        for kv in self.inner.revisions.scan_prefix(&prefix) {
             let (k, value) = kv?;
-            let Some((org, y, revision)) = split_revision_key(&k[1..]) else {
+            let parsed = k.len().checked_sub(4).and_then(|n| {
+                let (org, y) = split_report_prefix(&k[..n])?;
+                let revision = u32::from_be_bytes(k[n..].try_into().ok()?);
+                Some((n, org, y, revision))
+            });
+            let Some((n, org, y, revision)) = parsed else {
                 v.breaks.push(ChainBreak {
                     org_id: printable_key(&k),
                     year: 0,
                     revision: 0,
                     kind: BreakKind::Undecodable,
-                    detail: "a key in the revision range that is not a revision key".into(),
+                    detail: "a key that is not a revision key".into(),
                     stored: String::new(),
                     expected: String::new(),
                 });
                 continue;
             };
-            let same = walk
-                .as_ref()
-                .is_some_and(|w| w.org_id == org && w.year == y);
-            if !same {
-                if let Some(w) = walk.take() {
-                    finish(&w, &mut v.breaks)?;
-                }
+            if walk.as_ref().is_none_or(|w| w.prefix != k[..n]) {
                 v.reports += 1;
-                walk = Some(ChainWalk::new(org, y));
+                walk = Some(ChainWalk {
+                    prefix: k[..n].to_vec(),
+                    org_id: org,
+                    year: y,
+                    last: 0,
+                    previous: Some(chain::GENESIS),
+                });
             }
             if let Some(w) = walk.as_mut() {
                 w.step(revision, &value, &mut v.breaks);
             }
             v.revisions += 1;
-        }
-        if let Some(w) = walk.take() {
-            finish(&w, &mut v.breaks)?;
-        }
-        // Heads whose report has no revision at all.
-        for kv in reports.scan_prefix(&head_prefix) {
-            let (k, _) = kv?;
-            let Some((org, y)) = split_report_key(&k[1..]) else {
-                continue;
-            };
-            if reports
-                .scan_prefix(report_key(REVISION, &org, y)?)
-                .next()
-                .is_none()
-            {
-                v.reports += 1;
-                v.breaks.push(ChainBreak {
-                    org_id: org,
-                    year: y,
-                    revision: 0,
-                    kind: BreakKind::Head,
-                    detail: "a head record without any revision: revisions were deleted".into(),
-                    stored: String::new(),
-                    expected: String::new(),
-                });
-            }
         }
         Ok(v)
     }
@@ -1238,10 +1181,14 @@ struct TokenRecord {
 }
 
 fn token_from(key: &[u8], value: &[u8]) -> Result<StoredToken> {
-    let r: TokenRecord = decode(key, value)?;
+    let r = TokenRecord::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
     Ok(StoredToken {
         id: String::from_utf8_lossy(key).into_owned(),
-        secret_hash: hash_array(&r.secret_hash, key)?,
+        secret_hash: r
+            .secret_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(key, "token hash not 32 bytes"))?,
         role: r.role,
         org: r.org,
         subtree: r.subtree,
@@ -1395,20 +1342,14 @@ mod tests {
         store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
         store.submit(new("b", 2021, 3, "")).await.unwrap();
         // Unchain it, as format 1 wrote it: no links, no submitter, format 1.
-        for kv in store.inner.reports.iter() {
+        for kv in store.inner.revisions.iter() {
             let (k, v) = kv.unwrap();
-            let bytes = if k[0] == REVISION {
-                let mut r: Record = decode(&k, &v).unwrap();
-                r.previous_hash.clear();
-                r.chain_hash.clear();
-                r.submitted_by.clear();
-                r.encode_to_vec()
-            } else {
-                let mut h: Head = decode(&k, &v).unwrap();
-                h.chain_hash.clear();
-                h.encode_to_vec()
-            };
-            store.inner.reports.insert(k, bytes).unwrap();
+            let mut r = Record::decode(v.as_ref()).unwrap();
+            let m = r.meta.as_mut().unwrap();
+            m.previous_hash.clear();
+            m.chain_hash.clear();
+            m.submitted_by.clear();
+            store.inner.revisions.insert(k, r.encode_to_vec()).unwrap();
         }
         let meta = store.inner.db.open_tree("meta").unwrap();
         meta.insert("format", &FORMAT_UNCHAINED.to_be_bytes())
@@ -1440,31 +1381,48 @@ mod tests {
     async fn verify_names_what_differs() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.submit(new("ab", 2020, 1, "")).await.unwrap();
-        store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
+        for (org, n) in [("ab", 3), ("b", 3)] {
+            for c in 1..=n {
+                let reason = if c == 1 { "" } else { "fix" };
+                store.submit(new(org, 2020, c, reason)).await.unwrap();
+            }
+        }
+        // ab: the submitter of revision 2 rewritten.
         let key = revision_key("ab", 2020, 2).unwrap();
-        let mut r: Record = decode(&key, &store.inner.reports.get(&key).unwrap().unwrap()).unwrap();
-        r.submitted_by = "someone else".into();
-        store.inner.reports.insert(&key, r.encode_to_vec()).unwrap();
-        let head_key = report_key(HEAD, "ab", 2020).unwrap();
-        let mut h: Head = decode(
-            &head_key,
-            &store.inner.reports.get(&head_key).unwrap().unwrap(),
-        )
-        .unwrap();
-        h.revision = 3;
+        let mut r =
+            Record::decode(store.inner.revisions.get(&key).unwrap().unwrap().as_ref()).unwrap();
+        r.meta.as_mut().unwrap().submitted_by = "someone else".into();
         store
             .inner
-            .reports
-            .insert(&head_key, h.encode_to_vec())
+            .revisions
+            .insert(&key, r.encode_to_vec())
+            .unwrap();
+        // b: revision 2 removed.
+        store
+            .inner
+            .revisions
+            .remove(revision_key("b", 2020, 2).unwrap())
             .unwrap();
         let v = store.verify(None, None).unwrap();
-        let kinds: Vec<(u32, BreakKind)> = v.breaks.iter().map(|b| (b.revision, b.kind)).collect();
-        assert_eq!(kinds, [(2, BreakKind::ChainHash), (0, BreakKind::Head)]);
+        let kinds: Vec<(&str, u32, BreakKind)> = v
+            .breaks
+            .iter()
+            .map(|b| (b.org_id.as_str(), b.revision, b.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("ab", 2, BreakKind::ChainHash),
+                ("b", 3, BreakKind::Numbering)
+            ]
+        );
         assert_eq!(
             v.breaks[1].to_string(),
-            "ab 2020 head: head: the head names another latest revision than the last one stored (stored 3, expected 2)"
+            "b 2020 revision 3: numbering: revision 3 follows revision 1: revision 2 missing"
         );
+        assert_eq!((v.reports, v.revisions), (2, 5));
+        assert_eq!(store.verify(Some("b"), None).unwrap().breaks.len(), 1);
+        assert!(store.verify(Some("a"), None).unwrap().breaks.is_empty());
     }
 
     #[tokio::test]

@@ -84,6 +84,31 @@ async fn submit_query_and_diff_through_gxctl() {
     assert_eq!(served["old"]["revision"], 1);
     assert_eq!(local["old"]["revision"], Json::Null);
 
+    // The stored report renders exactly as its file does.
+    for f in ["html", "md", "txt"] {
+        let served = ctl(&gxd, cfg)
+            .args(["render", "621024101", "2019", "-f", f])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let local = gxctl()
+            .arg("render")
+            .arg(fixture("gucheng-town-2019.json"))
+            .args(["-f", f])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(
+            String::from_utf8(served).unwrap(),
+            String::from_utf8(local).unwrap(),
+            "{f}"
+        );
+    }
+
     // Across editions: the not-comparable list.
     let d =
         json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2020", "2021", "-o", "json"]));

@@ -590,3 +590,65 @@ async fn rule_errors_carry_the_chinese_finding_and_the_suggestion() {
         .expect_err("rejected");
     assert_eq!(violations(&v), fields);
 }
+
+mod no_input_panics {
+    //! Admission (what gxd runs on every SubmitReport and ValidateReport) on arbitrary
+    //! reports: it answers, it never panics, and what it admits is canonical.
+
+    use gx::pb;
+    use proptest::prelude::*;
+
+    use super::super::sample_pb;
+
+    fn any_value() -> impl Strategy<Value = Option<pb::cell::Value>> {
+        prop_oneof![
+            Just(None),
+            any::<i64>().prop_map(|n| Some(pb::cell::Value::Count(n))),
+            (0i64..1000).prop_map(|n| Some(pb::cell::Value::Count(n))),
+            "[-+0-9.eE NaInfity]{0,24}".prop_map(|s| Some(pb::cell::Value::Amount(s))),
+            Just(Some(pb::cell::Value::NotApplicable(pb::NotApplicable {}))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn admission_never_panics(
+            year in prop_oneof![Just(0u32), 2015u32..2030, any::<u32>()],
+            edition in prop_oneof![Just(0i32), Just(2019), Just(2021), any::<i32>()],
+            table2_2021 in any::<bool>(),
+            org_id in "[\\PC\\x00-\\x1f]{0,12}",
+            values in proptest::collection::vec(any_value(), 0..40),
+            raw in "\\PC{0,8}",
+        ) {
+            let mut r = sample_pb();
+            r.year = year;
+            r.edition = edition;
+            if table2_2021 {
+                r.table2 = Some(pb::report::Table2::Table22021(pb::Table2Edition2021 {
+                    licensing: Some(pb::DecisionRow2021 {
+                        decisions: Some(pb::Cell { value: values.first().cloned().flatten(), raw: raw.clone() }),
+                    }),
+                    ..Default::default()
+                }));
+            }
+            r.org.get_or_insert_with(Default::default).id = org_id;
+            let t3 = r.table3.get_or_insert_with(Default::default);
+            let rows = [&mut t3.new, &mut t3.carried, &mut t3.granted, &mut t3.results_total, &mut t3.forward, &mut t3.other_other];
+            for (i, (row, value)) in rows.into_iter().zip(values.chunks(7)).enumerate() {
+                let row = row.get_or_insert_with(Default::default);
+                let cells = [&mut row.natural, &mut row.commercial, &mut row.research, &mut row.nonprofit, &mut row.legal_svc, &mut row.other_org, &mut row.total];
+                for (cell, v) in cells.into_iter().zip(value) {
+                    *cell = Some(pb::Cell { value: v.clone(), raw: if i == 0 { raw.clone() } else { String::new() } });
+                }
+            }
+            if let Ok(admitted) = gx::service::admit(Some(&r)) {
+                // What is admitted reads back to itself: the canonical form is a fixed point.
+                let back: pb::Report = prost::Message::decode(admitted.canonical.as_slice()).unwrap();
+                let again = gx::service::admit(Some(&back)).expect("canonical form admitted");
+                prop_assert_eq!(again.content_hash, admitted.content_hash);
+            }
+        }
+    }
+}

@@ -143,14 +143,25 @@ impl Gxd {
     }
 
     /// [`Gxd::stop`], also returning what gxd wrote to standard error.
-    pub async fn stop_with_log(mut self) -> (ExitStatus, String) {
-        let mut child = self.child.take().expect("running");
+    pub async fn stop_with_log(self) -> (ExitStatus, String) {
+        self.terminate();
+        self.wait().await
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn terminate(&self) {
+        let child = self.child.as_ref().expect("running");
         let ok = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status()
             .expect("kill runs")
             .success();
         assert!(ok, "kill -TERM failed");
+    }
+
+    /// Waits for gxd to exit (at most 60 s); returns its status and standard error.
+    pub async fn wait(mut self) -> (ExitStatus, String) {
+        let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = child.try_wait().expect("try_wait") {
@@ -158,7 +169,7 @@ impl Gxd {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("gxd did not stop within 60 s of SIGTERM");
+                panic!("gxd did not stop within 60 s");
             }
             // Async: the test's own client connections must go on running to see the GOAWAY.
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -455,3 +455,53 @@ async fn a_restart_keeps_everything() {
         .into_inner();
     assert_eq!(s.revision, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_keeps_every_acknowledged_submission() {
+    let dir = data_dir();
+    let gxd = start_in(dir.path());
+    let channel = gxd.channel().await;
+    let mut tasks = Vec::new();
+    for t in 0..32u32 {
+        let mut c = pb::report_service_client::ReportServiceClient::new(channel.clone());
+        tasks.push(tokio::spawn(async move {
+            let base = sample_for(&format!("load-{t:02}"), 2020);
+            let mut acked = Vec::new();
+            for i in 0..500u32 {
+                let req = submit_request(amended(&base, &format!("#{i}")), &format!("r{i}"));
+                match c.submit_report(req).await {
+                    Ok(r) => acked.push((t, r.into_inner())),
+                    Err(_) => break,
+                }
+            }
+            acked
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    gxd.terminate();
+    let mut acked = Vec::new();
+    for task in tasks {
+        acked.extend(task.await.expect("task"));
+    }
+    drop(channel);
+    let (status, log) = gxd.wait().await;
+    assert!(status.success(), "{log}");
+    assert!(!acked.is_empty());
+
+    let gxd = start_in(dir.path());
+    let mut c = gxd.client().await;
+    for (t, s) in &acked {
+        let got = c
+            .get_report(get(
+                &format!("load-{t:02}"),
+                2020,
+                Some(Version::Revision(s.revision)),
+            ))
+            .await
+            .expect("every acknowledged revision is there after the restart")
+            .into_inner();
+        let meta = got.revision.unwrap();
+        assert_eq!(meta.content_hash, s.content_hash);
+        assert_eq!(meta.submission_id, s.submission_id);
+    }
+}

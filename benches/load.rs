@@ -1,0 +1,282 @@
+//! Load generator for gxd — a benchmark, not a test: it prints figures and judges nothing.
+//!
+//!     cargo bench --bench load                 # starts the release gxd on a temp directory
+//!     cargo bench --bench load -- --secs 5 --concurrency 64 --connections 4
+//!     cargo bench --bench load -- --addr 127.0.0.1:50051   # an already running gxd
+//!
+//! Two phases under the same concurrency, each after a one-second warm-up:
+//! 1. the no-op ceiling: `grpc.health.v1.Health/Check`;
+//! 2. durable submits: every call is a new revision (an amendment with ≈10 KB of narrative),
+//!    acknowledged only after it is flushed to disk.
+//!
+//! Prints calls/s, p50, p99 and max for each, and the ratio. The target: submits at
+//! least 60% of the ceiling, with p99 at most 5 ms.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gx::pb;
+use gx::pb::report_service_client::ReportServiceClient;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
+
+struct Options {
+    secs: u64,
+    concurrency: usize,
+    connections: usize,
+    addr: Option<String>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        secs: 10,
+        concurrency: 64,
+        connections: 4,
+        addr: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .unwrap_or_else(|| panic!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--secs" => o.secs = value("--secs").parse().expect("--secs N"),
+            "--concurrency" => o.concurrency = value("--concurrency").parse().expect("N"),
+            "--connections" => o.connections = value("--connections").parse().expect("N"),
+            "--addr" => o.addr = Some(value("--addr")),
+            // `cargo bench` passes --bench; filters are not used here.
+            _ => {}
+        }
+    }
+    o
+}
+
+/// A gxd started for the run, stopped (SIGTERM) at the end.
+struct Server {
+    child: Child,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_gxd() -> (Server, String) {
+    use std::io::{BufRead, BufReader};
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gxd"))
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("gxd starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address line");
+    (Server { child, _data: data }, line.trim().to_string())
+}
+
+/// The sample report with its narrative padded to about `bytes` bytes.
+fn sample(bytes: usize) -> pb::Report {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/gucheng-town-2020.json"
+    );
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let report = gx::files::parse(&text, gx::files::Format::Json).expect("fixture parses");
+    let mut pb = gx::convert::report_to_pb(&report);
+    let n = pb.narrative.get_or_insert_with(Default::default);
+    let have = n.preamble.len()
+        + n.overview.as_ref().map_or(0, |s| {
+            s.text.len()
+                + s.subsections
+                    .iter()
+                    .map(|x| x.title.len() + x.text.len())
+                    .sum::<usize>()
+        })
+        + n.problems.as_ref().map_or(0, |s| s.text.len())
+        + n.other.as_ref().map_or(0, |s| s.text.len());
+    let filler = "政务公开工作稳步推进。";
+    while n.preamble.len() + have < bytes {
+        n.preamble.push_str(filler);
+    }
+    pb
+}
+
+#[derive(Default)]
+struct Figures {
+    latencies_us: Vec<u64>,
+    errors: u64,
+}
+
+impl Figures {
+    fn merge(&mut self, other: Figures) {
+        self.latencies_us.extend(other.latencies_us);
+        self.errors += other.errors;
+    }
+
+    fn report(&mut self, name: &str, secs: f64) -> f64 {
+        self.latencies_us.sort_unstable();
+        let n = self.latencies_us.len();
+        let pct = |p: f64| {
+            if n == 0 {
+                0.0
+            } else {
+                self.latencies_us[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0
+            }
+        };
+        let rate = n as f64 / secs;
+        println!(
+            "{name:<16} {n:>8} ok {:>5} errors {rate:>10.0} /s   p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>7.2} ms",
+            self.errors,
+            pct(0.50),
+            pct(0.99),
+            self.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0
+        );
+        rate
+    }
+
+    fn p99_ms(&self) -> f64 {
+        let n = self.latencies_us.len();
+        if n == 0 {
+            return 0.0;
+        }
+        self.latencies_us[((n as f64 * 0.99) as usize).min(n - 1)] as f64 / 1000.0
+    }
+}
+
+/// Runs `concurrency` workers over the channels until `deadline`; returns their figures.
+async fn phase<F, Fut>(
+    channels: &[Channel],
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+    call: F,
+) -> Figures
+where
+    F: Fn(Channel, usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let call = Arc::new(call);
+    let start = Instant::now() + warmup;
+    let end = start + measure;
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let channel = channels[w % channels.len()].clone();
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut f = Figures::default();
+            let mut i = 0u64;
+            loop {
+                let t0 = Instant::now();
+                if t0 >= end {
+                    break;
+                }
+                let ok = call(channel.clone(), w, i).await;
+                i += 1;
+                if t0 >= start {
+                    if ok {
+                        f.latencies_us.push(t0.elapsed().as_micros() as u64);
+                    } else {
+                        f.errors += 1;
+                    }
+                }
+            }
+            f
+        }));
+    }
+    let mut all = Figures::default();
+    for t in tasks {
+        all.merge(t.await.expect("worker"));
+    }
+    all
+}
+
+fn main() {
+    let o = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (_server, addr) = match &o.addr {
+        Some(a) => (None, a.clone()),
+        None => {
+            let (s, a) = start_gxd();
+            (Some(s), a)
+        }
+    };
+    runtime.block_on(async move {
+        let mut channels = Vec::new();
+        for _ in 0..o.connections {
+            channels.push(
+                Endpoint::from_shared(format!("http://{addr}"))
+                    .expect("address")
+                    .tcp_nodelay(true)
+                    .connect()
+                    .await
+                    .expect("connect to gxd"),
+            );
+        }
+        let report = Arc::new(sample(10 * 1024));
+        let size = prost::Message::encoded_len(&*report);
+        println!(
+            "gxd at {addr}: {} workers over {} connections, {} s per phase (+1 s warm-up); submit request ≈{} KB",
+            o.concurrency,
+            o.connections,
+            o.secs,
+            size / 1024
+        );
+        let measure = Duration::from_secs(o.secs);
+        let warmup = Duration::from_secs(1);
+
+        let mut health = phase(&channels, o.concurrency, warmup, measure, |ch, _, _| async move {
+            HealthClient::new(ch)
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .is_ok()
+        })
+        .await;
+        let ceiling = health.report("health Check", o.secs as f64);
+
+        let run = std::process::id();
+        let mut submits = phase(&channels, o.concurrency, warmup, measure, move |ch, w, i| {
+            let report = report.clone();
+            async move {
+                let mut r = (*report).clone();
+                if let Some(org) = r.org.as_mut() {
+                    org.id = format!("load-{run}-{w:03}");
+                }
+                let n = r.narrative.get_or_insert_with(Default::default);
+                n.preamble.push_str(&format!("（第{i}次）"));
+                ReportServiceClient::new(ch)
+                    .submit_report(pb::SubmitReportRequest {
+                        report: Some(r),
+                        reason: format!("load test amendment {i}"),
+                        expected_revision: None,
+                    })
+                    .await
+                    .is_ok_and(|r| r.get_ref().created)
+            }
+        })
+        .await;
+        let rate = submits.report("SubmitReport", o.secs as f64);
+        let ratio = if ceiling > 0.0 { rate / ceiling } else { 0.0 };
+        println!(
+            "durable submits / no-op ceiling = {:.0}% (target ≥ 60%); submit p99 {:.2} ms (target ≤ 5 ms)",
+            ratio * 100.0,
+            submits.p99_ms()
+        );
+    });
+}
