@@ -16,7 +16,7 @@
 //! | need | none | none, `--public-read` | reader | filer | admin |
 //! |---|---|---|---|---|---|
 //! | open (health, reflection) | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | read (Get, List, ListRevisions, Diff, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
+//! | read (Get, List, ListRevisions, Diff, Render, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
 //! | audit (VerifyChains) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
 //! | submit (SubmitReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | its body¹ | ✓ |
 //! | admin (TokenService, anything unclassified) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
@@ -181,7 +181,8 @@ pub fn need(path: &str) -> Need {
         ("gx.v1.ReportService", "SubmitReport") => Need::Submit,
         (
             "gx.v1.ReportService",
-            "ValidateReport" | "GetReport" | "ListReports" | "ListRevisions" | "DiffReports",
+            "ValidateReport" | "GetReport" | "ListReports" | "ListRevisions" | "DiffReports"
+            | "RenderReport",
         ) => Need::Read,
         ("gx.v1.IntegrityService", "VerifyChains") => Need::Audit,
         _ => Need::Admin,
@@ -774,6 +775,7 @@ mod tests {
         );
         assert_eq!(need("/gx.v1.ReportService/SubmitReport"), Need::Submit);
         assert_eq!(need("/gx.v1.ReportService/GetReport"), Need::Read);
+        assert_eq!(need("/gx.v1.ReportService/RenderReport"), Need::Read);
         assert_eq!(need("/gx.v1.IntegrityService/VerifyChains"), Need::Audit);
         assert_eq!(need("/gx.v1.TokenService/CreateToken"), Need::Admin);
         assert_eq!(need("/gx.v1.ReportService/SomethingNew"), Need::Admin);

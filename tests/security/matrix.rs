@@ -18,6 +18,7 @@ enum Rpc {
     List,
     Revisions,
     Diff,
+    Render,
     CreateToken,
     ListTokens,
     RevokeToken,
@@ -26,13 +27,14 @@ enum Rpc {
     Reflection,
 }
 
-const RPCS: [Rpc; 12] = [
+const RPCS: [Rpc; 13] = [
     Rpc::Submit,
     Rpc::Validate,
     Rpc::Get,
     Rpc::List,
     Rpc::Revisions,
     Rpc::Diff,
+    Rpc::Render,
     Rpc::CreateToken,
     Rpc::ListTokens,
     Rpc::RevokeToken,
@@ -88,6 +90,17 @@ async fn call(gxd: &Gxd, token: Option<&str>, rpc: Rpc, victim: &str) -> Result<
             })
             .await
             .map(drop),
+        Rpc::Render => reports
+            .render_report(pb::RenderReportRequest {
+                org_id: "621024101".into(),
+                report: Some(pb::ReportRef {
+                    year: 2020,
+                    version: None,
+                }),
+                format: 0,
+            })
+            .await
+            .map(drop),
         Rpc::CreateToken => TokenServiceClient::new(channel)
             .create_token(pb::CreateTokenRequest {
                 role: pb::Role::Reader as i32,
@@ -136,17 +149,17 @@ async fn call(gxd: &Gxd, token: Option<&str>, rpc: Rpc, victim: &str) -> Result<
 use Code::{Ok as OK, PermissionDenied as PD, Unauthenticated as UA};
 
 /// Expected codes, in the order of [`RPCS`].
-fn expected(who: &str) -> [Code; 12] {
-    //                  Submit Valid Get List Revs Diff Create ListT Revoke Verify Health Refl
+fn expected(who: &str) -> [Code; 13] {
+    // Submit Valid Get List Revs Diff Render | Create ListT Revoke | Verify | Health Refl
     match who {
-        "none" => [UA, UA, UA, UA, UA, UA, UA, UA, UA, UA, OK, OK],
-        "none, --public-read" => [UA, OK, OK, OK, OK, OK, UA, UA, UA, UA, OK, OK],
-        "reader" => [PD, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
-        "filer of the body" => [OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
-        "filer of another body" => [PD, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
-        "filer of the county, no subtree" => [PD, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
-        "filer of the county with subtree" => [OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
-        "admin" => [OK; 12],
+        "none" => [UA, UA, UA, UA, UA, UA, UA, UA, UA, UA, UA, OK, OK],
+        "none, --public-read" => [UA, OK, OK, OK, OK, OK, OK, UA, UA, UA, UA, OK, OK],
+        "reader" => [PD, OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
+        "filer of the body" => [OK, OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
+        "filer of another body" => [PD, OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
+        "filer of the county, no subtree" => [PD, OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
+        "filer of the county with subtree" => [OK, OK, OK, OK, OK, OK, OK, PD, PD, PD, OK, OK, OK],
+        "admin" => [OK; 13],
         other => panic!("no row for {other}"),
     }
 }

@@ -10,17 +10,16 @@ use super::gxd_run;
 use crate::server::{data_dir, sample_for, start_in, submit_request};
 use crate::support::gxctl;
 
-/// The fields of a stored revision this test edits (store.rs's `Record`).
+/// The report of a stored revision (store.rs's `Record`: metadata, then the report).
 #[derive(Clone, PartialEq, prost::Message)]
 struct RecordView {
-    #[prost(string, tag = "4")]
-    reason: String,
-    #[prost(bytes = "vec", tag = "7")]
+    #[prost(bytes = "vec", tag = "2")]
     report: Vec<u8>,
 }
 
+/// store.rs's key: org.id, NUL, year and revision big-endian.
 fn revision_key(org: &str, year: u32, revision: u32) -> Vec<u8> {
-    let mut k = vec![b'r'];
+    let mut k = Vec::new();
     k.extend_from_slice(org.as_bytes());
     k.push(0);
     k.extend_from_slice(&year.to_be_bytes());
@@ -37,8 +36,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
 
 /// Opens the stopped gxd's sled database and edits it like an intruder with file access.
 fn tamper(data: &Path) {
-    let db = sled::open(data).expect("open the data directory directly");
-    let reports = db.open_tree("reports").unwrap();
+    // With gxd's segment size (sled refuses another).
+    let db = sled::Config::new()
+        .path(data)
+        .segment_size(8 << 20)
+        .open()
+        .expect("open the data directory directly");
+    let reports = db.open_tree("revisions").unwrap();
     // 1. One byte of a stored report.
     let k = revision_key("621024101", 2020, 1);
     let mut v = reports.get(&k).unwrap().expect("revision 1").to_vec();
