@@ -74,16 +74,12 @@ pub fn run(conn: &Connection, args: VerifyArgs) -> Result<Exit> {
             OutputFormat::Table => {
                 let mut s = String::new();
                 for b in &v.breaks {
-                    let at = if b.revision == 0 {
-                        "head".to_string()
-                    } else {
-                        format!("revision {}", b.revision)
-                    };
                     s.push_str(&format!(
-                        "{} {} {} {at}: {}: {}\n",
+                        "{} {} {} revision {}: {}: {}\n",
                         paint(output::RED, "broken"),
                         b.org_id,
                         b.year,
+                        b.revision,
                         b.kind,
                         b.detail
                     ));
