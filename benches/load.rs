@@ -4,6 +4,9 @@
 //!     cargo bench --bench load -- --secs 5 --concurrency 64 --connections 4
 //!     cargo bench --bench load -- --addr 127.0.0.1:50051   # an already running gxd
 //!
+//! Submissions carry a token: the admin token the started gxd wrote to its data directory,
+//! or `GX_TOKEN` for a gxd given with `--addr`.
+//!
 //! Two phases under the same concurrency, each after a one-second warm-up:
 //! 1. the no-op ceiling: `grpc.health.v1.Health/Check`;
 //! 2. durable submits: every call is a new revision (an amendment with ≈10 KB of narrative),
@@ -69,7 +72,7 @@ impl Drop for Server {
     }
 }
 
-fn start_gxd() -> (Server, String) {
+fn start_gxd() -> (Server, String, Option<String>) {
     use std::io::{BufRead, BufReader};
     let data = tempfile::tempdir().expect("temp dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_gxd"))
@@ -83,7 +86,30 @@ fn start_gxd() -> (Server, String) {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("address line");
-    (Server { child, _data: data }, line.trim().to_string())
+    // Written before the address is printed.
+    let token = std::fs::read_to_string(data.path().join(gx::auth::ADMIN_TOKEN_FILE))
+        .ok()
+        .map(|t| t.trim().to_string());
+    (
+        Server { child, _data: data },
+        line.trim().to_string(),
+        token,
+    )
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+fn bearer(
+    token: Option<String>,
+) -> impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone {
+    let value = token.map(|t| {
+        tonic::metadata::MetadataValue::try_from(format!("Bearer {t}")).expect("token is ASCII")
+    });
+    move |mut req: tonic::Request<()>| {
+        if let Some(v) = &value {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
 }
 
 /// The sample report with its narrative padded to about `bytes` bytes.
@@ -208,13 +234,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (_server, addr) = match &o.addr {
-        Some(a) => (None, a.clone()),
+    let (_server, addr, token) = match &o.addr {
+        Some(a) => (None, a.clone(), std::env::var("GX_TOKEN").ok()),
         None => {
-            let (s, a) = start_gxd();
-            (Some(s), a)
+            let (s, a, t) = start_gxd();
+            (Some(s), a, t)
         }
     };
+    let auth = bearer(token);
     runtime.block_on(async move {
         let mut channels = Vec::new();
         for _ in 0..o.connections {
@@ -253,6 +280,7 @@ fn main() {
         let run = std::process::id();
         let mut submits = phase(&channels, o.concurrency, warmup, measure, move |ch, w, i| {
             let report = report.clone();
+            let auth = auth.clone();
             async move {
                 let mut r = (*report).clone();
                 if let Some(org) = r.org.as_mut() {
@@ -260,7 +288,7 @@ fn main() {
                 }
                 let n = r.narrative.get_or_insert_with(Default::default);
                 n.preamble.push_str(&format!("（第{i}次）"));
-                ReportServiceClient::new(ch)
+                ReportServiceClient::with_interceptor(ch, auth)
                     .submit_report(pb::SubmitReportRequest {
                         report: Some(r),
                         reason: format!("load test amendment {i}"),

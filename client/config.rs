@@ -1,6 +1,10 @@
 //! Named contexts: which gxd to talk to and as which body, kept in the user's config dir
-//! (`$GX_CONFIG`, or `<config dir>/gx/config.yaml`). Flags and env (`GX_SERVER`, `GX_ORG`)
-//! override the current context.
+//! (`$GX_CONFIG`, or `<config dir>/gx/config.yaml`, written readable by its owner only).
+//! Flags and env (`GX_SERVER`, `GX_ORG`, `GX_TOKEN`, `GX_CA`, …) override the current context.
+//!
+//! The token is the first of `--token`/`GX_TOKEN`, the context's `token`, and — only for a
+//! gxd on this machine (a loopback address) — the admin token gxd wrote on its first start
+//! in its data directory (`$GX_DATA/admin.token`, else `<data dir>/gx/admin.token`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +34,12 @@ pub struct Context {
     /// CA certificate file for TLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<String>,
+    /// Client certificate file (PEM), for a gxd that requires client certificates (mTLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<String>,
+    /// The client certificate's private key (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +78,9 @@ impl Config {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let text = serde_yaml_ng::to_string(self)?;
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+        // It may hold tokens: owner only.
+        gx::auth::write_private(&path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// The context in force: `--context`, else the current one.
@@ -96,6 +108,37 @@ pub struct Connection {
     /// Use this named context instead of the current one.
     #[arg(long, global = true, env = "GX_CONTEXT", value_name = "NAME")]
     pub context: Option<String>,
+    /// Bearer token [default: from the context; on gxd's own machine, its admin.token].
+    /// Prefer GX_TOKEN or a context: a flag shows in the process list.
+    #[arg(
+        long,
+        global = true,
+        env = "GX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// CA certificate (PEM) that signed gxd's TLS certificate; implies https://.
+    #[arg(long, global = true, env = "GX_CA", value_name = "FILE")]
+    pub ca: Option<String>,
+    /// Client certificate (PEM) for a gxd requiring client certificates (mTLS).
+    #[arg(
+        long,
+        global = true,
+        env = "GX_CERT",
+        value_name = "FILE",
+        requires = "key"
+    )]
+    pub cert: Option<String>,
+    /// The client certificate's private key (PEM).
+    #[arg(
+        long,
+        global = true,
+        env = "GX_KEY",
+        value_name = "FILE",
+        requires = "cert"
+    )]
+    pub key: Option<String>,
 }
 
 /// What a command ends up using.
@@ -103,6 +146,10 @@ pub struct Connection {
 pub struct Resolved {
     pub server: String,
     pub org: Option<String>,
+    pub token: Option<String>,
+    pub ca: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
 }
 
 impl Connection {
@@ -113,12 +160,27 @@ impl Connection {
             .clone()
             .or(ctx.server)
             .unwrap_or_else(|| DEFAULT_SERVER.to_string());
+        let ca = self.ca.clone().or(ctx.ca);
+        let (cert, key) = match (&self.cert, &self.key) {
+            (Some(c), Some(k)) => (Some(c.clone()), Some(k.clone())),
+            _ => (ctx.cert, ctx.key),
+        };
         if !server.contains("://") {
-            server = format!("http://{server}");
+            let tls = ca.is_some() || cert.is_some();
+            server = format!("{}://{server}", if tls { "https" } else { "http" });
         }
+        let token = self
+            .token
+            .clone()
+            .or(ctx.token)
+            .or_else(|| crate::connect::local_admin_token(&server));
         Ok(Resolved {
             server,
             org: self.org.clone().or(ctx.org),
+            token,
+            ca,
+            cert,
+            key,
         })
     }
 }
@@ -140,6 +202,12 @@ pub enum ConfigCommand {
         /// CA certificate file for TLS.
         #[arg(long)]
         ca: Option<String>,
+        /// Client certificate file (mTLS).
+        #[arg(long, requires = "key")]
+        cert: Option<String>,
+        /// The client certificate's key file (mTLS).
+        #[arg(long, requires = "cert")]
+        key: Option<String>,
     },
     /// Make a context the current one.
     UseContext { name: String },
@@ -152,7 +220,7 @@ pub enum ConfigCommand {
 
 pub const EXAMPLES: &str = "\
 Examples:
-  gxctl config set-context county --server http://10.0.0.5:50051 --org 621024
+  gxctl config set-context county --server https://gx.county.example:50051 --ca county-ca.pem --org 621024 --token gx_…
   gxctl config use-context county
   gxctl config view";
 
@@ -165,12 +233,16 @@ pub fn run(cmd: ConfigCommand) -> Result<Exit> {
             org,
             token,
             ca,
+            cert,
+            key,
         } => {
             let ctx = config.contexts.entry(name.clone()).or_default();
             ctx.server = server.or(ctx.server.take());
             ctx.org = org.or(ctx.org.take());
             ctx.token = token.or(ctx.token.take());
             ctx.ca = ca.or(ctx.ca.take());
+            ctx.cert = cert.or(ctx.cert.take());
+            ctx.key = key.or(ctx.key.take());
             if config.current.is_none() {
                 config.current = Some(name.clone());
             }

@@ -8,14 +8,18 @@
 //!   4  server unavailable
 //!   5  conflict: the report changed meanwhile (--expected-revision)
 //!   6  any other server failure
+//!   7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
 
 mod config;
+mod connect;
 mod diff;
 mod output;
 mod remote;
 mod render;
 mod show;
+mod token;
 mod validate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -30,10 +34,14 @@ Exit codes:
   4  server unavailable
   5  conflict: the report changed meanwhile (--expected-revision)
   6  any other server failure
+  7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
 
 Environment:
   GX_SERVER   gxd's address (overrides the context)
   GX_ORG      the default reporting body (overrides the context)
+  GX_TOKEN    bearer token (overrides the context; on gxd's own machine the admin token
+              gxd wrote to $GX_DATA/admin.token is used when none is given)
+  GX_CA       CA certificate for https:// servers; GX_CERT, GX_KEY: client certificate
   GX_CONTEXT  the context to use
   GX_CONFIG   the config file [default: <config dir>/gx/config.yaml]
   NO_COLOR    never colour the output";
@@ -72,6 +80,12 @@ enum Command {
     /// Compare two reports of one body: cell by cell, narrative, verdicts and carry-over.
     #[command(after_help = diff::EXAMPLES)]
     Diff(diff::DiffArgs),
+    /// Issue, list and revoke tokens (admin).
+    #[command(subcommand, after_help = token::EXAMPLES)]
+    Token(token::TokenCommand),
+    /// Recompute the hash chains of stored revisions on gxd and report any break.
+    #[command(after_help = verify::EXAMPLES)]
+    Verify(verify::VerifyArgs),
     /// Manage named contexts (server address, default body).
     #[command(subcommand, after_help = config::EXAMPLES)]
     Config(config::ConfigCommand),
@@ -99,6 +113,7 @@ pub enum Exit {
     Unavailable = 4,
     Conflict = 5,
     Failure = 6,
+    Denied = 7,
 }
 
 /// A failure with its exit code and one clear line for stderr.
@@ -141,6 +156,8 @@ fn main() -> ExitCode {
         Command::List(args) => remote::list(&cli.connection, args),
         Command::History(args) => remote::history(&cli.connection, args),
         Command::Diff(args) => diff::run(&cli.connection, args),
+        Command::Token(cmd) => token::run(&cli.connection, cmd),
+        Command::Verify(args) => verify::run(&cli.connection, args),
         Command::Config(cmd) => config::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -1,11 +1,8 @@
 //! Commands that talk to gxd: submit, get, list, history, and the server forms of diff.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
@@ -15,13 +12,16 @@ use gx::pb;
 use gx::pb::report_service_client::ReportServiceClient;
 use gx::rules::Finding;
 
-use crate::config::{Connection, Resolved};
+use crate::config::Connection;
+use crate::connect::{self, AuthChannel};
 use crate::output::{self, paint, OutputFormat};
 use crate::{Exit, Failure};
 
 /// A connected client and the address it talks to (for messages).
 pub struct Remote {
-    pub client: ReportServiceClient<Channel>,
+    pub client: ReportServiceClient<AuthChannel>,
+    /// The same connection, for gxd's other services.
+    pub channel: AuthChannel,
     pub server: String,
     pub org: Option<String>,
 }
@@ -40,18 +40,19 @@ fn unreachable(server: &str, why: &str) -> Failure {
     Failure::new(
         Exit::Unavailable,
         format!(
-            "cannot reach gxd at {}: {why} — is gxd running?",
-            host(server)
+            "cannot reach gxd at {}: {why}{}",
+            host(server),
+            connect::hint(server, why)
         ),
     )
 }
 
 impl Remote {
     pub async fn connect(conn: &Connection) -> Result<Remote> {
-        let Resolved { server, org } = conn.resolve()?;
-        let endpoint = Channel::from_shared(server.clone())
-            .map_err(|_| Failure::new(Exit::Usage, format!("not a server address: {server:?}")))?
-            .connect_timeout(Duration::from_secs(5));
+        let resolved = conn.resolve()?;
+        let bearer = connect::bearer(&resolved)?;
+        let endpoint = connect::endpoint(&resolved)?;
+        let (server, org) = (resolved.server, resolved.org);
         let channel = endpoint.connect().await.map_err(|e| {
             // The innermost cause says what happened ("Connection refused (os error 111)").
             let mut cause: &dyn std::error::Error = &e;
@@ -65,12 +66,14 @@ impl Remote {
             };
             unreachable(&server, &why)
         })?;
-        let client = ReportServiceClient::new(channel)
+        let channel = AuthChannel::new(channel, bearer);
+        let client = ReportServiceClient::new(channel.clone())
             .max_decoding_message_size(64 * 1024 * 1024)
             .send_compressed(tonic::codec::CompressionEncoding::Gzip)
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
         Ok(Remote {
             client,
+            channel,
             server,
             org,
         })
@@ -97,8 +100,15 @@ impl Remote {
             Code::InvalidArgument => Exit::Invalid,
             Code::NotFound => Exit::NotFound,
             Code::FailedPrecondition | Code::Aborted | Code::AlreadyExists => Exit::Conflict,
+            Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
             Code::Unavailable => {
                 return unreachable(&self.server, status.message()).into();
+            }
+            // The connection broke under the call (e.g. plaintext against TLS).
+            _ if status.message().starts_with("transport error")
+                || status.message().starts_with("h2 protocol error") =>
+            {
+                return unreachable(&self.server, &connect::innermost(&status)).into();
             }
             _ => Exit::Failure,
         };
@@ -210,7 +220,20 @@ struct Violation {
     description: String,
 }
 
+/// Most files one `gxctl submit` takes: a larger batch is split by the caller.
+pub const MAX_FILES_PER_BATCH: usize = 1000;
+
 pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
+    if args.files.len() > MAX_FILES_PER_BATCH {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{} files: at most {MAX_FILES_PER_BATCH} per submit; split the batch",
+                args.files.len()
+            ),
+        )
+        .into());
+    }
     runtime()?.block_on(async {
         let mut remote = Remote::connect(conn).await?;
         let bar = indicatif::ProgressBar::new(args.files.len() as u64);
@@ -258,6 +281,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 }
                 Err(status) => {
                     if status.code() == Code::Unavailable
+                        || status.code() == Code::Unauthenticated
                         || status.code() == Code::Unknown && outcomes.is_empty()
                     {
                         bar.finish_and_clear();
@@ -279,6 +303,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         Code::InvalidArgument => Exit::Invalid,
                         Code::NotFound => Exit::NotFound,
                         Code::FailedPrecondition => Exit::Conflict,
+                        Code::PermissionDenied => Exit::Denied,
                         _ => Exit::Failure,
                     };
                     exit = exit.max(code);
@@ -469,6 +494,9 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
                     s.push_str(&format!("reason: {}\n", info.reason));
                 }
                 s.push_str(&format!("content: sha256:{}\n", info.content_hash));
+                if !info.submitted_by.is_empty() {
+                    s.push_str(&format!("submitted by token {}\n", info.submitted_by));
+                }
                 for w in &info.warnings {
                     s.push_str(&format!(
                         "{} {} {}\n",
@@ -495,6 +523,8 @@ fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
         "reason": info.reason,
         "content_hash": info.content_hash,
         "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
+        "submitted_by": info.submitted_by,
+        "chain_hash": info.chain_hash,
     })
 }
 
@@ -639,7 +669,14 @@ pub fn history(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
             OutputFormat::Yaml => output::print_yaml(&rows)?,
             OutputFormat::Table => {
                 let mut t = output::table();
-                t.set_header(vec!["rev", "submitted", "reason", "content", "warnings"]);
+                t.set_header(vec![
+                    "rev",
+                    "submitted",
+                    "by",
+                    "reason",
+                    "content",
+                    "warnings",
+                ]);
                 for r in &revisions {
                     t.add_row(vec![
                         r.revision.to_string(),
@@ -647,6 +684,11 @@ pub fn history(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
                             .as_ref()
                             .map(|t| t.to_string())
                             .unwrap_or_default(),
+                        if r.submitted_by.is_empty() {
+                            "-".to_string()
+                        } else {
+                            r.submitted_by.clone()
+                        },
                         r.reason.clone(),
                         format!(
                             "sha256:{}",

@@ -11,11 +11,18 @@
 //! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
 //!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
 //! - [`render`]: the publishable report as HTML, Markdown or flat text.
+//! - [`auth`]: tokens, roles and the one authorisation decision; [`admin`] serves the
+//!   TokenService and IntegrityService; [`chain`] is the revisions' hash chain; [`limits`]
+//!   caps calls in flight and their duration.
 
+pub mod admin;
+pub mod auth;
+pub mod chain;
 pub mod codec;
 pub mod convert;
 pub mod diff;
 pub mod files;
+pub mod limits;
 pub mod model;
 pub mod render;
 pub mod rules;

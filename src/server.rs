@@ -2,8 +2,13 @@
 //! reflection (v1 and v1alpha) on an already-bound listener until `shutdown` resolves, then
 //! completes the calls in flight and flushes the store.
 //!
-//! Every request runs in one tracing span `request` with the fields `method`, `org`, `year`,
-//! `revision`, `code` and `latency_us`, closed by one event at INFO.
+//! Every request runs in one tracing span `request` with the fields `method`, `token` (the
+//! caller's token id, never the token), `org`, `year`, `revision`, `code` and `latency_us`,
+//! closed by one event at INFO.
+//!
+//! [`run_with`] takes the security [`Options`]: layers run outermost first — the request span,
+//! then [`LimitLayer`] (calls in flight, timeout), then [`AuthLayer`] (tokens and the
+//! decision of [`crate::auth`]) — and TLS (optionally requiring client certificates).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,8 +24,17 @@ use tonic::transport::Server;
 use tracing::field::Empty;
 use tracing::Instrument;
 
+use std::sync::Arc;
+
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+
+use crate::admin::{Integrity, Tokens};
+use crate::auth::{AuthLayer, CodeHierarchy, Hierarchy};
+use crate::limits::LimitLayer;
 use crate::pb;
+use crate::pb::integrity_service_server::IntegrityServiceServer;
 use crate::pb::report_service_server::ReportServiceServer;
+use crate::pb::token_service_server::TokenServiceServer;
 use crate::service::Reports;
 use crate::store::{Store, StoreError};
 
@@ -31,6 +45,46 @@ pub const MAX_MESSAGE_BYTES: usize = 16 << 20;
 /// How long calls in flight may take to complete after shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
+/// TLS material, PEM-encoded.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: Vec<u8>,
+    pub key: Vec<u8>,
+    /// When set, clients must present a certificate signed by this CA (mTLS).
+    pub client_ca: Option<Vec<u8>>,
+}
+
+/// How gxd serves: who may read, transport security, limits.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Reads need no token (published reports are public documents).
+    pub public_read: bool,
+    /// Serve TLS instead of plaintext.
+    pub tls: Option<Tls>,
+    /// The largest request or response, in bytes.
+    pub max_message_bytes: usize,
+    /// Calls in flight beyond this are answered RESOURCE_EXHAUSTED at once.
+    pub max_concurrent: usize,
+    /// Calls taking longer are answered DEADLINE_EXCEEDED.
+    pub request_timeout: Duration,
+    /// Which bodies are within which, for filer tokens with `subtree`. Issue 6 (reporting
+    /// bodies with parents) replaces the default with the real hierarchy.
+    pub hierarchy: Arc<dyn Hierarchy>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            public_read: false,
+            tls: None,
+            max_message_bytes: MAX_MESSAGE_BYTES,
+            max_concurrent: crate::limits::DEFAULT_MAX_CONCURRENT,
+            request_timeout: crate::limits::DEFAULT_TIMEOUT,
+            hierarchy: Arc::new(CodeHierarchy),
+        }
+    }
+}
+
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -40,6 +94,8 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("closing the store: {0}")]
     Store(#[from] StoreError),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// Serves on `listener` until `shutdown` resolves; then stops accepting, lets the calls in
@@ -47,6 +103,16 @@ pub enum ServeError {
 pub async fn run(
     listener: TcpListener,
     store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    run_with(listener, store, Options::default(), shutdown).await
+}
+
+/// [`run`] with the given [`Options`].
+pub async fn run_with(
+    listener: TcpListener,
+    store: Store,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -59,11 +125,18 @@ pub async fn run(
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
+    let max = options.max_message_bytes;
     let reports = ReportServiceServer::new(Reports::new(store.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
+    let tokens = TokenServiceServer::new(Tokens::new(store.clone()))
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max);
+    let integrity = IntegrityServiceServer::new(Integrity::new(store.clone()))
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max);
 
     // TCP_NODELAY on every accepted connection: small unary replies must not wait for
     // Nagle's algorithm (p99 43 ms → 3 ms measured here).
@@ -75,12 +148,33 @@ pub async fn run(
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let health_on_stop = health.clone();
-    let server = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &options.tls {
+        let mut config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
+        if let Some(ca) = &tls.client_ca {
+            config = config.client_ca_root(Certificate::from_pem(ca));
+        }
+        builder = builder
+            .tls_config(config)
+            .map_err(|e| ServeError::Tls(e.to_string()))?;
+    }
+    let server = builder
         .layer(RequestSpanLayer)
+        .layer(LimitLayer::new(
+            options.max_concurrent,
+            options.request_timeout,
+        ))
+        .layer(AuthLayer::new(
+            store.clone(),
+            options.public_read,
+            options.hierarchy.clone(),
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(reports)
+        .add_service(tokens)
+        .add_service(integrity)
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop_rx.await;
         });
@@ -159,6 +253,7 @@ where
         let span = tracing::info_span!(
             "request",
             method = %req.uri().path(),
+            token = Empty,
             org = Empty,
             year = Empty,
             revision = Empty,

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 use tracing::Span;
 
+use crate::auth::Caller;
 use crate::convert::{self, finding_to_pb};
 use crate::model::Report;
 use crate::pb;
@@ -218,6 +219,9 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         reason: r.reason.clone(),
         content_hash: hex(&r.content_hash),
         warnings: r.warnings.clone(),
+        submitted_by: r.submitted_by.clone(),
+        previous_hash: hex(&r.previous_hash),
+        chain_hash: hex(&r.chain_hash),
     }
 }
 
@@ -282,10 +286,13 @@ impl Reports {
     async fn submit(
         &self,
         r: pb::SubmitReportRequest,
+        caller: &Caller,
     ) -> Result<pb::SubmitReportResponse, ServiceError> {
         if let Some(p) = &r.report {
             if let Some(org) = &p.org {
                 record_report(&org.id, p.year);
+                // Before admission: no rule findings for a body the caller may not file for.
+                caller.may_submit_for(&org.id)?;
             }
         }
         let mut v = Vec::new();
@@ -308,6 +315,7 @@ impl Reports {
                 reason: r.reason.trim().to_string(),
                 warnings,
                 expected_revision: r.expected_revision,
+                submitted_by: caller.token_id().to_string(),
             })
             .await?;
         let rev = submitted.revision;
@@ -319,6 +327,7 @@ impl Reports {
             warnings: rev.warnings,
             created: submitted.created,
             submitted_at: Some(timestamp(rev.submitted_at)),
+            chain_hash: hex(&rev.chain_hash),
         })
     }
 
@@ -484,7 +493,10 @@ impl pb::report_service_server::ReportService for Reports {
         &self,
         request: Request<pb::SubmitReportRequest>,
     ) -> Result<Response<pb::SubmitReportResponse>, Status> {
-        Ok(Response::new(self.submit(request.into_inner()).await?))
+        let caller = Caller::of(&request)?.clone();
+        Ok(Response::new(
+            self.submit(request.into_inner(), &caller).await?,
+        ))
     }
 
     async fn validate_report(

@@ -25,6 +25,15 @@ pub enum ServiceError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Not authenticated, or not allowed.
+    #[error(transparent)]
+    Auth(Box<crate::auth::AuthError>),
+}
+
+impl From<crate::auth::AuthError> for ServiceError {
+    fn from(e: crate::auth::AuthError) -> ServiceError {
+        ServiceError::Auth(Box::new(e))
+    }
 }
 
 /// One bad field: a cell key or a request field path.
@@ -121,6 +130,7 @@ impl From<ServiceError> for Status {
             }
             ServiceError::NotFound(m) => Status::not_found(m),
             ServiceError::Store(e) => store_status(e),
+            ServiceError::Auth(e) => (*e).into(),
         }
     }
 }
@@ -174,6 +184,87 @@ fn store_status(e: StoreError) -> Status {
         StoreError::Locked { .. } | StoreError::Format { .. } | StoreError::Sled(_) => {
             tracing::error!(error = %message, "store error");
             Status::internal(format!("storage error: {message}"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- authentication, limits
+
+impl From<crate::auth::AuthError> for Status {
+    fn from(e: crate::auth::AuthError) -> Status {
+        use crate::auth::AuthError as A;
+        let message = e.to_string();
+        match e {
+            A::Missing { .. } => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                error_info("TOKEN_MISSING", &[]),
+            ),
+            A::Malformed(_) => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                error_info("TOKEN_MALFORMED", &[]),
+            ),
+            A::Unknown { id } => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                error_info("TOKEN_UNKNOWN", &[("token_id", id)]),
+            ),
+            A::Revoked { id, at } => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                error_info("TOKEN_REVOKED", &[("token_id", id), ("revoked_at", at)]),
+            ),
+            A::Denied {
+                needed,
+                token_id,
+                role,
+                org,
+                ..
+            } => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                error_info(
+                    "PERMISSION_DENIED",
+                    &[
+                        ("needed", needed),
+                        ("token_id", token_id),
+                        ("role", role.to_string()),
+                        ("org", org),
+                    ],
+                ),
+            ),
+            A::BadRequest { field, description } => ServiceError::field(field, description).into(),
+            A::LastAdmin(id) => {
+                let mut d = error_info("LAST_ADMIN", &[("token_id", id)]);
+                d.add_precondition_failure_violation("LAST_ADMIN", "id", message.clone());
+                Status::with_error_details(Code::FailedPrecondition, message, d)
+            }
+            A::NoSuchToken(_) => Status::not_found(message),
+            A::Random(_) => {
+                tracing::error!(error = %message, "no randomness");
+                Status::internal(message)
+            }
+            A::Store(e) => store_status(e),
+        }
+    }
+}
+
+impl From<crate::limits::LimitError> for Status {
+    fn from(e: crate::limits::LimitError) -> Status {
+        use crate::limits::LimitError as L;
+        let message = e.to_string();
+        match e {
+            L::Overloaded { max } => {
+                let mut d = error_info("OVERLOADED", &[("max_concurrent", max.to_string())]);
+                d.set_retry_info(Some(std::time::Duration::from_millis(100)));
+                Status::with_error_details(Code::ResourceExhausted, message, d)
+            }
+            L::Timeout { after } => Status::with_error_details(
+                Code::DeadlineExceeded,
+                message,
+                error_info("TIMEOUT", &[("timeout_ms", after.as_millis().to_string())]),
+            ),
         }
     }
 }

@@ -15,6 +15,13 @@
 //! only. Every write is one insert of a new key: a revision is never changed, and a crash can
 //! never leave half a submission behind. A tree `meta` holds the layout's version.
 //!
+//! Each revision's metadata also holds the chain hash of the revision before it and its own
+//! ([`crate::chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
+//! tokens by id, each with only the SHA-256 of the token ([`StoredToken`]).
+//!
+//! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
+//! when opened: its revisions are chained in order, with an empty `submitted_by`.
+//!
 //! (A separate "latest" key per report, written with the revision in a sled batch, would make
 //! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
 //! read mode for its whole duration: every write would wait for every flush.)
@@ -35,11 +42,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prost::Message;
 use tokio::sync::oneshot;
 
+use crate::chain;
 use crate::pb;
 use crate::template::Edition;
 
 /// The on-disk layout version this code reads and writes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+/// The layout before the hash chain, upgraded on open.
+const FORMAT_UNCHAINED: u32 = 1;
 /// sled's segment size. sled writes a page larger than a quarter segment to a file of its
 /// own; with the default 512 KiB, a leaf of ~16 revisions of 10–15 KB each crosses that, and
 /// every rewrite of it created and fsynced a new file (about 40% slower under load).
@@ -105,6 +115,38 @@ struct Meta {
     org_name: String,
     #[prost(uint32, tag = "8")]
     edition: u32,
+    /// The chain hash of the previous revision ([`chain::GENESIS`] for revision 1).
+    #[prost(bytes = "vec", tag = "9")]
+    previous_hash: Vec<u8>,
+    /// This revision's chain hash ([`chain::chain_hash`]).
+    #[prost(bytes = "vec", tag = "10")]
+    chain_hash: Vec<u8>,
+    /// The id of the token that submitted it ("" before tokens existed).
+    #[prost(string, tag = "11")]
+    submitted_by: String,
+}
+
+impl Meta {
+    fn link<'a>(
+        &'a self,
+        org_id: &'a str,
+        year: u32,
+        previous: &'a [u8; 32],
+        content_hash: &'a [u8; 32],
+    ) -> chain::Link<'a> {
+        chain::Link {
+            org_id,
+            year,
+            revision: self.revision,
+            previous,
+            content_hash,
+            submitted_at_us: self.submitted_at_us,
+            submission_id: &self.submission_id,
+            reason: &self.reason,
+            submitted_by: &self.submitted_by,
+            warnings: &self.warnings,
+        }
+    }
 }
 
 /// One stored revision: the value of a key. `meta` is encoded first.
@@ -139,6 +181,8 @@ pub struct NewRevision {
     pub warnings: Vec<pb::Finding>,
     /// Fail with [`StoreError::Conflict`] unless this is the current revision (0: none).
     pub expected_revision: Option<u32>,
+    /// The id of the token submitting it.
+    pub submitted_by: String,
 }
 
 /// A stored revision.
@@ -156,6 +200,12 @@ pub struct Revision {
     pub warnings: Vec<pb::Finding>,
     /// The canonical encoding of the report (empty when read as metadata only).
     pub report: Vec<u8>,
+    /// The id of the token that submitted it ("" before tokens existed).
+    pub submitted_by: String,
+    /// The previous revision's chain hash ([`chain::GENESIS`] for revision 1).
+    pub previous_hash: [u8; 32],
+    /// This revision's chain hash.
+    pub chain_hash: [u8; 32],
 }
 
 /// The outcome of [`Store::submit`].
@@ -290,12 +340,13 @@ fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
         .ok_or_else(|| corrupt(key, "short key"))?;
     let (org_id, year) =
         split_report_prefix(&key[..n]).ok_or_else(|| corrupt(key, "not a revision key"))?;
-    let content_hash: [u8; 32] = meta.content_hash.as_slice().try_into().map_err(|_| {
-        corrupt(
-            key,
-            format!("content hash of {} bytes", meta.content_hash.len()),
-        )
-    })?;
+    let hash = |what: &str, v: &[u8]| -> Result<[u8; 32]> {
+        v.try_into()
+            .map_err(|_| corrupt(key, format!("{what} of {} bytes", v.len())))
+    };
+    let content_hash = hash("content hash", &meta.content_hash)?;
+    let previous_hash = hash("previous hash", &meta.previous_hash)?;
+    let chain_hash = hash("chain hash", &meta.chain_hash)?;
     Ok(Revision {
         org_id,
         org_name: meta.org_name,
@@ -308,6 +359,9 @@ fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
         content_hash,
         warnings: meta.warnings,
         report,
+        submitted_by: meta.submitted_by,
+        previous_hash,
+        chain_hash,
     })
 }
 
@@ -438,6 +492,7 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     revisions: sled::Tree,
+    tokens: sled::Tree,
     path: PathBuf,
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
@@ -469,12 +524,22 @@ impl Store {
                 e => StoreError::Sled(e),
             })?;
         let meta = db.open_tree("meta")?;
+        let revisions = db.open_tree("revisions")?;
         match meta.get("format")? {
             None => {
                 meta.insert("format", &FORMAT.to_be_bytes())?;
                 db.flush()?;
             }
             Some(v) if v.as_ref() == FORMAT.to_be_bytes() => {}
+            Some(v) if v.as_ref() == FORMAT_UNCHAINED.to_be_bytes() => {
+                let n = chain_unchained(&revisions)?;
+                meta.insert("format", &FORMAT.to_be_bytes())?;
+                db.flush()?;
+                tracing::info!(
+                    revisions = n,
+                    "upgraded the data directory to format {FORMAT}: revisions chained"
+                );
+            }
             Some(v) => {
                 return Err(StoreError::Format {
                     path: path.to_path_buf(),
@@ -482,12 +547,13 @@ impl Store {
                 })
             }
         }
-        let revisions = db.open_tree("revisions")?;
+        let tokens = db.open_tree("tokens")?;
         let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 revisions,
+                tokens,
                 path: path.to_path_buf(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
@@ -567,7 +633,10 @@ impl Store {
         let at = latest.as_ref().map_or(now, |(_, r)| {
             now.max(micros(r.submitted_at).saturating_add(1))
         });
-        let meta = Meta {
+        let previous_hash = latest
+            .as_ref()
+            .map_or(chain::GENESIS, |(_, r)| r.chain_hash);
+        let mut meta = Meta {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),
             submitted_at_us: at,
@@ -576,7 +645,13 @@ impl Store {
             warnings: new.warnings,
             org_name: new.org_name,
             edition: new.edition.number(),
+            previous_hash: previous_hash.to_vec(),
+            chain_hash: Vec::new(),
+            submitted_by: new.submitted_by,
         };
+        let chain_hash =
+            chain::chain_hash(&meta.link(&new.org_id, new.year, &previous_hash, &new.content_hash));
+        meta.chain_hash = chain_hash.to_vec();
         let record = Record {
             meta: Some(meta),
             report: new.report,
@@ -601,6 +676,9 @@ impl Store {
                 content_hash: new.content_hash,
                 warnings: meta.warnings,
                 report,
+                submitted_by: meta.submitted_by,
+                previous_hash,
+                chain_hash,
             },
             created: true,
         })
@@ -743,6 +821,431 @@ impl Store {
     }
 }
 
+// ---------------------------------------------------------------- the chain upgrade
+
+/// Chains every revision of a format-1 `revisions` tree in place, report by report, in key
+/// order, and returns how many revisions it chained. Deterministic, so a crash half-way is
+/// repaired by running it again on the next open (the format changes only at the end).
+fn chain_unchained(revisions: &sled::Tree) -> Result<u64> {
+    let keys = revisions
+        .iter()
+        .keys()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut n = 0;
+    let mut walk: Option<(Vec<u8>, [u8; 32])> = None;
+    for k in keys {
+        let split = k
+            .len()
+            .checked_sub(4)
+            .ok_or_else(|| corrupt(&k, "short key"))?;
+        let prefix = &k[..split];
+        let (org_id, year) =
+            split_report_prefix(prefix).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+        let previous = match &walk {
+            Some((p, h)) if p.as_slice() == prefix => *h,
+            _ => chain::GENESIS,
+        };
+        let Some(v) = revisions.get(&k)? else {
+            continue;
+        };
+        let mut r = Record::decode(v.as_ref()).map_err(|e| corrupt(&k, e.to_string()))?;
+        let mut meta = r.meta.take().ok_or_else(|| corrupt(&k, "no metadata"))?;
+        let content: [u8; 32] = meta
+            .content_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(&k, "content hash not 32 bytes"))?;
+        meta.previous_hash = previous.to_vec();
+        let hash = chain::chain_hash(&meta.link(&org_id, year, &previous, &content));
+        meta.chain_hash = hash.to_vec();
+        r.meta = Some(meta);
+        revisions.insert(&k, r.encode_to_vec())?;
+        walk = Some((prefix.to_vec(), hash));
+        n += 1;
+    }
+    Ok(n)
+}
+
+// ---------------------------------------------------------------- verification
+
+/// What does not hold in a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    /// The stored bytes are not a revision record, or its key is malformed.
+    Undecodable,
+    /// Revision numbers are not 1, 2, 3, … or the key and the record disagree.
+    Numbering,
+    /// The report's bytes do not hash to the stored content hash.
+    ContentHash,
+    /// The link to the previous revision is not that revision's chain hash.
+    PreviousHash,
+    /// The revision's fields do not hash to its stored chain hash.
+    ChainHash,
+}
+
+impl BreakKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Undecodable => "undecodable",
+            BreakKind::Numbering => "numbering",
+            BreakKind::ContentHash => "content-hash",
+            BreakKind::PreviousHash => "previous-hash",
+            BreakKind::ChainHash => "chain-hash",
+        }
+    }
+}
+
+/// One break found by [`Store::verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub org_id: String,
+    pub year: u32,
+    /// 0 when the key itself is not a revision key.
+    pub revision: u32,
+    pub kind: BreakKind,
+    pub detail: String,
+    /// The stored and the expected value (hex for hashes), for mismatches.
+    pub stored: String,
+    pub expected: String,
+}
+
+impl std::fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} revision {}: {}: {}",
+            self.org_id,
+            self.year,
+            self.revision,
+            self.kind.as_str(),
+            self.detail
+        )?;
+        if !self.stored.is_empty() || !self.expected.is_empty() {
+            write!(f, " (stored {}, expected {})", self.stored, self.expected)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of [`Store::verify`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    pub reports: u64,
+    pub revisions: u64,
+    /// Empty when every chain holds.
+    pub breaks: Vec<ChainBreak>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The walk along one report's revisions.
+struct ChainWalk {
+    prefix: Vec<u8>,
+    org_id: String,
+    year: u32,
+    /// The last revision number seen.
+    last: u32,
+    /// What the next revision must link to (None when it cannot be known).
+    previous: Option<[u8; 32]>,
+}
+
+impl ChainWalk {
+    fn brk(
+        &self,
+        revision: u32,
+        kind: BreakKind,
+        detail: impl Into<String>,
+        stored: String,
+        expected: String,
+    ) -> ChainBreak {
+        ChainBreak {
+            org_id: self.org_id.clone(),
+            year: self.year,
+            revision,
+            kind,
+            detail: detail.into(),
+            stored,
+            expected,
+        }
+    }
+
+    /// Checks one stored revision and moves along.
+    fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
+        let expected_number = self.last.saturating_add(1);
+        if revision != expected_number {
+            let missing = if revision > expected_number.saturating_add(1) {
+                format!("revisions {expected_number}–{} missing", revision - 1)
+            } else {
+                format!("revision {expected_number} missing")
+            };
+            out.push(self.brk(
+                revision,
+                BreakKind::Numbering,
+                format!(
+                    "revision {revision} follows revision {}: {missing}",
+                    self.last
+                ),
+                String::new(),
+                String::new(),
+            ));
+            // The link to a missing revision cannot be checked.
+            self.previous = None;
+        }
+        self.last = revision;
+        let decoded = Record::decode(value)
+            .map_err(|e| e.to_string())
+            .and_then(|r| match r.meta {
+                Some(m) => Ok((m, r.report)),
+                None => Err("no metadata".to_string()),
+            });
+        let (meta, report) = match decoded {
+            Ok(x) => x,
+            Err(e) => {
+                out.push(self.brk(
+                    revision,
+                    BreakKind::Undecodable,
+                    format!("the stored record does not decode: {e}"),
+                    String::new(),
+                    String::new(),
+                ));
+                self.previous = None;
+                return;
+            }
+        };
+        if meta.revision != revision {
+            out.push(self.brk(
+                revision,
+                BreakKind::Numbering,
+                "the record's revision number differs from its key's",
+                meta.revision.to_string(),
+                revision.to_string(),
+            ));
+        }
+        let recomputed = chain::content_hash(&report);
+        let stored_content: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
+        if stored_content != Some(recomputed) {
+            out.push(self.brk(
+                revision,
+                BreakKind::ContentHash,
+                "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
+                hex(&meta.content_hash),
+                hex(&recomputed),
+            ));
+        }
+        let stored_previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
+        if let Some(p) = self.previous {
+            if stored_previous != Some(p) {
+                out.push(self.brk(
+                    revision,
+                    BreakKind::PreviousHash,
+                    if revision == 1 {
+                        "revision 1 must link to the genesis hash (zeros)".to_string()
+                    } else {
+                        format!(
+                            "the link to revision {} is not that revision's chain hash",
+                            revision - 1
+                        )
+                    },
+                    hex(&meta.previous_hash),
+                    hex(&p),
+                ));
+            }
+        }
+        // The next revision must link to what is stored here.
+        self.previous = meta.chain_hash.as_slice().try_into().ok();
+        let (Some(content), Some(previous)) = (stored_content, stored_previous) else {
+            // Hashes of the wrong length: the chain hash cannot be recomputed.
+            out.push(self.brk(
+                revision,
+                BreakKind::ChainHash,
+                "a stored hash is not 32 bytes long",
+                String::new(),
+                String::new(),
+            ));
+            return;
+        };
+        let recomputed_chain =
+            chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
+        if meta.chain_hash != recomputed_chain {
+            out.push(self.brk(
+                revision,
+                BreakKind::ChainHash,
+                "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
+                hex(&meta.chain_hash),
+                hex(&recomputed_chain),
+            ));
+        }
+    }
+}
+
+impl Store {
+    /// Recomputes the hash chains of the stored revisions: of every report, of one body's
+    /// reports (`org_id`), or of one report (`org_id` and `year`). Reads only.
+    ///
+    /// What it cannot see on its own: the latest revisions of a report removed together (the
+    /// chain that is left still holds). The chain hash SubmitReport returned to the filer is
+    /// the proof against that.
+    pub fn verify(&self, org_id: Option<&str>, year: Option<u32>) -> Result<Verification> {
+        let prefix = match (org_id, year) {
+            (None, _) => Vec::new(),
+            (Some(o), None) => {
+                let mut k = report_prefix(o, 0)?;
+                k.truncate(k.len() - 4);
+                k
+            }
+            (Some(o), Some(y)) => report_prefix(o, y)?,
+        };
+        let mut v = Verification::default();
+        let mut walk: Option<ChainWalk> = None;
+        for kv in self.inner.revisions.scan_prefix(&prefix) {
+            let (k, value) = kv?;
+            let parsed = k.len().checked_sub(4).and_then(|n| {
+                let (org, y) = split_report_prefix(&k[..n])?;
+                let revision = u32::from_be_bytes(k[n..].try_into().ok()?);
+                Some((n, org, y, revision))
+            });
+            let Some((n, org, y, revision)) = parsed else {
+                v.breaks.push(ChainBreak {
+                    org_id: printable_key(&k),
+                    year: 0,
+                    revision: 0,
+                    kind: BreakKind::Undecodable,
+                    detail: "a key that is not a revision key".into(),
+                    stored: String::new(),
+                    expected: String::new(),
+                });
+                continue;
+            };
+            if walk.as_ref().is_none_or(|w| w.prefix != k[..n]) {
+                v.reports += 1;
+                walk = Some(ChainWalk {
+                    prefix: k[..n].to_vec(),
+                    org_id: org,
+                    year: y,
+                    last: 0,
+                    previous: Some(chain::GENESIS),
+                });
+            }
+            if let Some(w) = walk.as_mut() {
+                w.step(revision, &value, &mut v.breaks);
+            }
+            v.revisions += 1;
+        }
+        Ok(v)
+    }
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// A bearer token as stored: its id and the SHA-256 of the whole token, never the token.
+/// What the fields mean is [`crate::auth`]'s business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub id: String,
+    pub secret_hash: [u8; 32],
+    /// "admin", "filer" or "reader".
+    pub role: String,
+    pub org: String,
+    pub subtree: bool,
+    pub note: String,
+    pub created_at: SystemTime,
+    pub created_by: String,
+    pub revoked_at: Option<SystemTime>,
+    pub revoked_by: String,
+}
+
+/// The value of a `tokens` key.
+#[derive(Clone, PartialEq, Message)]
+struct TokenRecord {
+    #[prost(bytes = "vec", tag = "1")]
+    secret_hash: Vec<u8>,
+    #[prost(string, tag = "2")]
+    role: String,
+    #[prost(string, tag = "3")]
+    org: String,
+    #[prost(bool, tag = "4")]
+    subtree: bool,
+    #[prost(string, tag = "5")]
+    note: String,
+    #[prost(int64, tag = "6")]
+    created_at_us: i64,
+    #[prost(string, tag = "7")]
+    created_by: String,
+    #[prost(int64, optional, tag = "8")]
+    revoked_at_us: Option<i64>,
+    #[prost(string, tag = "9")]
+    revoked_by: String,
+}
+
+fn token_from(key: &[u8], value: &[u8]) -> Result<StoredToken> {
+    let r = TokenRecord::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+    Ok(StoredToken {
+        id: String::from_utf8_lossy(key).into_owned(),
+        secret_hash: r
+            .secret_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(key, "token hash not 32 bytes"))?,
+        role: r.role,
+        org: r.org,
+        subtree: r.subtree,
+        note: r.note,
+        created_at: from_micros(r.created_at_us),
+        created_by: r.created_by,
+        revoked_at: r.revoked_at_us.map(from_micros),
+        revoked_by: r.revoked_by,
+    })
+}
+
+impl Store {
+    /// Stores (or replaces) a token; returns once it is on disk.
+    pub async fn put_token(&self, t: &StoredToken) -> Result<()> {
+        let record = TokenRecord {
+            secret_hash: t.secret_hash.to_vec(),
+            role: t.role.clone(),
+            org: t.org.clone(),
+            subtree: t.subtree,
+            note: t.note.clone(),
+            created_at_us: micros(t.created_at),
+            created_by: t.created_by.clone(),
+            revoked_at_us: t.revoked_at.map(micros),
+            revoked_by: t.revoked_by.clone(),
+        };
+        self.inner
+            .tokens
+            .insert(t.id.as_bytes(), record.encode_to_vec())?;
+        let ticket = self.inner.flusher.ticket()?;
+        Flusher::wait(ticket).await
+    }
+
+    /// One token by id, or `None`.
+    pub fn token(&self, id: &str) -> Result<Option<StoredToken>> {
+        match self.inner.tokens.get(id.as_bytes())? {
+            Some(v) => Ok(Some(token_from(id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every token, by id.
+    pub fn tokens(&self) -> Result<Vec<StoredToken>> {
+        self.inner
+            .tokens
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                token_from(&k, &v)
+            })
+            .collect()
+    }
+
+    /// Whether any token (even a revoked one) was ever stored.
+    pub fn has_tokens(&self) -> Result<bool> {
+        Ok(!self.inner.tokens.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -754,10 +1257,11 @@ mod tests {
             year,
             edition: Edition::E2019,
             report: vec![content],
-            content_hash: [content; 32],
+            content_hash: chain::content_hash(&[content]),
             reason: reason.into(),
             warnings: vec![],
             expected_revision: None,
+            submitted_by: "tok".into(),
         }
     }
 
@@ -827,6 +1331,121 @@ mod tests {
         assert_eq!(store.revisions("ab", 2020).unwrap().len(), 2);
         assert!(Cursor::from_token("zz").is_none());
         store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_format_1_directory_is_chained_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.submit(new("ab", 2020, 1, "")).await.unwrap();
+        store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
+        store.submit(new("b", 2021, 3, "")).await.unwrap();
+        // Unchain it, as format 1 wrote it: no links, no submitter, format 1.
+        for kv in store.inner.revisions.iter() {
+            let (k, v) = kv.unwrap();
+            let mut r = Record::decode(v.as_ref()).unwrap();
+            let m = r.meta.as_mut().unwrap();
+            m.previous_hash.clear();
+            m.chain_hash.clear();
+            m.submitted_by.clear();
+            store.inner.revisions.insert(k, r.encode_to_vec()).unwrap();
+        }
+        let meta = store.inner.db.open_tree("meta").unwrap();
+        meta.insert("format", &FORMAT_UNCHAINED.to_be_bytes())
+            .unwrap();
+        drop(meta);
+        store.close().await.unwrap();
+        drop(store);
+
+        let store = Store::open(dir.path()).unwrap();
+        let v = store.verify(None, None).unwrap();
+        assert_eq!((v.reports, v.revisions), (2, 3));
+        assert!(v.breaks.is_empty(), "{:?}", v.breaks);
+        let revs = store.revisions("ab", 2020).unwrap();
+        assert_eq!(revs[0].previous_hash, chain::GENESIS);
+        assert_eq!(revs[1].previous_hash, revs[0].chain_hash);
+        assert_eq!(revs[1].submitted_by, "");
+        // New revisions continue the chain.
+        let c = store.submit(new("ab", 2020, 4, "again")).await.unwrap();
+        assert_eq!(c.revision.previous_hash, revs[1].chain_hash);
+        assert!(store
+            .verify(Some("ab"), Some(2020))
+            .unwrap()
+            .breaks
+            .is_empty());
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn verify_names_what_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for (org, n) in [("ab", 3), ("b", 3)] {
+            for c in 1..=n {
+                let reason = if c == 1 { "" } else { "fix" };
+                store.submit(new(org, 2020, c, reason)).await.unwrap();
+            }
+        }
+        // ab: the submitter of revision 2 rewritten.
+        let key = revision_key("ab", 2020, 2).unwrap();
+        let mut r =
+            Record::decode(store.inner.revisions.get(&key).unwrap().unwrap().as_ref()).unwrap();
+        r.meta.as_mut().unwrap().submitted_by = "someone else".into();
+        store
+            .inner
+            .revisions
+            .insert(&key, r.encode_to_vec())
+            .unwrap();
+        // b: revision 2 removed.
+        store
+            .inner
+            .revisions
+            .remove(revision_key("b", 2020, 2).unwrap())
+            .unwrap();
+        let v = store.verify(None, None).unwrap();
+        let kinds: Vec<(&str, u32, BreakKind)> = v
+            .breaks
+            .iter()
+            .map(|b| (b.org_id.as_str(), b.revision, b.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("ab", 2, BreakKind::ChainHash),
+                ("b", 3, BreakKind::Numbering)
+            ]
+        );
+        assert_eq!(
+            v.breaks[1].to_string(),
+            "b 2020 revision 3: numbering: revision 3 follows revision 1: revision 2 missing"
+        );
+        assert_eq!((v.reports, v.revisions), (2, 5));
+        assert_eq!(store.verify(Some("b"), None).unwrap().breaks.len(), 1);
+        assert!(store.verify(Some("a"), None).unwrap().breaks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn tokens_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!store.has_tokens().unwrap());
+        let t = StoredToken {
+            id: "0123456789abcdef".into(),
+            secret_hash: [9; 32],
+            role: "filer".into(),
+            org: "621024101".into(),
+            subtree: true,
+            note: "固城镇".into(),
+            created_at: from_micros(1_700_000_000_000_000),
+            created_by: "bootstrap".into(),
+            revoked_at: None,
+            revoked_by: String::new(),
+        };
+        store.put_token(&t).await.unwrap();
+        assert!(store.has_tokens().unwrap());
+        assert_eq!(store.token(&t.id).unwrap(), Some(t.clone()));
+        assert_eq!(store.tokens().unwrap(), vec![t]);
+        assert_eq!(store.token("nope").unwrap(), None);
     }
 
     #[tokio::test]

@@ -10,7 +10,10 @@ use crate::support::{fixture, gxctl};
 /// gxctl pointed at `gxd`, with an empty config of its own.
 fn ctl(gxd: &Gxd, config: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = gxctl();
+    // The token: gxd's bootstrap admin token, found as on gxd's own machine.
     cmd.env("GX_SERVER", gxd.url())
+        .env("GX_DATA", &gxd.data)
+        .env_remove("GX_TOKEN")
         .env("GX_CONFIG", config.join("config.yaml"))
         .env_remove("GX_ORG")
         .env_remove("GX_CONTEXT");
@@ -50,6 +53,7 @@ async fn submit_query_and_diff_through_gxctl() {
     let mut plain = gxctl();
     plain
         .env("GX_CONFIG", cfg.join("config.yaml"))
+        .env("GX_DATA", &gxd.data)
         .env_remove("GX_SERVER")
         .env_remove("GX_ORG");
     plain

@@ -9,4 +9,5 @@ mod files;
 mod gxctl;
 mod render;
 mod rules;
+mod security;
 mod server;

@@ -1,7 +1,7 @@
 """gx interop client: Python grpcio talking to gxd, with stubs generated from proto/.
 
 Run by tests/server/interop.rs:
-    python client.py --addr 127.0.0.1:PORT --stubs DIR --report report.bin
+    python client.py --addr 127.0.0.1:PORT --stubs DIR --report report.bin [--token T]
 
 Submits the report, gets it back, lists, submits a broken copy and decodes the
 google.rpc.BadRequest details of the rejection, then lists the services over server
@@ -19,6 +19,7 @@ def main() -> int:
     p.add_argument("--stubs", required=True)
     p.add_argument("--report", required=True)
     p.add_argument("--example-json", help="a SubmitReportRequest in proto JSON to compare")
+    p.add_argument("--token", help="bearer token sent with every gx call")
     args = p.parse_args()
     sys.path.insert(0, args.stubs)
 
@@ -41,13 +42,17 @@ def main() -> int:
         with open(args.report, "rb") as f:
             out["example_matches"] = example.report == report_pb2.Report.FromString(f.read())
 
+    md = [("authorization", "Bearer " + args.token)] if args.token else None
+
     with grpc.insecure_channel(args.addr) as channel:
         stub = service_pb2_grpc.ReportServiceStub(channel)
         with open(args.report, "rb") as f:
             report = report_pb2.Report.FromString(f.read())
 
         sub = stub.SubmitReport(
-            service_pb2.SubmitReportRequest(report=report, reason="interop"), timeout=10
+            service_pb2.SubmitReportRequest(report=report, reason="interop"),
+            timeout=10,
+            metadata=md,
         )
         out["submit"] = {
             "revision": sub.revision,
@@ -58,6 +63,7 @@ def main() -> int:
         got = stub.GetReport(
             service_pb2.GetReportRequest(org_id=report.org.id, year=report.year),
             timeout=10,
+            metadata=md,
         )
         out["get"] = {
             "revision": got.revision.revision,
@@ -67,14 +73,18 @@ def main() -> int:
             and got.report.table4 == report.table4,
         }
 
-        listed = stub.ListReports(service_pb2.ListReportsRequest(page_size=10), timeout=10)
+        listed = stub.ListReports(
+            service_pb2.ListReportsRequest(page_size=10), timeout=10, metadata=md
+        )
         out["list"] = [[r.org.id, r.year, r.revision] for r in listed.reports]
 
         bad = report_pb2.Report()
         bad.CopyFrom(report)
         bad.table4.review.total.count = 3
         try:
-            stub.SubmitReport(service_pb2.SubmitReportRequest(report=bad), timeout=10)
+            stub.SubmitReport(
+                service_pb2.SubmitReportRequest(report=bad), timeout=10, metadata=md
+            )
             out["rejected"] = None
         except grpc.RpcError as e:
             status = rpc_status.from_call(e)

@@ -7,10 +7,9 @@ use prost::bytes::BufMut;
 use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
-use super::{data_dir, sample_pb, start_in, submit_request, violations};
+use super::{data_dir, sample_pb, start_in, submit_request, violations, Channel};
 
 /// A request as sent.
 enum Call {

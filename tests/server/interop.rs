@@ -105,12 +105,13 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
     let addr = gxd.addr.to_string();
+    let token = gxd.admin_token.clone().expect("the bootstrap admin token");
     let out = tokio::task::spawn_blocking(move || {
         run(
             Command::new(&python)
                 .env("PYTHONIOENCODING", "utf-8")
                 .arg(manifest().join("tests/interop/client.py"))
-                .args(["--addr", &addr, "--stubs"])
+                .args(["--addr", &addr, "--token", &token, "--stubs"])
                 .arg(&stubs)
                 .arg("--report")
                 .arg(&report)

@@ -17,9 +17,28 @@ use std::time::{Duration, Instant};
 
 use gx::pb;
 use gx::pb::report_service_client::ReportServiceClient;
-use tonic::transport::Channel;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
+
+/// A channel that sends a bearer token (or none) with every call.
+pub type Channel = InterceptedService<tonic::transport::Channel, Token>;
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone, Debug, Default)]
+pub struct Token(pub Option<String>);
+
+impl tonic::service::Interceptor for Token {
+    fn call(&mut self, mut r: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if let Some(t) = &self.0 {
+            let v = MetadataValue::try_from(format!("Bearer {t}"))
+                .map_err(|_| Status::internal("test token is not a metadata value"))?;
+            r.metadata_mut().insert("authorization", v);
+        }
+        Ok(r)
+    }
+}
 
 /// A running gxd. Killed when dropped; [`Gxd::stop`] stops it as an operator would.
 pub struct Gxd {
@@ -27,6 +46,8 @@ pub struct Gxd {
     pub addr: SocketAddr,
     pub data: PathBuf,
     pub stderr: PathBuf,
+    /// The admin token gxd wrote to `<data>/admin.token` on its first start.
+    pub admin_token: Option<String>,
     _stdout: BufReader<ChildStdout>,
 }
 
@@ -72,8 +93,16 @@ pub fn start_with(data: &Path, extra: &[&str]) -> Gxd {
         addr,
         data: data.to_path_buf(),
         stderr,
+        admin_token: admin_token(data),
         _stdout: stdout,
     }
+}
+
+/// The admin token gxd wrote in `data` on its first start, if any.
+pub fn admin_token(data: &Path) -> Option<String> {
+    std::fs::read_to_string(data.join(gx::auth::ADMIN_TOKEN_FILE))
+        .ok()
+        .map(|t| t.trim().to_string())
 }
 
 impl Gxd {
@@ -81,16 +110,29 @@ impl Gxd {
         format!("http://{}", self.addr)
     }
 
+    /// A connection that calls as the admin.
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.url())
+        self.channel_as(self.admin_token.as_deref()).await
+    }
+
+    /// A connection that calls with `token` (none: anonymous).
+    pub async fn channel_as(&self, token: Option<&str>) -> Channel {
+        let channel = tonic::transport::Channel::from_shared(self.url())
             .expect("url")
             .connect()
             .await
-            .expect("connect to gxd")
+            .expect("connect to gxd");
+        InterceptedService::new(channel, Token(token.map(str::to_string)))
     }
 
+    /// A ReportService client that calls as the admin.
     pub async fn client(&self) -> ReportServiceClient<Channel> {
-        ReportServiceClient::new(self.channel().await)
+        self.client_as(self.admin_token.as_deref()).await
+    }
+
+    /// A ReportService client that calls with `token`.
+    pub async fn client_as(&self, token: Option<&str>) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.channel_as(token).await)
             .max_decoding_message_size(64 << 20)
             .max_encoding_message_size(64 << 20)
     }

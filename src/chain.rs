@@ -1,0 +1,132 @@
+//! Tamper evidence: the hash chain of a report's revisions.
+//!
+//! Every revision of a report (org.id, year) stores the SHA-256 of its canonical report bytes
+//! (the content hash), the chain hash of the revision before it (`previous`; 32 zero bytes
+//! for revision 1), and its own chain hash:
+//!
+//! ```text
+//! chain_hash = SHA-256(
+//!     "gx.chain.v1\n"
+//!     str(org_id) u32(year) u32(revision)
+//!     previous[32] content_hash[32]
+//!     i64(submitted_at, µs since the Unix epoch)
+//!     str(submission_id) str(reason) str(submitted_by)
+//!     u32(number of warnings) { bytes(warning as protobuf) }*
+//! )
+//! ```
+//!
+//! where `u32`/`i64` are big-endian and `str`/`bytes` are a big-endian u64 length followed by
+//! the bytes. Changing any stored byte of a revision — its report, its metadata, or its link
+//! to the previous revision — breaks its own hash or the next revision's link; replacing the
+//! whole tail of a chain consistently is caught by comparing the latest chain hash with the
+//! one SubmitReport returned to the body that filed it.
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::pb;
+
+/// The `previous` of revision 1.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+const DOMAIN: &[u8] = b"gx.chain.v1\n";
+
+/// What a revision's chain hash covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Link<'a> {
+    pub org_id: &'a str,
+    pub year: u32,
+    pub revision: u32,
+    pub previous: &'a [u8; 32],
+    pub content_hash: &'a [u8; 32],
+    pub submitted_at_us: i64,
+    pub submission_id: &'a str,
+    pub reason: &'a str,
+    pub submitted_by: &'a str,
+    pub warnings: &'a [pb::Finding],
+}
+
+fn put_bytes(h: &mut Sha256, b: &[u8]) {
+    h.update((b.len() as u64).to_be_bytes());
+    h.update(b);
+}
+
+/// The chain hash of one revision.
+pub fn chain_hash(l: &Link<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(DOMAIN);
+    put_bytes(&mut h, l.org_id.as_bytes());
+    h.update(l.year.to_be_bytes());
+    h.update(l.revision.to_be_bytes());
+    h.update(l.previous);
+    h.update(l.content_hash);
+    h.update(l.submitted_at_us.to_be_bytes());
+    put_bytes(&mut h, l.submission_id.as_bytes());
+    put_bytes(&mut h, l.reason.as_bytes());
+    put_bytes(&mut h, l.submitted_by.as_bytes());
+    h.update(
+        u32::try_from(l.warnings.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
+    for w in l.warnings {
+        put_bytes(&mut h, &w.encode_to_vec());
+    }
+    h.finalize().into()
+}
+
+/// The SHA-256 of a report's canonical bytes (its content hash).
+pub fn content_hash(report: &[u8]) -> [u8; 32] {
+    Sha256::digest(report).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link<'a>(previous: &'a [u8; 32], content: &'a [u8; 32]) -> Link<'a> {
+        Link {
+            org_id: "621024101",
+            year: 2020,
+            revision: 1,
+            previous,
+            content_hash: content,
+            submitted_at_us: 1_600_000_000_000_000,
+            submission_id: "s",
+            reason: "",
+            submitted_by: "0123456789abcdef",
+            warnings: &[],
+        }
+    }
+
+    #[test]
+    fn every_field_counts() {
+        let content = [7u8; 32];
+        let base = chain_hash(&link(&GENESIS, &content));
+        assert_eq!(base, chain_hash(&link(&GENESIS, &content)));
+        let other = [8u8; 32];
+        assert_ne!(base, chain_hash(&link(&other, &content)));
+        assert_ne!(base, chain_hash(&link(&GENESIS, &other)));
+        let mut l = link(&GENESIS, &content);
+        l.reason = "x";
+        assert_ne!(base, chain_hash(&l));
+        let mut l = link(&GENESIS, &content);
+        l.submitted_by = "";
+        assert_ne!(base, chain_hash(&l));
+        // Lengths are framed: moving a byte between fields changes the hash.
+        let mut a = link(&GENESIS, &content);
+        a.submission_id = "ab";
+        a.reason = "";
+        let mut b = link(&GENESIS, &content);
+        b.submission_id = "a";
+        b.reason = "b";
+        assert_ne!(chain_hash(&a), chain_hash(&b));
+        let w = [pb::Finding {
+            rule: "CELL-BLANK".into(),
+            ..Default::default()
+        }];
+        let mut l = link(&GENESIS, &content);
+        l.warnings = &w;
+        assert_ne!(base, chain_hash(&l));
+    }
+}
