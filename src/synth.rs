@@ -164,3 +164,26 @@ fn narrative(rng: &mut Rng) -> Narrative {
         },
     }
 }
+
+/// Prints every variant row instead of the rows it stands for (e.g. a 2021-edition report with
+/// the single 2019-style （六）其他处理 row), holding their sum. The identities still hold.
+pub fn use_variant_rows(r: &mut Report) {
+    let t = r.template();
+    for table in &t.tables {
+        for row in table.blocks.iter().flat_map(|b| &b.rows) {
+            let Presence::InsteadOf(others) = row.presence else {
+                continue;
+            };
+            for ix in t.row_cells(&format!("{}.{}", table.key, row.key)) {
+                let col = t.cell(ix).column.key;
+                let mut sum = 0i64;
+                for other in others.iter() {
+                    let key = format!("{}.{other}.{col}", table.key);
+                    sum += r.get(&key).map_or(0, |c| c.value.as_i128() as i64);
+                    r.set(&key, Cell::ABSENT);
+                }
+                r.cells[ix as usize] = Cell::int(sum);
+            }
+        }
+    }
+}

@@ -218,25 +218,8 @@ fn no_single_cell_is_said_so() {
 fn variant_other_row_in_a_2021_report() {
     let mut r = synth::consistent(Edition::E2021, 5);
     let t = r.template();
-    // Replace the three sub-rows by the single 2019-style row holding their sum.
-    for col in [
-        "natural",
-        "commercial",
-        "research",
-        "nonprofit",
-        "legal_svc",
-        "other_org",
-        "total",
-    ] {
-        let sum: i128 = ["other_no_correction", "other_fee_unpaid", "other_other"]
-            .iter()
-            .map(|row| r.get(&format!("t3.{row}.{col}")).unwrap().value.as_i128())
-            .sum();
-        for row in ["other_no_correction", "other_fee_unpaid", "other_other"] {
-            r.set(&format!("t3.{row}.{col}"), Cell::ABSENT);
-        }
-        r.set(&format!("t3.other.{col}"), Cell::int(sum as i64));
-    }
+    // The single 2019-style row holding the sum of the three sub-rows.
+    gx::synth::use_variant_rows(&mut r);
     assert!(t
         .cells
         .iter()

@@ -2,40 +2,55 @@
 
 use crate::convert::{diff_to_pb, report_from_pb};
 use crate::diff::{self, Options};
+use crate::model::Report;
 use crate::pb;
 use crate::status::ServiceError;
 
 impl super::Reports {
+    /// The stored report a [`pb::ReportRef`] names (`field` names it in errors), read into the
+    /// model, with its revision's metadata.
+    pub(super) fn stored(
+        &self,
+        org_id: &str,
+        field: &str,
+        rf: Option<pb::ReportRef>,
+    ) -> Result<(Report, Option<pb::RevisionInfo>), ServiceError> {
+        let rf = rf.ok_or_else(|| {
+            ServiceError::field(field, "required: the year (and optionally the revision)")
+        })?;
+        use pb::get_report_request::Version as G;
+        use pb::report_ref::Version as R;
+        let got = self.get(pb::GetReportRequest {
+            org_id: org_id.to_string(),
+            year: rf.year,
+            version: rf.version.map(|v| match v {
+                R::Revision(n) => G::Revision(n),
+                R::AsOf(t) => G::AsOf(t),
+            }),
+        })?;
+        let report = report_from_pb(&got.report.unwrap_or_default()).map_err(|e| {
+            crate::store::StoreError::Corrupt {
+                key: format!("{org_id}/{}", rf.year),
+                detail: e.to_string(),
+            }
+        })?;
+        Ok((report, got.revision))
+    }
+
     pub(super) fn diff(
         &self,
         r: pb::DiffReportsRequest,
     ) -> Result<pb::DiffReportsResponse, ServiceError> {
-        let side = |name: &str, rf: Option<pb::ReportRef>| {
-            let rf = rf.ok_or_else(|| {
-                ServiceError::field(name, "required: the year (and optionally the revision)")
-            })?;
-            use pb::get_report_request::Version as G;
-            use pb::report_ref::Version as R;
-            let got = self.get(pb::GetReportRequest {
-                org_id: r.org_id.clone(),
-                year: rf.year,
-                version: rf.version.map(|v| match v {
-                    R::Revision(n) => G::Revision(n),
-                    R::AsOf(t) => G::AsOf(t),
-                }),
-            })?;
-            let report = report_from_pb(&got.report.unwrap_or_default()).map_err(|e| {
-                crate::store::StoreError::Corrupt {
-                    key: format!("{}/{}", r.org_id, rf.year),
-                    detail: e.to_string(),
-                }
-            })?;
-            let revision = got.revision.map(|i| u64::from(i.revision));
-            Ok::<_, ServiceError>((report, revision))
-        };
-        let (old, old_rev) = side("old", r.old)?;
-        let (new, new_rev) = side("new", r.new)?;
-        let d = diff::diff(&old, old_rev, &new, new_rev, Options { all: r.all });
+        let revision = |i: Option<pb::RevisionInfo>| i.map(|i| u64::from(i.revision));
+        let (old, old_info) = self.stored(&r.org_id, "old", r.old)?;
+        let (new, new_info) = self.stored(&r.org_id, "new", r.new)?;
+        let d = diff::diff(
+            &old,
+            revision(old_info),
+            &new,
+            revision(new_info),
+            Options { all: r.all },
+        );
         Ok(pb::DiffReportsResponse {
             diff: Some(diff_to_pb(&d)),
         })
