@@ -5,7 +5,11 @@ use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let files = ["proto/gx/v1/report.proto", "proto/gx/v1/service.proto"];
+    let files = [
+        "proto/gx/v1/report.proto",
+        "proto/gx/v1/service.proto",
+        "proto/gx/v1/org.proto",
+    ];
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(env::var("OUT_DIR")?);
     std::fs::write(

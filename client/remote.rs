@@ -178,6 +178,10 @@ pub struct SubmitArgs {
     /// Refuse unless this is the current revision (optimistic concurrency; 0 = none yet).
     #[arg(long, value_name = "N")]
     expected_revision: Option<u32>,
+    /// Explain the warnings of a rule, stored with the revision. Required for each
+    /// cross-year rule that fires (X-CARRY, X-IN-FORCE); repeatable.
+    #[arg(long = "explain", value_name = "RULE=TEXT")]
+    explain: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -187,7 +191,33 @@ pub const SUBMIT_EXAMPLES: &str = "\
 Examples:
   gxctl submit report.json
   gxctl submit 2020/*.yaml
-  gxctl submit report.json --reason '更正表四合计' --expected-revision 1";
+  gxctl submit report.json --reason '更正表四合计' --expected-revision 1
+  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'";
+
+/// `--explain RULE=TEXT` arguments, checked.
+fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
+    let mut out: Vec<pb::Explanation> = Vec::new();
+    for g in given {
+        let Some((rule, text)) = g.split_once('=') else {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("--explain {g:?}: expected RULE=TEXT, e.g. X-CARRY='机构改革，…'"),
+            )
+            .into());
+        };
+        let rule = rule.trim();
+        gx::crossyear::check_explanation(rule, text)
+            .map_err(|m| Failure::new(Exit::Usage, format!("--explain: {m}")))?;
+        if out.iter().any(|e| e.rule == rule) {
+            return Err(Failure::new(Exit::Usage, format!("--explain: {rule} given twice")).into());
+        }
+        out.push(pb::Explanation {
+            rule: rule.to_string(),
+            text: text.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
 
 #[derive(Debug, Serialize)]
 struct SubmitOutcome {
@@ -211,6 +241,7 @@ struct Violation {
 }
 
 pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
+    let explanations = explanations(&args.explain)?;
     runtime()?.block_on(async {
         let mut remote = Remote::connect(conn).await?;
         let bar = indicatif::ProgressBar::new(args.files.len() as u64);
@@ -239,6 +270,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 report: Some(report_to_pb(&report)),
                 reason: args.reason.clone().unwrap_or_default(),
                 expected_revision: args.expected_revision,
+                explanations: explanations.clone(),
             };
             let outcome = match remote.client.submit_report(req).await {
                 Ok(resp) => {

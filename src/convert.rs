@@ -519,6 +519,7 @@ pub fn diff_to_pb(d: &crate::diff::Diff) -> pb::Diff {
         errors: s.errors as u32,
         warnings: s.warnings as u32,
         findings: s.findings.iter().map(finding_to_pb).collect(),
+        explanations: s.explanations.iter().map(explanation_to_pb).collect(),
     };
     pb::Diff {
         old: Some(side(&d.old)),
@@ -606,6 +607,7 @@ pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
             errors: s.errors as usize,
             warnings: s.warnings as usize,
             findings: s.findings.iter().map(finding_from_pb).collect(),
+            explanations: s.explanations.iter().map(explanation_from_pb).collect(),
         }
     };
     df::Diff {
@@ -676,5 +678,21 @@ pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
                 })
                 .collect(),
         }),
+    }
+}
+
+/// An explanation for the wire.
+pub fn explanation_to_pb(e: &crate::crossyear::Explanation) -> pb::Explanation {
+    pb::Explanation {
+        rule: e.rule.clone(),
+        text: e.text.clone(),
+    }
+}
+
+/// An explanation from the wire.
+pub fn explanation_from_pb(e: &pb::Explanation) -> crate::crossyear::Explanation {
+    crate::crossyear::Explanation {
+        rule: e.rule.clone(),
+        text: e.text.clone(),
     }
 }

@@ -11,13 +11,19 @@
 //! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
 //!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
 //! - [`render`]: the publishable report as HTML, Markdown or flat text.
+//! - [`orgs`]: reporting bodies and their hierarchy; [`crossyear`]: the checks of a report
+//!   against the same body's report of the year before; [`rollup`]: the sum (汇总) of many
+//!   reports.
 
 pub mod codec;
 pub mod convert;
+pub mod crossyear;
 pub mod diff;
 pub mod files;
 pub mod model;
+pub mod orgs;
 pub mod render;
+pub mod rollup;
 pub mod rules;
 pub mod server;
 pub mod service;

@@ -1,4 +1,5 @@
-//! The gxd server: [`run`] serves `gx.v1.ReportService`, `grpc.health.v1.Health` and server
+//! The gxd server: [`run`] serves `gx.v1.ReportService`, `gx.v1.OrgService`,
+//! `grpc.health.v1.Health` and server
 //! reflection (v1 and v1alpha) on an already-bound listener until `shutdown` resolves, then
 //! completes the calls in flight and flushes the store.
 //!
@@ -20,8 +21,9 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::pb;
+use crate::pb::org_service_server::OrgServiceServer;
 use crate::pb::report_service_server::ReportServiceServer;
-use crate::service::Reports;
+use crate::service::{Orgs, Reports};
 use crate::store::{Store, StoreError};
 
 /// The largest request or response, in bytes (a real report is 10–100 KB). Larger requests
@@ -51,6 +53,7 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<ReportServiceServer<Reports>>().await;
+    health.set_serving::<OrgServiceServer<Orgs>>().await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -60,6 +63,11 @@ pub async fn run(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let reports = ReportServiceServer::new(Reports::new(store.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+    let orgs = OrgServiceServer::new(Orgs::new(store.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .accept_compressed(CompressionEncoding::Gzip)
@@ -81,6 +89,7 @@ pub async fn run(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(reports)
+        .add_service(orgs)
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop_rx.await;
         });
@@ -96,6 +105,9 @@ pub async fn run(
             tracing::info!("shutting down: completing calls in flight");
             health_on_stop
                 .set_not_serving::<ReportServiceServer<Reports>>()
+                .await;
+            health_on_stop
+                .set_not_serving::<OrgServiceServer<Orgs>>()
                 .await;
             health_on_stop
                 .set_service_status("", tonic_health::ServingStatus::NotServing)

@@ -27,7 +27,11 @@ use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
 mod diff;
+mod gate;
+mod orgs;
 mod render;
+
+pub use orgs::Orgs;
 
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
@@ -218,6 +222,26 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         reason: r.reason.clone(),
         content_hash: hex(&r.content_hash),
         warnings: r.warnings.clone(),
+        explanations: explanations_pb(&r.explanations),
+        cross_year: Some(cross_year_pb(r)),
+    }
+}
+
+fn explanations_pb(e: &[(String, String)]) -> Vec<pb::Explanation> {
+    e.iter()
+        .map(|(rule, text)| pb::Explanation {
+            rule: rule.clone(),
+            text: text.clone(),
+        })
+        .collect()
+}
+
+/// The cross-year check of a revision, for the wire.
+pub fn cross_year_pb(r: &Revision) -> pb::CrossYearCheck {
+    pb::CrossYearCheck {
+        checked: r.cross_year_previous.is_some(),
+        previous_year: r.year.saturating_sub(1),
+        previous_revision: r.cross_year_previous.unwrap_or(0),
     }
 }
 
@@ -294,8 +318,10 @@ impl Reports {
             return Err(ServiceError::BadRequest(v));
         }
         let admitted = admit(r.report.as_ref())?;
+        let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
-        let warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
+        let mut warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
+        warnings.extend(passed.findings.iter().map(finding_to_pb));
         let submitted = self
             .store
             .submit(NewRevision {
@@ -308,11 +334,15 @@ impl Reports {
                 reason: r.reason.trim().to_string(),
                 warnings,
                 expected_revision: r.expected_revision,
+                explanations: passed.explanations,
+                cross_year_previous: passed.previous_revision,
             })
             .await?;
         let rev = submitted.revision;
         Span::current().record("revision", rev.revision);
         Ok(pb::SubmitReportResponse {
+            explanations: explanations_pb(&rev.explanations),
+            cross_year: Some(cross_year_pb(&rev)),
             revision: rev.revision,
             submission_id: rev.submission_id,
             content_hash: hex(&rev.content_hash),

@@ -13,7 +13,8 @@
 //! revision of a report is the last key with its (org.id, year) prefix. A [`Record`] is its
 //! metadata ([`Meta`]) followed by the report's canonical bytes; listings decode the metadata
 //! only. Every write is one insert of a new key: a revision is never changed, and a crash can
-//! never leave half a submission behind. A tree `meta` holds the layout's version.
+//! never leave half a submission behind. A tree `meta` holds the layout's version. A tree
+//! `orgs` holds the reporting bodies (see "reporting bodies" below).
 //!
 //! (A separate "latest" key per report, written with the revision in a sled batch, would make
 //! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
@@ -28,13 +29,14 @@
 //! tickets issued before it started, so concurrent submissions share flushes (group commit).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 use tokio::sync::watch;
 
+use crate::orgs::{Body, Directory, DirectoryError, Level};
 use crate::pb;
 use crate::template::Edition;
 
@@ -68,6 +70,9 @@ pub enum StoreError {
     /// A revision number past `u32::MAX`.
     #[error("the report has reached the maximum number of revisions")]
     TooManyRevisions,
+    /// A change to the reporting bodies that the directory refuses.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
     /// Stored bytes that do not decode.
     #[error("corrupt record at {key}: {detail}")]
     Corrupt { key: String, detail: String },
@@ -105,6 +110,12 @@ struct Meta {
     org_name: String,
     #[prost(uint32, tag = "8")]
     edition: u32,
+    /// Explanations of warnings (rule → text), in the order given.
+    #[prost(message, repeated, tag = "9")]
+    explanations: Vec<StoredExplanation>,
+    /// The cross-year check: absent when there was no previous year's report.
+    #[prost(message, optional, tag = "10")]
+    cross_year: Option<StoredCrossYear>,
 }
 
 /// One stored revision: the value of a key. `meta` is encoded first.
@@ -139,6 +150,11 @@ pub struct NewRevision {
     pub warnings: Vec<pb::Finding>,
     /// Fail with [`StoreError::Conflict`] unless this is the current revision (0: none).
     pub expected_revision: Option<u32>,
+    /// Explanations of warnings: (rule, text).
+    pub explanations: Vec<(String, String)>,
+    /// The revision of last year's report the cross-year check ran against; `None` when
+    /// there was none (no check).
+    pub cross_year_previous: Option<u32>,
 }
 
 /// A stored revision.
@@ -156,6 +172,11 @@ pub struct Revision {
     pub warnings: Vec<pb::Finding>,
     /// The canonical encoding of the report (empty when read as metadata only).
     pub report: Vec<u8>,
+    /// Explanations of warnings: (rule, text).
+    pub explanations: Vec<(String, String)>,
+    /// The revision of last year's report the cross-year check ran against; `None` when
+    /// there was none (no check).
+    pub cross_year_previous: Option<u32>,
 }
 
 /// The outcome of [`Store::submit`].
@@ -308,6 +329,12 @@ fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
         content_hash,
         warnings: meta.warnings,
         report,
+        explanations: meta
+            .explanations
+            .into_iter()
+            .map(|e| (e.rule, e.text))
+            .collect(),
+        cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
     })
 }
 
@@ -443,6 +470,11 @@ struct Inner {
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
     flusher_thread: Mutex<Option<JoinHandle<()>>>,
+    /// Reporting bodies: id → [`OrgRecord`].
+    orgs: sled::Tree,
+    /// Every body in memory, kept in step with `orgs` (writers hold the write lock while
+    /// they insert).
+    directory: RwLock<Directory>,
 }
 
 impl Drop for Inner {
@@ -484,6 +516,8 @@ impl Store {
             }
         }
         let revisions = db.open_tree("revisions")?;
+        let orgs = db.open_tree("orgs")?;
+        let directory = load_directory(&orgs)?;
         let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -493,6 +527,8 @@ impl Store {
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
                 flusher_thread: Mutex::new(Some(thread)),
+                orgs,
+                directory: RwLock::new(directory),
             }),
         })
     }
@@ -577,6 +613,14 @@ impl Store {
             warnings: new.warnings,
             org_name: new.org_name,
             edition: new.edition.number(),
+            explanations: new
+                .explanations
+                .into_iter()
+                .map(|(rule, text)| StoredExplanation { rule, text })
+                .collect(),
+            cross_year: new
+                .cross_year_previous
+                .map(|previous_revision| StoredCrossYear { previous_revision }),
         };
         let record = Record {
             meta: Some(meta),
@@ -602,6 +646,12 @@ impl Store {
                 content_hash: new.content_hash,
                 warnings: meta.warnings,
                 report,
+                explanations: meta
+                    .explanations
+                    .into_iter()
+                    .map(|e| (e.rule, e.text))
+                    .collect(),
+                cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
             },
             created: true,
         })
@@ -744,6 +794,424 @@ impl Store {
     }
 }
 
+// ---------------------------------------------------------------- reporting bodies
+//
+// A second tree, `orgs`, holds one key per body: its id → an [`OrgRecord`] (name, level,
+// parent, times). Renaming or moving a body rewrites its one record; its reports, keyed by
+// its id, stay where they are. The whole directory is also kept in memory
+// ([`Directory`]), loaded at open and updated under its write lock by every change.
+
+/// Explanation of a warning, stored with a revision.
+#[derive(Clone, PartialEq, Message)]
+struct StoredExplanation {
+    #[prost(string, tag = "1")]
+    rule: String,
+    #[prost(string, tag = "2")]
+    text: String,
+}
+
+/// The cross-year check a revision passed.
+#[derive(Clone, PartialEq, Message)]
+struct StoredCrossYear {
+    /// The revision of last year's report it was checked against.
+    #[prost(uint32, tag = "1")]
+    previous_revision: u32,
+}
+
+/// A body as stored (the id is the key).
+#[derive(Clone, PartialEq, Message)]
+struct OrgRecord {
+    #[prost(string, tag = "1")]
+    name: String,
+    /// [`Level::number`].
+    #[prost(uint32, tag = "2")]
+    level: u32,
+    /// Empty: at the top.
+    #[prost(string, tag = "3")]
+    parent: String,
+    #[prost(int64, tag = "4")]
+    created_at_us: i64,
+    #[prost(int64, tag = "5")]
+    updated_at_us: i64,
+}
+
+fn body_from_record(key: &[u8], value: &[u8]) -> Result<Body> {
+    let r = OrgRecord::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+    let id = std::str::from_utf8(key)
+        .map_err(|_| corrupt(key, "body id is not UTF-8"))?
+        .to_string();
+    Ok(Body {
+        id,
+        name: r.name,
+        level: Level::from_number(r.level).unwrap_or(Level::Other),
+        parent: (!r.parent.is_empty()).then_some(r.parent),
+        created_at: from_micros(r.created_at_us),
+        updated_at: from_micros(r.updated_at_us),
+    })
+}
+
+fn record_of(b: &Body) -> OrgRecord {
+    OrgRecord {
+        name: b.name.clone(),
+        level: b.level.number(),
+        parent: b.parent.clone().unwrap_or_default(),
+        created_at_us: micros(b.created_at),
+        updated_at_us: micros(b.updated_at),
+    }
+}
+
+fn load_directory(orgs: &sled::Tree) -> Result<Directory> {
+    let mut bodies = Vec::new();
+    for kv in orgs.iter() {
+        let (k, v) = kv?;
+        bodies.push(body_from_record(&k, &v)?);
+    }
+    Ok(Directory::from_bodies(bodies))
+}
+
+/// A body to create or (with `update`) to bring in line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBody {
+    pub id: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+/// What an import did to one body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Unchanged,
+    /// Renamed, moved or given another level (with `update`).
+    Updated,
+}
+
+/// The report bytes (field 2) of a stored [`Record`], where they lie: no copy.
+fn split_record(value: &[u8]) -> Option<&[u8]> {
+    use prost::encoding::{decode_key, decode_varint, WireType};
+    let mut buf = value;
+    while !buf.is_empty() {
+        let (tag, wire) = decode_key(&mut buf).ok()?;
+        match wire {
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+                if len > buf.len() {
+                    return None;
+                }
+                let (field, rest) = buf.split_at(len);
+                if tag == 2 {
+                    return Some(field);
+                }
+                buf = rest;
+            }
+            WireType::Varint => {
+                decode_varint(&mut buf).ok()?;
+            }
+            WireType::SixtyFourBit if buf.len() >= 8 => buf = &buf[8..],
+            WireType::ThirtyTwoBit if buf.len() >= 4 => buf = &buf[4..],
+            _ => return None,
+        }
+    }
+    Some(&[])
+}
+
+impl Store {
+    fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+        // Writers update the map after their insert succeeded; a panic cannot leave it half
+        // changed in a way later readers would mind.
+        self.inner
+            .directory
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
+        self.inner
+            .directory
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the directory (read-locked: keep it short, never await inside).
+    pub fn with_directory<T>(&self, f: impl FnOnce(&Directory) -> T) -> T {
+        f(&self.directory_read())
+    }
+
+    /// The body with this id.
+    pub fn org(&self, id: &str) -> Option<Body> {
+        self.directory_read().get(id).cloned()
+    }
+
+    /// Whether body `id` is `root` or one of its descendants (see [`Directory::is_within`]).
+    pub fn is_within(&self, id: &str, root: &str) -> bool {
+        self.directory_read().is_within(id, root)
+    }
+
+    /// The ids of the ancestors of `id`, nearest first.
+    pub fn ancestors(&self, id: &str) -> Vec<String> {
+        self.directory_read()
+            .ancestors(id)
+            .into_iter()
+            .map(|b| b.id.clone())
+            .collect()
+    }
+
+    /// Writes a body under the directory's write lock (held by the caller).
+    fn put_body(&self, dir: &mut Directory, body: Body) -> Result<()> {
+        self.inner
+            .orgs
+            .insert(body.id.as_bytes(), record_of(&body).encode_to_vec())?;
+        dir.put(body);
+        Ok(())
+    }
+
+    async fn durable(&self) -> Result<()> {
+        let ticket = self.inner.flusher.ticket()?;
+        self.inner.flusher.wait(ticket).await
+    }
+
+    /// Creates a body. Creating an identical body again returns it (`false`: nothing new).
+    pub async fn create_org(&self, new: NewBody) -> Result<(Body, bool)> {
+        let (body, created) = {
+            let mut dir = self.directory_write();
+            let created = dir.check_create(&new.id, &new.name, new.parent.as_deref(), new.level)?;
+            if created {
+                let now = SystemTime::now();
+                let body = Body {
+                    id: new.id,
+                    name: new.name,
+                    level: new.level,
+                    parent: new.parent,
+                    created_at: now,
+                    updated_at: now,
+                };
+                self.put_body(&mut dir, body.clone())?;
+                (body, true)
+            } else {
+                let b = dir
+                    .get(&new.id)
+                    .cloned()
+                    .ok_or_else(|| DirectoryError::Unknown(new.id.clone()))?;
+                (b, false)
+            }
+        };
+        self.durable().await?;
+        Ok((body, created))
+    }
+
+    /// Changes a body's name, parent or level (a `None` argument leaves it as it is; `parent:
+    /// Some(None)` moves it to the top). Its reports stay its reports.
+    pub async fn update_org(
+        &self,
+        id: &str,
+        name: Option<String>,
+        parent: Option<Option<String>>,
+        level: Option<Level>,
+    ) -> Result<Body> {
+        let body = {
+            let mut dir = self.directory_write();
+            let mut body = dir
+                .get(id)
+                .cloned()
+                .ok_or_else(|| DirectoryError::Unknown(id.to_string()))?;
+            if let Some(n) = name {
+                crate::orgs::check_name(&n).map_err(|message| DirectoryError::Invalid {
+                    field: "name".into(),
+                    message,
+                })?;
+                body.name = n;
+            }
+            if let Some(p) = parent {
+                dir.check_move(id, p.as_deref())?;
+                body.parent = p;
+            }
+            if let Some(l) = level {
+                body.level = l;
+            }
+            if dir.get(id) != Some(&body) {
+                body.updated_at = SystemTime::now();
+                self.put_body(&mut dir, body.clone())?;
+            }
+            body
+        };
+        self.durable().await?;
+        Ok(body)
+    }
+
+    /// Creates (and, with `update`, renames, moves and re-levels) many bodies at once, in
+    /// any order: a parent may come after its children. All or nothing: the first refusal
+    /// fails the whole import and nothing is written. One flush for all.
+    pub async fn import_orgs(&self, new: Vec<NewBody>, update: bool) -> Result<Vec<Change>> {
+        let changes = {
+            let mut dir = self.directory_write();
+            // Work on a copy; write only when every body has passed.
+            let mut next = dir.clone();
+            let mut pending: Vec<usize> = (0..new.len()).collect();
+            let mut changes = vec![Change::Unchanged; new.len()];
+            let mut seen = std::collections::HashSet::new();
+            for n in &new {
+                if !seen.insert(n.id.as_str()) {
+                    return Err(DirectoryError::Invalid {
+                        field: n.id.clone(),
+                        message: "given more than once".into(),
+                    }
+                    .into());
+                }
+            }
+            let now = SystemTime::now();
+            let mut touched = Vec::new();
+            // Parents first: place what can be placed until nothing moves.
+            while !pending.is_empty() {
+                let before = pending.len();
+                let mut later = Vec::new();
+                for i in pending {
+                    let n = &new[i];
+                    let parent_ready = n.parent.as_deref().is_none_or(|p| next.get(p).is_some());
+                    let parent_in_batch = n
+                        .parent
+                        .as_deref()
+                        .is_some_and(|p| new.iter().any(|m| m.id == p));
+                    if !parent_ready && parent_in_batch {
+                        later.push(i);
+                        continue;
+                    }
+                    match next.get(&n.id).cloned() {
+                        None => {
+                            next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+                            next.put(Body {
+                                id: n.id.clone(),
+                                name: n.name.clone(),
+                                level: n.level,
+                                parent: n.parent.clone(),
+                                created_at: now,
+                                updated_at: now,
+                            });
+                            changes[i] = Change::Created;
+                            touched.push(n.id.clone());
+                        }
+                        Some(b) => {
+                            let same =
+                                b.name == n.name && b.parent == n.parent && b.level == n.level;
+                            if same {
+                                continue;
+                            }
+                            if !update {
+                                next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+                            }
+                            crate::orgs::check_name(&n.name).map_err(|message| {
+                                DirectoryError::Invalid {
+                                    field: format!("{}.name", n.id),
+                                    message,
+                                }
+                            })?;
+                            next.check_move(&n.id, n.parent.as_deref())?;
+                            next.put(Body {
+                                name: n.name.clone(),
+                                level: n.level,
+                                parent: n.parent.clone(),
+                                updated_at: now,
+                                ..b
+                            });
+                            changes[i] = Change::Updated;
+                            touched.push(n.id.clone());
+                        }
+                    }
+                }
+                if later.len() == before {
+                    // Parents only named inside the batch, in a cycle.
+                    let n = &new[later[0]];
+                    return Err(DirectoryError::Cycle {
+                        id: n.id.clone(),
+                        parent: n.parent.clone().unwrap_or_default(),
+                    }
+                    .into());
+                }
+                pending = later;
+            }
+            for id in &touched {
+                if let Some(b) = next.get(id) {
+                    self.inner
+                        .orgs
+                        .insert(id.as_bytes(), record_of(b).encode_to_vec())?;
+                }
+            }
+            *dir = next;
+            changes
+        };
+        self.durable().await?;
+        Ok(changes)
+    }
+
+    /// The latest revision of a report, metadata only.
+    pub fn latest_meta(&self, org_id: &str, year: u32) -> Result<Option<Revision>> {
+        let prefix = report_prefix(org_id, year)?;
+        match self.last(&prefix)? {
+            Some((k, v)) => Ok(Some(to_revision(&k, &v, false)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The latest revision of a report: its metadata, and `f` run on the report's canonical
+    /// bytes where they lie (no copy).
+    pub fn latest_with<T>(
+        &self,
+        org_id: &str,
+        year: u32,
+        f: impl FnOnce(Revision, &[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let prefix = report_prefix(org_id, year)?;
+        let Some((k, v)) = self.last(&prefix)? else {
+            return Ok(None);
+        };
+        let meta = to_revision(&k, &v, false)?;
+        let report = split_record(&v).ok_or_else(|| corrupt(&k, "record does not decode"))?;
+        Ok(Some(f(meta, report)))
+    }
+
+    /// Calls `f` on the latest revision (metadata and report bytes) of every report of
+    /// `year` whose body `keep` accepts, in org.id order, one at a time: nothing is kept.
+    /// Stops early when `f` returns false.
+    pub fn scan_year(
+        &self,
+        year: u32,
+        keep: impl Fn(&str) -> bool,
+        mut f: impl FnMut(Revision, &[u8]) -> bool,
+    ) -> Result<()> {
+        let mut start: Vec<u8> = Vec::new();
+        loop {
+            let Some(kv) = self.inner.revisions.range(start.as_slice()..).next() else {
+                return Ok(());
+            };
+            let (k, _) = kv?;
+            let n = k
+                .len()
+                .checked_sub(4)
+                .ok_or_else(|| corrupt(&k, "short key"))?;
+            let (org_id, y) =
+                split_report_prefix(&k[..n]).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            if y < year {
+                start = report_prefix(&org_id, year)?;
+                continue;
+            }
+            // Past the year (or at it): the next body starts after every key of this one.
+            let mut next_body = org_id.clone().into_bytes();
+            next_body.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+            if y == year && keep(&org_id) {
+                let prefix = report_prefix(&org_id, year)?;
+                let (lk, lv) = self.last(&prefix)?.ok_or_else(|| corrupt(&k, "vanished"))?;
+                let meta = to_revision(&lk, &lv, false)?;
+                let report =
+                    split_record(&lv).ok_or_else(|| corrupt(&lk, "record does not decode"))?;
+                if !f(meta, report) {
+                    return Ok(());
+                }
+            }
+            start = next_body;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,6 +1227,8 @@ mod tests {
             reason: reason.into(),
             warnings: vec![],
             expected_revision: None,
+            explanations: vec![],
+            cross_year_previous: None,
         }
     }
 

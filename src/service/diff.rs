@@ -30,12 +30,20 @@ impl super::Reports {
                     detail: e.to_string(),
                 }
             })?;
-            let revision = got.revision.map(|i| u64::from(i.revision));
-            Ok::<_, ServiceError>((report, revision))
+            let revision = got.revision.as_ref().map(|i| u64::from(i.revision));
+            let explanations: Vec<_> = got
+                .revision
+                .iter()
+                .flat_map(|i| &i.explanations)
+                .map(crate::convert::explanation_from_pb)
+                .collect();
+            Ok::<_, ServiceError>((report, revision, explanations))
         };
-        let (old, old_rev) = side("old", r.old)?;
-        let (new, new_rev) = side("new", r.new)?;
-        let d = diff::diff(&old, old_rev, &new, new_rev, Options { all: r.all });
+        let (old, old_rev, old_explained) = side("old", r.old)?;
+        let (new, new_rev, new_explained) = side("new", r.new)?;
+        let mut d = diff::diff(&old, old_rev, &new, new_rev, Options { all: r.all });
+        d.old.explanations = old_explained;
+        d.new.explanations = new_explained;
         Ok(pb::DiffReportsResponse {
             diff: Some(diff_to_pb(&d)),
         })
