@@ -22,6 +22,8 @@ use crate::{Exit, Failure};
 /// A connected client and the address it talks to (for messages).
 pub struct Remote {
     pub client: ReportServiceClient<Channel>,
+    /// The connection, for the other services (OrgService).
+    pub channel: Channel,
     pub server: String,
     pub org: Option<String>,
 }
@@ -65,12 +67,13 @@ impl Remote {
             };
             unreachable(&server, &why)
         })?;
-        let client = ReportServiceClient::new(channel)
+        let client = ReportServiceClient::new(channel.clone())
             .max_decoding_message_size(64 * 1024 * 1024)
             .send_compressed(tonic::codec::CompressionEncoding::Gzip)
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
         Ok(Remote {
             client,
+            channel,
             server,
             org,
         })
@@ -229,6 +232,10 @@ struct SubmitOutcome {
     created: Option<bool>,
     content_hash: Option<String>,
     warnings: Vec<Finding>,
+    /// Explanations stored with the revision.
+    explanations: Vec<gx::crossyear::Explanation>,
+    /// Whether and against what the cross-year checks ran.
+    cross_year: Option<serde_json::Value>,
     /// The refusal: the message, and the field violations of a rejected report.
     error: Option<String>,
     violations: Vec<Violation>,
@@ -284,6 +291,12 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         created: Some(r.created),
                         content_hash: Some(r.content_hash),
                         warnings: r.warnings.iter().map(finding_from_pb).collect(),
+                        explanations: r
+                            .explanations
+                            .iter()
+                            .map(gx::convert::explanation_from_pb)
+                            .collect(),
+                        cross_year: r.cross_year.as_ref().map(cross_year_json),
                         error: None,
                         violations: Vec::new(),
                     }
@@ -295,7 +308,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         bar.finish_and_clear();
                         return Err(remote.fail(status));
                     }
-                    let violations = status
+                    let mut violations: Vec<Violation> = status
                         .get_details_bad_request()
                         .map(|b| {
                             b.field_violations
@@ -307,6 +320,18 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                                 .collect()
                         })
                         .unwrap_or_default();
+                    // Cross-year warnings to explain: one per warning, named by its rule.
+                    if let Some(p) = status.get_details_precondition_failure() {
+                        violations.extend(
+                            p.violations
+                                .into_iter()
+                                .filter(|v| v.r#type == "CROSS_YEAR")
+                                .map(|v| Violation {
+                                    field: v.subject,
+                                    description: v.description,
+                                }),
+                        );
+                    }
                     let code = match status.code() {
                         Code::InvalidArgument => Exit::Invalid,
                         Code::NotFound => Exit::NotFound,
@@ -323,6 +348,8 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         created: None,
                         content_hash: None,
                         warnings: Vec::new(),
+                        explanations: Vec::new(),
+                        cross_year: None,
                         error: Some(status.message().to_string()),
                         violations,
                     }
@@ -377,8 +404,15 @@ fn submit_line(o: &SubmitOutcome) -> String {
                 w.message
             ));
         }
+        for e in &o.explanations {
+            s.push_str(&format!("  explained {}: {}\n", e.rule, e.text));
+        }
     } else {
-        let why = if o.violations.is_empty() {
+        let cross_year = o
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("cross-year"));
+        let why = if o.violations.is_empty() || cross_year {
             o.error.clone().unwrap_or_default()
         } else {
             format!(
@@ -501,6 +535,7 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
                     s.push_str(&format!("reason: {}\n", info.reason));
                 }
                 s.push_str(&format!("content: sha256:{}\n", info.content_hash));
+                s.push_str(&cross_year_text(&info));
                 for w in &info.warnings {
                     s.push_str(&format!(
                         "{} {} {}\n",
@@ -517,6 +552,35 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
     })
 }
 
+/// The cross-year check of a revision, as gxctl prints it in JSON.
+pub fn cross_year_json(c: &pb::CrossYearCheck) -> serde_json::Value {
+    serde_json::json!({
+        "checked": c.checked,
+        "previous_year": c.previous_year,
+        "previous_revision": c.checked.then_some(c.previous_revision),
+    })
+}
+
+/// The cross-year line of `get`: what the revision was checked against, and its explanations.
+fn cross_year_text(info: &pb::RevisionInfo) -> String {
+    let c = info.cross_year.clone().unwrap_or_default();
+    let mut s = if c.checked {
+        format!(
+            "cross-year: checked against {} revision {}\n",
+            c.previous_year, c.previous_revision
+        )
+    } else {
+        format!(
+            "cross-year: not checked — there was no {} report of this body when it was submitted\n",
+            info.year.saturating_sub(1)
+        )
+    };
+    for e in &info.explanations {
+        s.push_str(&format!("explained {}: {}\n", e.rule, e.text));
+    }
+    s
+}
+
 fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
     serde_json::json!({
         "org_id": info.org_id,
@@ -527,6 +591,8 @@ fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
         "reason": info.reason,
         "content_hash": info.content_hash,
         "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
+        "explanations": info.explanations.iter().map(gx::convert::explanation_from_pb).collect::<Vec<_>>(),
+        "cross_year": cross_year_json(&info.cross_year.clone().unwrap_or_default()),
     })
 }
 

@@ -81,7 +81,11 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
             .args(["-m", "grpc_tools.protoc", "-Iproto"])
             .arg(format!("--python_out={}", stubs.display()))
             .arg(format!("--grpc_python_out={}", stubs.display()))
-            .args(["gx/v1/report.proto", "gx/v1/service.proto"]),
+            .args([
+                "gx/v1/report.proto",
+                "gx/v1/service.proto",
+                "gx/v1/org.proto",
+            ]),
         "generating Python stubs",
     );
     let report = work.path().join("report.bin");
@@ -114,6 +118,8 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         v["example_matches"], true,
         "examples/gucheng-town-2020.submit.json is stale"
     );
+    assert_eq!(v["org"]["created"], true, "{v}");
+    assert_eq!(v["org"]["level"], "ORG_LEVEL_TOWNSHIP", "{v}");
     assert_eq!(v["submit"]["revision"], 1, "{v}");
     assert_eq!(v["submit"]["created"], true);
     assert_eq!(v["get"]["revision"], 1);
@@ -142,6 +148,7 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         .collect();
     assert!(services.contains(&"gx.v1.ReportService"), "{services:?}");
     assert!(services.contains(&"grpc.health.v1.Health"), "{services:?}");
+    assert!(services.contains(&"gx.v1.OrgService"), "{services:?}");
     assert_eq!(
         v["methods"],
         serde_json::json!([
