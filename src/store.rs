@@ -1309,4 +1309,69 @@ mod tests {
             Err(StoreError::Locked { .. })
         ));
     }
+
+    fn nb(id: &str, parent: Option<&str>) -> NewBody {
+        NewBody {
+            id: id.into(),
+            name: format!("{id} name"),
+            level: Level::Other,
+            parent: parent.map(str::to_string),
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_import_move_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Children before their parent: fine within one import.
+        let changes = store
+            .import_orgs(
+                vec![nb("t1", Some("c")), nb("c", Some("p")), nb("p", None)],
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(changes, [Change::Created; 3]);
+        assert!(store.is_within("t1", "p"));
+        assert_eq!(store.ancestors("t1"), ["c", "p"]);
+        // All or nothing: an unknown parent fails the whole import.
+        let e = store
+            .import_orgs(vec![nb("t2", Some("c")), nb("t3", Some("nowhere"))], false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, StoreError::Directory(DirectoryError::Unknown(_))),
+            "{e}"
+        );
+        assert!(store.org("t2").is_none());
+        // Other fields: refused without update, applied with it.
+        let mut moved = nb("t1", Some("p"));
+        moved.name = "新名".into();
+        assert!(store.import_orgs(vec![moved.clone()], false).await.is_err());
+        let changes = store.import_orgs(vec![moved], true).await.unwrap();
+        assert_eq!(changes, [Change::Updated]);
+        // A cycle is refused.
+        assert!(store
+            .update_org("p", None, Some(Some("t1".into())), None)
+            .await
+            .is_err());
+        // Creating the same body twice is not an error; with other fields it is.
+        let (_, created) = store.create_org(nb("q", None)).await.unwrap();
+        assert!(created);
+        let (_, created) = store.create_org(nb("q", None)).await.unwrap();
+        assert!(!created);
+        assert!(matches!(
+            store.create_org(nb("q", Some("p"))).await,
+            Err(StoreError::Directory(DirectoryError::Exists { .. }))
+        ));
+        store.close().await.unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let t1 = store.org("t1").unwrap();
+        assert_eq!(
+            (t1.name.as_str(), t1.parent.as_deref()),
+            ("新名", Some("p"))
+        );
+        assert_eq!(store.with_directory(|d| d.len()), 4);
+    }
 }
