@@ -396,93 +396,91 @@ pub fn export(conn: &Connection, args: ExportArgs) -> Result<Exit> {
         // Keys of each edition's rows, as the stream announces them.
         let mut keys: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut other_edition = 0u64;
-        let mut rows = 0u64;
         while let Some(msg) = stream.next().await {
             let msg = msg.map_err(|s| remote.fail(s))?;
-            let row = match msg.item {
-                Some(pb::export_reports_response::Item::Header(h)) => {
-                    if let Some(e) = edition_of(h.edition) {
-                        keys[e as usize] = h.keys;
-                    }
-                    continue;
-                }
-                Some(pb::export_reports_response::Item::Row(r)) => r,
-                None => continue,
-            };
-            let Some(row_edition) = edition_of(row.edition) else {
-                continue;
-            };
-            let row_keys = &keys[row_edition as usize];
-            let b = row.body.clone().unwrap_or_default();
-            let fixed = [
-                b.id.clone(),
-                b.name.clone(),
-                level_name(b.level).to_string(),
-                b.parent.clone(),
-                row.year.to_string(),
-                row_edition.number().to_string(),
-                row.revision.to_string(),
-                timestamp(&row.submitted_at),
-                row.content_hash.clone(),
-            ];
-            line.clear();
-            match args.output {
-                ExportFormat::Csv => {
-                    if row_edition != edition {
-                        other_edition += 1;
-                    }
-                    let value = |key: &str| -> &str {
-                        row_keys
-                            .iter()
-                            .position(|k| k == key)
-                            .and_then(|i| row.values.get(i))
-                            .map_or("absent", String::as_str)
-                    };
-                    let values: Vec<&str> = if row_edition == edition {
-                        row.values.iter().map(String::as_str).collect()
-                    } else {
-                        columns.iter().map(|k| value(k)).collect()
-                    };
-                    csv::record(
-                        &mut line,
-                        fixed
-                            .iter()
-                            .map(String::as_str)
-                            .chain(values.iter().copied()),
-                    );
-                }
-                ExportFormat::Jsonl => {
-                    let t = row_edition.template();
-                    let mut cells = serde_json::Map::new();
-                    for (k, v) in row_keys.iter().zip(&row.values) {
-                        let value = match v.as_str() {
-                            "absent" => continue,
-                            "" => serde_json::Value::Null,
-                            "/" => "/".into(),
-                            v => match t.ix(k).map(|ix| t.cell(ix).kind()) {
-                                Some(Kind::Amount) | None => v.into(),
-                                _ => v.parse::<i64>().map_or_else(|_| v.into(), Into::into),
-                            },
-                        };
-                        cells.insert(k.clone(), value);
-                    }
-                    let mut obj = serde_json::Map::new();
-                    for (name, v) in FIXED_COLUMNS.iter().zip(fixed) {
-                        let v: serde_json::Value = match *name {
-                            "year" | "edition" | "revision" => {
-                                v.parse::<u64>().map_or_else(|_| v.into(), Into::into)
-                            }
-                            "parent" if v.is_empty() => serde_json::Value::Null,
-                            _ => v.into(),
-                        };
-                        obj.insert(name.to_string(), v);
-                    }
-                    obj.insert("cells".into(), cells.into());
-                    line = serde_json::to_string(&obj)?;
-                    line.push('\n');
+            if let Some(h) = msg.header {
+                if let Some(e) = edition_of(h.edition) {
+                    keys[e as usize] = h.keys;
                 }
             }
-            rows += 1;
+            line.clear();
+            for row in msg.rows {
+                let Some(row_edition) = edition_of(row.edition) else {
+                    continue;
+                };
+                let row_keys = &keys[row_edition as usize];
+                let b = row.body.clone().unwrap_or_default();
+                let fixed = [
+                    b.id.clone(),
+                    b.name.clone(),
+                    level_name(b.level).to_string(),
+                    b.parent.clone(),
+                    row.year.to_string(),
+                    row_edition.number().to_string(),
+                    row.revision.to_string(),
+                    timestamp(&row.submitted_at),
+                    row.content_hash.clone(),
+                ];
+                match args.output {
+                    ExportFormat::Csv => {
+                        if row_edition == edition {
+                            csv::record(
+                                &mut line,
+                                fixed
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(row.values.iter().map(String::as_str)),
+                            );
+                        } else {
+                            other_edition += 1;
+                            let value = |key: &str| -> &str {
+                                row_keys
+                                    .iter()
+                                    .position(|k| k == key)
+                                    .and_then(|i| row.values.get(i))
+                                    .map_or("absent", String::as_str)
+                            };
+                            csv::record(
+                                &mut line,
+                                fixed
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(columns.iter().map(|k| value(k))),
+                            );
+                        }
+                    }
+                    ExportFormat::Jsonl => {
+                        let t = row_edition.template();
+                        let mut cells = serde_json::Map::new();
+                        for (k, v) in row_keys.iter().zip(&row.values) {
+                            let value = match v.as_str() {
+                                "absent" => continue,
+                                "" => serde_json::Value::Null,
+                                "/" => "/".into(),
+                                v => match t.ix(k).map(|ix| t.cell(ix).kind()) {
+                                    Some(Kind::Amount) | None => v.into(),
+                                    _ => v.parse::<i64>().map_or_else(|_| v.into(), Into::into),
+                                },
+                            };
+                            cells.insert(k.clone(), value);
+                        }
+                        let mut obj = serde_json::Map::new();
+                        for (name, v) in FIXED_COLUMNS.iter().zip(fixed) {
+                            let v: serde_json::Value = match *name {
+                                "year" | "edition" | "revision" => {
+                                    v.parse::<u64>().map_or_else(|_| v.into(), Into::into)
+                                }
+                                "parent" if v.is_empty() => serde_json::Value::Null,
+                                _ => v.into(),
+                            };
+                            obj.insert(name.to_string(), v);
+                        }
+                        obj.insert("cells".into(), cells.into());
+                        line.push_str(&serde_json::to_string(&obj)?);
+                        line.push('\n');
+                    }
+                }
+            }
             if let Err(e) = sink.write_all(line.as_bytes()) {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     return Ok(Exit::Ok);
@@ -505,7 +503,6 @@ pub fn export(conn: &Connection, args: ExportArgs) -> Result<Exit> {
                 args.year
             ));
         }
-        let _ = rows;
         Ok(Exit::Ok)
     })
 }

@@ -110,9 +110,14 @@ impl Sum {
 
     /// Adds the cells of a report of this sum's edition (in template order).
     pub fn add_cells<'a>(&mut self, cells: impl IntoIterator<Item = &'a Cell>) {
+        self.add_values(cells.into_iter().map(|c| c.value));
+    }
+
+    /// Adds the cell values of a report of this sum's edition (in template order).
+    pub fn add_values(&mut self, values: impl IntoIterator<Item = Value>) {
         self.parts += 1;
-        for (i, c) in cells.into_iter().enumerate().take(self.ints.len()) {
-            match c.value {
+        for (i, v) in values.into_iter().enumerate().take(self.ints.len()) {
+            match v {
                 Value::Absent => continue,
                 Value::Blank => self.blank_cells += 1,
                 Value::NotApplicable => {
@@ -136,6 +141,28 @@ impl Sum {
     pub fn add(&mut self, r: &Report) {
         assert_eq!(r.edition, self.edition, "a report of another edition");
         self.add_cells(&r.cells);
+    }
+
+    /// Adds another sum of the same edition (for summing in parallel).
+    pub fn merge(&mut self, other: Sum) {
+        assert_eq!(other.edition, self.edition, "a sum of another edition");
+        for i in 0..self.ints.len() {
+            self.ints[i] += other.ints[i];
+            match self.amounts[i].checked_add(other.amounts[i]) {
+                Some(s) => self.amounts[i] = s,
+                None => {
+                    self.overflow.get_or_insert(i);
+                }
+            }
+            self.present[i] += other.present[i];
+            self.not_applicable[i] += other.not_applicable[i];
+        }
+        self.parts += other.parts;
+        self.blank_cells += other.blank_cells;
+        self.not_applicable_cells += other.not_applicable_cells;
+        if self.overflow.is_none() {
+            self.overflow = other.overflow;
+        }
     }
 
     /// The summed report for `org` and `year`.
@@ -229,14 +256,39 @@ impl Sums {
 
     /// Adds a report.
     pub fn add(&mut self, r: &Report) {
+        self.add_values(&r.org.id, r.edition, r.cells.iter().map(|c| c.value));
+    }
+
+    /// Adds the cell values (in template order) of body `org_id`'s report of `edition`.
+    pub fn add_values(
+        &mut self,
+        org_id: &str,
+        edition: Edition,
+        values: impl IntoIterator<Item = Value>,
+    ) {
         self.sums
-            .entry(r.edition)
-            .or_insert_with(|| Sum::new(r.edition))
-            .add(r);
+            .entry(edition)
+            .or_insert_with(|| Sum::new(edition))
+            .add_values(values);
         self.bodies
-            .entry(r.edition)
+            .entry(edition)
             .or_default()
-            .push(r.org.id.clone());
+            .push(org_id.to_string());
+    }
+
+    /// Adds the reports summed in `other` (after this one's).
+    pub fn merge(&mut self, other: Sums) {
+        for (e, s) in other.sums {
+            match self.sums.get_mut(&e) {
+                Some(mine) => mine.merge(s),
+                None => {
+                    self.sums.insert(e, s);
+                }
+            }
+        }
+        for (e, ids) in other.bodies {
+            self.bodies.entry(e).or_default().extend(ids);
+        }
     }
 
     /// The sum, for `org` and `year`. With no report, a blank report of the edition in force

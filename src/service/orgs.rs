@@ -9,13 +9,14 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tracing::Span;
 
-use crate::convert::{finding_to_pb, report_from_pb, report_to_pb};
-use crate::model::{Org, Report, Value};
+use crate::convert::{canonical_values, finding_to_pb, report_to_pb};
+use crate::model::{Org, Value};
 use crate::orgs::{Body, Level};
 use crate::pb;
 use crate::rollup::Sums;
 use crate::status::ServiceError;
 use crate::store::{Change, NewBody, Revision, Store, StoreError};
+use crate::template::Edition;
 
 use super::{cross_year_pb, hex, timestamp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
@@ -122,15 +123,16 @@ struct ReportTables {
     table4: Option<pb::Table4>,
 }
 
-/// The tables of a stored report, read into the model (no narrative).
-fn stored_tables(meta: &Revision, bytes: &[u8]) -> Result<Report, StoreError> {
+/// The cell values of a stored report (canonical form), in template order: the fast path
+/// of roll-up and export.
+fn stored_values(meta: &Revision, bytes: &[u8]) -> Result<(Edition, Vec<Value>), StoreError> {
     let corrupt = |detail: String| StoreError::Corrupt {
         key: format!("{}/{}/{}", meta.org_id, meta.year, meta.revision),
         detail,
     };
     let t = ReportTables::decode(bytes).map_err(|e| corrupt(e.to_string()))?;
     let p = pb::Report {
-        org: t.org,
+        org: None,
         year: t.year,
         edition: t.edition,
         narrative: None,
@@ -138,8 +140,44 @@ fn stored_tables(meta: &Revision, bytes: &[u8]) -> Result<Report, StoreError> {
         table3: t.table3,
         table4: t.table4,
     };
-    report_from_pb(&p).map_err(|e| corrupt(e.to_string()))
+    canonical_values(&p).map_err(|e| corrupt(e.to_string()))
 }
+
+/// Rolls up the reports of `bodies` for `year` (one thread): the sums, the parts and the
+/// missing, in the order of `bodies`.
+fn roll_up_part(
+    store: &Store,
+    bodies: &[Body],
+    year: u32,
+) -> Result<(Sums, Vec<pb::RollUpPart>, Vec<pb::Body>), ServiceError> {
+    let mut sums = Sums::new();
+    let mut parts = Vec::new();
+    let mut missing = Vec::new();
+    for b in bodies {
+        let got = store.latest_with(&b.id, year, |meta, bytes| {
+            stored_values(&meta, bytes).map(|v| (meta, v))
+        })?;
+        match got {
+            Some(read) => {
+                let (meta, (edition, values)) = read?;
+                sums.add_values(&b.id, edition, values);
+                parts.push(pb::RollUpPart {
+                    body: Some(body_to_pb(b)),
+                    revision: meta.revision,
+                    content_hash: hex(&meta.content_hash),
+                });
+            }
+            None => missing.push(body_to_pb(b)),
+        }
+    }
+    Ok((sums, parts, missing))
+}
+
+/// Rows per export message.
+const EXPORT_BATCH: usize = 128;
+
+/// Below this many bodies a roll-up runs on one thread.
+const PARALLEL_ROLL_UP: usize = 512;
 
 /// A cell as export text: the number; "" blank; "/" not applicable; "absent".
 pub fn export_text(v: Value) -> String {
@@ -316,25 +354,34 @@ impl Orgs {
                 .collect();
             Ok::<_, ServiceError>((root, below))
         })?;
+        let threads = if below.len() < PARALLEL_ROLL_UP {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
+        let chunk = below.len().div_ceil(threads).max(1);
+        let pieces: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = below
+                .chunks(chunk)
+                .map(|bodies| scope.spawn(move || roll_up_part(store, bodies, r.year)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(StoreError::Flush("a roll-up worker failed".into()).into())
+                    })
+                })
+                .collect()
+        });
         let mut sums = Sums::new();
         let mut parts = Vec::new();
         let mut missing = Vec::new();
-        for b in &below {
-            let got = store.latest_with(&b.id, r.year, |meta, bytes| {
-                stored_tables(&meta, bytes).map(|report| (meta, report))
-            })?;
-            match got {
-                Some(read) => {
-                    let (meta, report) = read?;
-                    sums.add(&report);
-                    parts.push(pb::RollUpPart {
-                        body: Some(body_to_pb(b)),
-                        revision: meta.revision,
-                        content_hash: hex(&meta.content_hash),
-                    });
-                }
-                None => missing.push(body_to_pb(b)),
-            }
+        for piece in pieces {
+            let (s, p, m) = piece?;
+            sums.merge(s);
+            parts.extend(p);
+            missing.extend(m);
         }
         let total = sums.finish(
             Org {
@@ -432,19 +479,29 @@ impl Orgs {
         let mut headers_sent = [false; 2];
         let mut failure: Option<ServiceError> = None;
         let mut rows = 0u64;
+        let mut batch = pb::ExportReportsResponse::default();
+        let mut closed = false;
+        let send = |batch: &mut pb::ExportReportsResponse| -> bool {
+            let msg = std::mem::take(batch);
+            tx.blocking_send(Ok(msg)).is_ok()
+        };
         store.scan_year(r.year, keep, |meta, bytes| {
-            let report = match stored_tables(&meta, bytes) {
-                Ok(rep) => rep,
+            let (edition, values) = match stored_values(&meta, bytes) {
+                Ok(v) => v,
                 Err(e) => {
                     failure = Some(e.into());
                     return false;
                 }
             };
-            let edition = report.edition;
             let slot = &mut headers_sent[edition as usize];
             if !*slot {
                 *slot = true;
-                let header = pb::ExportHeader {
+                // A new edition starts a message of its own, its header first.
+                if !batch.rows.is_empty() && !send(&mut batch) {
+                    closed = true;
+                    return false;
+                }
+                batch.header = Some(pb::ExportHeader {
                     edition: pb::Edition::from(edition) as i32,
                     keys: edition
                         .template()
@@ -452,13 +509,7 @@ impl Orgs {
                         .iter()
                         .map(|c| c.key.clone())
                         .collect(),
-                };
-                let msg = pb::ExportReportsResponse {
-                    item: Some(pb::export_reports_response::Item::Header(header)),
-                };
-                if tx.blocking_send(Ok(msg)).is_err() {
-                    return false;
-                }
+                });
             }
             let body = store
                 .org(&meta.org_id)
@@ -468,22 +519,26 @@ impl Orgs {
                     name: meta.org_name.clone(),
                     ..Default::default()
                 });
-            let row = pb::ExportRow {
+            batch.rows.push(pb::ExportRow {
                 body: Some(body),
                 year: meta.year,
                 edition: pb::Edition::from(edition) as i32,
                 revision: meta.revision,
                 submitted_at: Some(timestamp(meta.submitted_at)),
                 content_hash: hex(&meta.content_hash),
-                values: report.cells.iter().map(|c| export_text(c.value)).collect(),
-            };
+                values: values.into_iter().map(export_text).collect(),
+            });
             rows += 1;
-            let msg = pb::ExportReportsResponse {
-                item: Some(pb::export_reports_response::Item::Row(row)),
-            };
-            // A closed channel: the client went away; stop reading.
-            tx.blocking_send(Ok(msg)).is_ok()
+            if batch.rows.len() == EXPORT_BATCH && !send(&mut batch) {
+                // The client went away: stop reading.
+                closed = true;
+                return false;
+            }
+            true
         })?;
+        if !closed && !batch.rows.is_empty() {
+            send(&mut batch);
+        }
         tracing::debug!(rows, "export streamed");
         match failure {
             Some(e) => Err(e),
