@@ -22,6 +22,7 @@ pub mod diff;
 pub mod files;
 pub mod model;
 pub mod orgs;
+pub mod packed;
 pub mod render;
 pub mod rollup;
 pub mod rules;

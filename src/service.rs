@@ -73,7 +73,13 @@ pub struct Admitted {
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// A convert error's field as a request path: cell keys stay cell keys, other fields are
@@ -336,6 +342,7 @@ impl Reports {
                 expected_revision: r.expected_revision,
                 explanations: passed.explanations,
                 cross_year_previous: passed.previous_revision,
+                cells: crate::packed::pack(report.cells.iter().map(|c| c.value)),
             })
             .await?;
         let rev = submitted.revision;

@@ -126,6 +126,10 @@ struct Record {
     /// The canonical encoding of the `pb::Report`.
     #[prost(bytes = "vec", tag = "2")]
     report: Vec<u8>,
+    /// The report's cell values, packed ([`crate::packed`]); empty in records written before
+    /// it existed.
+    #[prost(bytes = "vec", tag = "3")]
+    cells: Vec<u8>,
 }
 
 /// A [`Record`] read without its report: prost skips the unknown field 2 without copying.
@@ -155,6 +159,8 @@ pub struct NewRevision {
     /// The revision of last year's report the cross-year check ran against; `None` when
     /// there was none (no check).
     pub cross_year_previous: Option<u32>,
+    /// The report's cell values, packed ([`crate::packed::pack`]).
+    pub cells: Vec<u8>,
 }
 
 /// A stored revision.
@@ -625,13 +631,14 @@ impl Store {
         let record = Record {
             meta: Some(meta),
             report: new.report,
+            cells: new.cells,
         };
         let key = revision_key(&new.org_id, new.year, revision)?;
         // One insert (not a batch: see the module docs); the key is new, so it never replaces.
         self.inner
             .revisions
             .insert(key.as_slice(), record.encode_to_vec())?;
-        let Record { meta, report } = record;
+        let Record { meta, report, .. } = record;
         let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
             revision: Revision {
@@ -887,10 +894,12 @@ pub enum Change {
     Updated,
 }
 
-/// The report bytes (field 2) of a stored [`Record`], where they lie: no copy.
-fn split_record(value: &[u8]) -> Option<&[u8]> {
+/// The report bytes (field 2) and the packed cells (field 3, empty if none) of a stored
+/// [`Record`], where they lie: no copy.
+fn split_record(value: &[u8]) -> Option<(&[u8], &[u8])> {
     use prost::encoding::{decode_key, decode_varint, WireType};
     let mut buf = value;
+    let (mut report, mut cells): (&[u8], &[u8]) = (&[], &[]);
     while !buf.is_empty() {
         let (tag, wire) = decode_key(&mut buf).ok()?;
         match wire {
@@ -900,8 +909,10 @@ fn split_record(value: &[u8]) -> Option<&[u8]> {
                     return None;
                 }
                 let (field, rest) = buf.split_at(len);
-                if tag == 2 {
-                    return Some(field);
+                match tag {
+                    2 => report = field,
+                    3 => cells = field,
+                    _ => {}
                 }
                 buf = rest;
             }
@@ -913,7 +924,7 @@ fn split_record(value: &[u8]) -> Option<&[u8]> {
             _ => return None,
         }
     }
-    Some(&[])
+    Some((report, cells))
 }
 
 impl Store {
@@ -1153,30 +1164,31 @@ impl Store {
     }
 
     /// The latest revision of a report: its metadata, and `f` run on the report's canonical
-    /// bytes where they lie (no copy).
+    /// bytes and its packed cells (empty for old records) where they lie (no copy).
     pub fn latest_with<T>(
         &self,
         org_id: &str,
         year: u32,
-        f: impl FnOnce(Revision, &[u8]) -> T,
+        f: impl FnOnce(Revision, &[u8], &[u8]) -> T,
     ) -> Result<Option<T>> {
         let prefix = report_prefix(org_id, year)?;
         let Some((k, v)) = self.last(&prefix)? else {
             return Ok(None);
         };
         let meta = to_revision(&k, &v, false)?;
-        let report = split_record(&v).ok_or_else(|| corrupt(&k, "record does not decode"))?;
-        Ok(Some(f(meta, report)))
+        let (report, cells) =
+            split_record(&v).ok_or_else(|| corrupt(&k, "record does not decode"))?;
+        Ok(Some(f(meta, report, cells)))
     }
 
-    /// Calls `f` on the latest revision (metadata and report bytes) of every report of
+    /// Calls `f` on the latest revision (metadata, report bytes, packed cells) of every report of
     /// `year` whose body `keep` accepts, in org.id order, one at a time: nothing is kept.
     /// Stops early when `f` returns false.
     pub fn scan_year(
         &self,
         year: u32,
         keep: impl Fn(&str) -> bool,
-        mut f: impl FnMut(Revision, &[u8]) -> bool,
+        mut f: impl FnMut(Revision, &[u8], &[u8]) -> bool,
     ) -> Result<()> {
         let mut start: Vec<u8> = Vec::new();
         loop {
@@ -1201,9 +1213,9 @@ impl Store {
                 let prefix = report_prefix(&org_id, year)?;
                 let (lk, lv) = self.last(&prefix)?.ok_or_else(|| corrupt(&k, "vanished"))?;
                 let meta = to_revision(&lk, &lv, false)?;
-                let report =
+                let (report, cells) =
                     split_record(&lv).ok_or_else(|| corrupt(&lk, "record does not decode"))?;
-                if !f(meta, report) {
+                if !f(meta, report, cells) {
                     return Ok(());
                 }
             }
@@ -1229,6 +1241,7 @@ mod tests {
             expected_revision: None,
             explanations: vec![],
             cross_year_previous: None,
+            cells: vec![],
         }
     }
 

@@ -125,7 +125,16 @@ struct ReportTables {
 
 /// The cell values of a stored report (canonical form), in template order: the fast path
 /// of roll-up and export.
-fn stored_values(meta: &Revision, bytes: &[u8]) -> Result<(Edition, Vec<Value>), StoreError> {
+fn stored_values(
+    meta: &Revision,
+    bytes: &[u8],
+    cells: &[u8],
+) -> Result<(Edition, Vec<Value>), StoreError> {
+    if let Some(edition) = meta.edition {
+        if let Some(values) = crate::packed::unpack(edition, cells) {
+            return Ok((edition, values));
+        }
+    }
     let corrupt = |detail: String| StoreError::Corrupt {
         key: format!("{}/{}/{}", meta.org_id, meta.year, meta.revision),
         detail,
@@ -154,8 +163,8 @@ fn roll_up_part(
     let mut parts = Vec::new();
     let mut missing = Vec::new();
     for b in bodies {
-        let got = store.latest_with(&b.id, year, |meta, bytes| {
-            stored_values(&meta, bytes).map(|v| (meta, v))
+        let got = store.latest_with(&b.id, year, |meta, bytes, cells| {
+            stored_values(&meta, bytes, cells).map(|v| (meta, v))
         })?;
         match got {
             Some(read) => {
@@ -485,8 +494,8 @@ impl Orgs {
             let msg = std::mem::take(batch);
             tx.blocking_send(Ok(msg)).is_ok()
         };
-        store.scan_year(r.year, keep, |meta, bytes| {
-            let (edition, values) = match stored_values(&meta, bytes) {
+        store.scan_year(r.year, keep, |meta, bytes, cells| {
+            let (edition, values) = match stored_values(&meta, bytes, cells) {
                 Ok(v) => v,
                 Err(e) => {
                     failure = Some(e.into());
@@ -648,7 +657,7 @@ impl pb::org_service_server::OrgService for Orgs {
             }
         }
         // A small buffer: the reader sets the pace, and memory stays flat.
-        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
         let store = self.store.clone();
         let started = SystemTime::now();
         tokio::task::spawn_blocking(move || {
