@@ -349,6 +349,14 @@ pub const FIXED_COLUMNS: [&str; 9] = [
     "content_hash",
 ];
 
+/// A cell as export text: the number; "" blank; "/" not applicable; "absent".
+fn export_text(v: gx::Value) -> String {
+    match v {
+        gx::Value::Absent => "absent".into(),
+        v => v.to_string(),
+    }
+}
+
 fn edition_of(n: i32) -> Option<Edition> {
     match pb::Edition::try_from(n) {
         Ok(pb::Edition::Edition2019) => Some(Edition::E2019),
@@ -374,6 +382,7 @@ pub fn export(conn: &Connection, args: ExportArgs) -> Result<Exit> {
             .export_reports(pb::ExportReportsRequest {
                 year: args.year,
                 org_id: org.clone().unwrap_or_default(),
+                packed: true,
             })
             .await
             .map_err(|s| remote.fail(s))?
@@ -406,10 +415,16 @@ pub fn export(conn: &Connection, args: ExportArgs) -> Result<Exit> {
                 }
             }
             line.clear();
-            for row in msg.rows {
+            for mut row in msg.rows {
                 let Some(row_edition) = edition_of(row.edition) else {
                     continue;
                 };
+                if row.values.is_empty() {
+                    let values = gx::packed::unpack(row_edition, &row.packed).ok_or_else(|| {
+                        Failure::new(Exit::Failure, "gxd sent a row gxctl cannot read")
+                    })?;
+                    row.values = values.into_iter().map(export_text).collect();
+                }
                 let row_keys = &keys[row_edition as usize];
                 let b = row.body.clone().unwrap_or_default();
                 let fixed = [

@@ -53,7 +53,11 @@ impl Remote {
         let Resolved { server, org } = conn.resolve()?;
         let endpoint = Channel::from_shared(server.clone())
             .map_err(|_| Failure::new(Exit::Usage, format!("not a server address: {server:?}")))?
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(Duration::from_secs(5))
+            // Large receive windows: a streamed export must not wait for a window update
+            // every 64 KiB.
+            .initial_stream_window_size(Some(8 << 20))
+            .initial_connection_window_size(Some(16 << 20));
         let channel = endpoint.connect().await.map_err(|e| {
             // The innermost cause says what happened ("Connection refused (os error 111)").
             let mut cause: &dyn std::error::Error = &e;

@@ -502,6 +502,17 @@ impl Orgs {
                     return false;
                 }
             };
+            let (values, packed) = if r.packed {
+                // The stored packing is the wire packing: sent as it lies when present.
+                let packed = if cells.is_empty() {
+                    crate::packed::pack(values)
+                } else {
+                    cells.to_vec()
+                };
+                (Vec::new(), packed)
+            } else {
+                (values.into_iter().map(export_text).collect(), Vec::new())
+            };
             let slot = &mut headers_sent[edition as usize];
             if !*slot {
                 *slot = true;
@@ -535,7 +546,8 @@ impl Orgs {
                 revision: meta.revision,
                 submitted_at: Some(timestamp(meta.submitted_at)),
                 content_hash: hex(&meta.content_hash),
-                values: values.into_iter().map(export_text).collect(),
+                values,
+                packed,
             });
             rows += 1;
             if batch.rows.len() == EXPORT_BATCH && !send(&mut batch) {
