@@ -9,7 +9,8 @@
 //! 1. RollUp of one city: the sum over its `towns` reports (target: ≤ 100 ms for 10,000);
 //! 2. ExportReports of the whole year, read as a client reads it (target: ≥ 50,000 rows/s),
 //!    sampling gxd's resident memory (VmRSS) every 20 ms before, during and after;
-//! 3. the same export through `gxctl export -o csv` into /dev/null, end to end.
+//! 3. the same with the values as text instead of packed;
+//! 4. the same export through `gxctl export -o csv` into /dev/null, end to end.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -317,6 +318,29 @@ fn main() {
         );
         println!(
             "gxd RSS: {before:.0} MiB before, {low:.0}–{high:.0} MiB during, {after:.0} MiB after"
+        );
+
+        // ---- the same with the values as text (what a client that does not read the packing gets)
+        let sampler = Sampler::start(pid);
+        let t = Instant::now();
+        let mut stream = orgs
+            .export_reports(pb::ExportReportsRequest {
+                year: YEAR,
+                org_id: String::new(),
+                packed: false,
+            })
+            .await
+            .expect("export")
+            .into_inner();
+        let mut rows = 0u64;
+        while let Some(m) = stream.next().await {
+            rows += m.expect("export message").rows.len() as u64;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let (low, high) = sampler.finish();
+        println!(
+            "ExportReports (values as text): {rows} rows in {secs:.2} s = {:.0} rows/s; gxd RSS {low:.0}–{high:.0} MiB",
+            rows as f64 / secs
         );
 
         // ---- the same through gxctl, as CSV into /dev/null

@@ -151,7 +151,7 @@ Examples:
 
 fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
     let b = e.body.clone().unwrap_or_default();
-    let cross = e.cross_year.clone().unwrap_or_default();
+    let cross = e.cross_year.unwrap_or_default();
     serde_json::json!({
         "body": body_json(&b),
         "depth": e.depth,

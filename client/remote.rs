@@ -567,7 +567,7 @@ pub fn cross_year_json(c: &pb::CrossYearCheck) -> serde_json::Value {
 
 /// The cross-year line of `get`: what the revision was checked against, and its explanations.
 fn cross_year_text(info: &pb::RevisionInfo) -> String {
-    let c = info.cross_year.clone().unwrap_or_default();
+    let c = info.cross_year.unwrap_or_default();
     let mut s = if c.checked {
         format!(
             "cross-year: checked against {} revision {}\n",
@@ -596,7 +596,7 @@ fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
         "content_hash": info.content_hash,
         "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
         "explanations": info.explanations.iter().map(gx::convert::explanation_from_pb).collect::<Vec<_>>(),
-        "cross_year": cross_year_json(&info.cross_year.clone().unwrap_or_default()),
+        "cross_year": cross_year_json(&info.cross_year.unwrap_or_default()),
     })
 }
 
