@@ -6,6 +6,7 @@
 mod bad_input;
 mod interop;
 mod ops;
+mod orgs;
 mod reports;
 
 use std::io::{BufRead, BufReader};
