@@ -4,7 +4,10 @@
 //! 1. request limits (org.id form, text sizes) — `INVALID_ARGUMENT`, field paths;
 //! 2. shape and types ([`convert::report_from_pb`]) — `INVALID_ARGUMENT`, cell keys or paths;
 //! 3. the rules ([`rules::validate`], exactly as `gxctl validate`) — `INVALID_ARGUMENT` with
-//!    one `BadRequest` field violation per error finding, in Chinese.
+//!    one `BadRequest` field violation per error finding, in Chinese;
+//! 4. (SubmitReport only, [`gate`]) the body must be registered — `NOT_FOUND` with how to
+//!    register it; then the cross-year gate against last year's report — `FAILED_PRECONDITION`
+//!    listing the warnings that need an explanation.
 //!
 //! What passes is stored in its canonical form: the report read into the model and written
 //! back ([`convert::report_to_pb`]), protobuf-encoded. The content hash is the SHA-256 of those
