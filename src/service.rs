@@ -5,7 +5,7 @@
 //! 2. shape and types ([`convert::report_from_pb`]) — `INVALID_ARGUMENT`, cell keys or paths;
 //! 3. the rules ([`rules::validate`], exactly as `gxctl validate`) — `INVALID_ARGUMENT` with
 //!    one `BadRequest` field violation per error finding, in Chinese;
-//! 4. (SubmitReport only, [`gate`]) the body must be registered — `NOT_FOUND` with how to
+//! 4. (SubmitReport only, `service/gate.rs`) the body must be registered — `NOT_FOUND` with how to
 //!    register it; then the cross-year gate against last year's report — `FAILED_PRECONDITION`
 //!    listing the warnings that need an explanation.
 //!
