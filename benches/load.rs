@@ -254,6 +254,22 @@ fn main() {
                     .expect("connect to gxd"),
             );
         }
+        // Every report names a registered body: register the workers' bodies first.
+        let run = std::process::id();
+        gx::pb::org_service_client::OrgServiceClient::new(channels[0].clone())
+            .import_orgs(pb::ImportOrgsRequest {
+                bodies: (0..o.concurrency)
+                    .map(|w| pb::Body {
+                        id: format!("load-{run}-{w:03}"),
+                        name: format!("压测单位{w}"),
+                        level: pb::OrgLevel::Other as i32,
+                        ..Default::default()
+                    })
+                    .collect(),
+                update: false,
+            })
+            .await
+            .expect("register the load bodies");
         let report = Arc::new(sample(10 * 1024));
         let size = prost::Message::encoded_len(&*report);
         println!(
@@ -277,7 +293,6 @@ fn main() {
         .await;
         let ceiling = health.report("health Check", o.secs as f64);
 
-        let run = std::process::id();
         let mut submits = phase(&channels, o.concurrency, warmup, measure, move |ch, w, i| {
             let report = report.clone();
             let auth = auth.clone();
@@ -293,6 +308,7 @@ fn main() {
                         report: Some(r),
                         reason: format!("load test amendment {i}"),
                         expected_revision: None,
+                        explanations: Vec::new(),
                     })
                     .await
                     .is_ok_and(|r| r.get_ref().created)

@@ -163,6 +163,11 @@ pub fn table(d: &Diff) -> String {
             out.push_str(&output::table_text(&grid));
         }
     }
+    for (name, s) in [(&a, &d.old), (&b, &d.new)] {
+        for e in &s.explanations {
+            out.push_str(&format!("Explained in {name}: {} — {}\n", e.rule, e.text));
+        }
+    }
     if !d.narrative.is_empty() {
         out.push_str("\nNarrative\n");
         for s in &d.narrative {

@@ -10,9 +10,12 @@
 //!   6  any other server failure
 //!   7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
 
+mod board;
 mod config;
 mod connect;
+mod csv;
 mod diff;
+mod org;
 mod output;
 mod remote;
 mod render;
@@ -101,6 +104,18 @@ enum Command {
     /// Render a report file as the publishable report: HTML, Markdown or flat text.
     #[command(after_help = render::EXAMPLES)]
     Render(render::RenderArgs),
+    /// Reporting bodies: add, get, list, rename, move, import and export.
+    #[command(subcommand, after_help = org::EXAMPLES)]
+    Org(org::OrgCommand),
+    /// Sum (汇总) tables 2–4 of the reports of every body below ORG for YEAR.
+    #[command(after_help = board::ROLLUP_EXAMPLES)]
+    Rollup(board::RollupArgs),
+    /// The filing board: every body below --org (or every body), filed or missing.
+    #[command(after_help = board::STATUS_EXAMPLES)]
+    Status(board::StatusArgs),
+    /// Every report of a year (below --org, or all) as CSV or JSON lines, as it streams.
+    #[command(after_help = board::EXPORT_EXAMPLES)]
+    Export(board::ExportArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -177,6 +192,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Render(args) => render::render(&cli.connection, args),
+        Command::Org(cmd) => org::run(&cli.connection, cmd),
+        Command::Rollup(args) => board::rollup(&cli.connection, args),
+        Command::Status(args) => board::status(&cli.connection, args),
+        Command::Export(args) => board::export(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -188,6 +188,10 @@ pub struct SubmitArgs {
     /// Refuse unless this is the current revision (optimistic concurrency; 0 = none yet).
     #[arg(long, value_name = "N")]
     expected_revision: Option<u32>,
+    /// Explain the warnings of a rule, stored with the revision. Required for each
+    /// cross-year rule that fires (X-CARRY, X-IN-FORCE); repeatable.
+    #[arg(long = "explain", value_name = "RULE=TEXT")]
+    explain: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -197,7 +201,33 @@ pub const SUBMIT_EXAMPLES: &str = "\
 Examples:
   gxctl submit report.json
   gxctl submit 2020/*.yaml
-  gxctl submit report.json --reason '更正表四合计' --expected-revision 1";
+  gxctl submit report.json --reason '更正表四合计' --expected-revision 1
+  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'";
+
+/// `--explain RULE=TEXT` arguments, checked.
+fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
+    let mut out: Vec<pb::Explanation> = Vec::new();
+    for g in given {
+        let Some((rule, text)) = g.split_once('=') else {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("--explain {g:?}: expected RULE=TEXT, e.g. X-CARRY='机构改革，…'"),
+            )
+            .into());
+        };
+        let rule = rule.trim();
+        gx::crossyear::check_explanation(rule, text)
+            .map_err(|m| Failure::new(Exit::Usage, format!("--explain: {m}")))?;
+        if out.iter().any(|e| e.rule == rule) {
+            return Err(Failure::new(Exit::Usage, format!("--explain: {rule} given twice")).into());
+        }
+        out.push(pb::Explanation {
+            rule: rule.to_string(),
+            text: text.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
 
 #[derive(Debug, Serialize)]
 struct SubmitOutcome {
@@ -209,6 +239,10 @@ struct SubmitOutcome {
     created: Option<bool>,
     content_hash: Option<String>,
     warnings: Vec<Finding>,
+    /// Explanations stored with the revision.
+    explanations: Vec<gx::crossyear::Explanation>,
+    /// Whether and against what the cross-year checks ran.
+    cross_year: Option<serde_json::Value>,
     /// The refusal: the message, and the field violations of a rejected report.
     error: Option<String>,
     violations: Vec<Violation>,
@@ -234,6 +268,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         )
         .into());
     }
+    let explanations = explanations(&args.explain)?;
     runtime()?.block_on(async {
         let mut remote = Remote::connect(conn).await?;
         let bar = indicatif::ProgressBar::new(args.files.len() as u64);
@@ -262,6 +297,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 report: Some(report_to_pb(&report)),
                 reason: args.reason.clone().unwrap_or_default(),
                 expected_revision: args.expected_revision,
+                explanations: explanations.clone(),
             };
             let outcome = match remote.client.submit_report(req).await {
                 Ok(resp) => {
@@ -275,6 +311,12 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         created: Some(r.created),
                         content_hash: Some(r.content_hash),
                         warnings: r.warnings.iter().map(finding_from_pb).collect(),
+                        explanations: r
+                            .explanations
+                            .iter()
+                            .map(gx::convert::explanation_from_pb)
+                            .collect(),
+                        cross_year: r.cross_year.as_ref().map(cross_year_json),
                         error: None,
                         violations: Vec::new(),
                     }
@@ -287,7 +329,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         bar.finish_and_clear();
                         return Err(remote.fail(status));
                     }
-                    let violations = status
+                    let mut violations: Vec<Violation> = status
                         .get_details_bad_request()
                         .map(|b| {
                             b.field_violations
@@ -299,6 +341,18 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                                 .collect()
                         })
                         .unwrap_or_default();
+                    // Cross-year warnings to explain: one per warning, named by its rule.
+                    if let Some(p) = status.get_details_precondition_failure() {
+                        violations.extend(
+                            p.violations
+                                .into_iter()
+                                .filter(|v| v.r#type == "CROSS_YEAR")
+                                .map(|v| Violation {
+                                    field: v.subject,
+                                    description: v.description,
+                                }),
+                        );
+                    }
                     let code = match status.code() {
                         Code::InvalidArgument => Exit::Invalid,
                         Code::NotFound => Exit::NotFound,
@@ -316,6 +370,8 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         created: None,
                         content_hash: None,
                         warnings: Vec::new(),
+                        explanations: Vec::new(),
+                        cross_year: None,
                         error: Some(status.message().to_string()),
                         violations,
                     }
@@ -370,8 +426,15 @@ fn submit_line(o: &SubmitOutcome) -> String {
                 w.message
             ));
         }
+        for e in &o.explanations {
+            s.push_str(&format!("  explained {}: {}\n", e.rule, e.text));
+        }
     } else {
-        let why = if o.violations.is_empty() {
+        let cross_year = o
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("cross-year"));
+        let why = if o.violations.is_empty() || cross_year {
             o.error.clone().unwrap_or_default()
         } else {
             format!(
@@ -497,6 +560,7 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
                 if !info.submitted_by.is_empty() {
                     s.push_str(&format!("submitted by token {}\n", info.submitted_by));
                 }
+                s.push_str(&cross_year_text(&info));
                 for w in &info.warnings {
                     s.push_str(&format!(
                         "{} {} {}\n",
@@ -513,6 +577,35 @@ pub fn get(conn: &Connection, args: GetArgs) -> Result<Exit> {
     })
 }
 
+/// The cross-year check of a revision, as gxctl prints it in JSON.
+pub fn cross_year_json(c: &pb::CrossYearCheck) -> serde_json::Value {
+    serde_json::json!({
+        "checked": c.checked,
+        "previous_year": c.previous_year,
+        "previous_revision": c.checked.then_some(c.previous_revision),
+    })
+}
+
+/// The cross-year line of `get`: what the revision was checked against, and its explanations.
+fn cross_year_text(info: &pb::RevisionInfo) -> String {
+    let c = info.cross_year.unwrap_or_default();
+    let mut s = if c.checked {
+        format!(
+            "cross-year: checked against {} revision {}\n",
+            c.previous_year, c.previous_revision
+        )
+    } else {
+        format!(
+            "cross-year: not checked — there was no {} report of this body when it was submitted\n",
+            info.year.saturating_sub(1)
+        )
+    };
+    for e in &info.explanations {
+        s.push_str(&format!("explained {}: {}\n", e.rule, e.text));
+    }
+    s
+}
+
 fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
     serde_json::json!({
         "org_id": info.org_id,
@@ -525,6 +618,8 @@ fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
         "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
         "submitted_by": info.submitted_by,
         "chain_hash": info.chain_hash,
+        "explanations": info.explanations.iter().map(gx::convert::explanation_from_pb).collect::<Vec<_>>(),
+        "cross_year": cross_year_json(&info.cross_year.unwrap_or_default()),
     })
 }
 

@@ -9,13 +9,14 @@ use gx::rules::{self, Finding, Severity};
 use gx::Report;
 
 use crate::output::{self, paint, OutputFormat};
-use crate::Exit;
+use crate::{Exit, Failure};
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl validate report.json
   gxctl validate 2020/*.yaml -o json
-  gxctl validate report.cells";
+  gxctl validate report.cells
+  gxctl validate 2021.json --previous 2020.json   # also the cross-year checks (X-CARRY, X-IN-FORCE)";
 
 pub const CELLS_EXAMPLES: &str = "\
 Examples:
@@ -27,6 +28,10 @@ pub struct ValidateArgs {
     /// Report files: JSON, YAML or the flat cell view (`-` for standard input).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
+    /// The same body's report of the year before: also run the cross-year checks (X-CARRY,
+    /// X-IN-FORCE), as gxd does on submission. One FILE only.
+    #[arg(long, value_name = "FILE")]
+    previous: Option<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -49,14 +54,41 @@ struct FileVerdict<'a> {
     findings: Vec<Finding>,
 }
 
+/// The report of `--previous`, checked to be the year before of the same body.
+fn previous(args: &ValidateArgs) -> Result<Option<Report>> {
+    let Some(path) = &args.previous else {
+        return Ok(None);
+    };
+    if args.files.len() != 1 {
+        return Err(Failure::new(Exit::Usage, "--previous goes with exactly one FILE").into());
+    }
+    let prev = files::read_path(path)?;
+    let cur = files::read_path(&args.files[0])?;
+    if prev.org.id != cur.org.id || cur.year != prev.year + 1 {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "--previous {path} is {} {}, not the year before of {} {} ({})",
+                prev.org.id, prev.year, cur.org.id, cur.year, args.files[0]
+            ),
+        )
+        .into());
+    }
+    Ok(Some(prev))
+}
+
 pub fn validate(args: ValidateArgs) -> Result<Exit> {
+    let previous = previous(&args)?;
     let mut exit = Exit::Ok;
     let mut verdicts = Vec::new();
     let mut text = String::new();
     for path in &args.files {
         match files::read_path(path) {
             Ok(report) => {
-                let verdict = rules::validate(&report);
+                let mut verdict = rules::validate(&report);
+                if let Some(prev) = &previous {
+                    verdict.findings.extend(gx::crossyear::check(prev, &report));
+                }
                 if !verdict.is_valid() && exit == Exit::Ok {
                     exit = Exit::Invalid;
                 }

@@ -226,6 +226,11 @@ fn serve(args: Args) -> Result<(), (Exit, anyhow::Error)> {
     let options = options(&args)?;
     // Open the store first: a second gxd on the same directory stops here, at once.
     let store = Store::open(&data).map_err(|e| (Exit::Data, anyhow::Error::new(e)))?;
+    // Filer tokens with --subtree follow the registered bodies' hierarchy.
+    let options = Options {
+        hierarchy: std::sync::Arc::new(store.clone()),
+        ..options
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

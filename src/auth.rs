@@ -184,6 +184,10 @@ pub fn need(path: &str) -> Need {
             "ValidateReport" | "GetReport" | "ListReports" | "ListRevisions" | "DiffReports"
             | "RenderReport",
         ) => Need::Read,
+        (
+            "gx.v1.OrgService",
+            "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports",
+        ) => Need::Read,
         ("gx.v1.IntegrityService", "VerifyChains") => Need::Audit,
         _ => Need::Admin,
     }
@@ -308,7 +312,7 @@ pub fn decide_submit(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), 
 
 // ---------------------------------------------------------------- the body hierarchy
 
-/// Which bodies are within which. Issue 6 implements this over the real parent relation.
+/// Which bodies are within which.
 pub trait Hierarchy: Send + Sync + std::fmt::Debug {
     /// Whether `org` is `root` itself or one of its descendants.
     fn contains(&self, root: &str, org: &str) -> bool;
@@ -346,6 +350,23 @@ fn division_prefix(code: &str) -> Option<&str> {
         }
     }
     Some(p)
+}
+
+/// The registered bodies' parent relation decides when both bodies are registered; otherwise
+/// the codes do ([`CodeHierarchy`]). A body moved to another county moves out of the old
+/// county's subtree at once.
+impl Hierarchy for crate::store::Store {
+    fn contains(&self, root: &str, org: &str) -> bool {
+        if org == root {
+            return !root.is_empty();
+        }
+        let registered = self.with_directory(|d| d.get(root).is_some() && d.get(org).is_some());
+        if registered {
+            self.is_within(org, root)
+        } else {
+            CodeHierarchy.contains(root, org)
+        }
+    }
 }
 
 impl Hierarchy for CodeHierarchy {

@@ -519,6 +519,7 @@ pub fn diff_to_pb(d: &crate::diff::Diff) -> pb::Diff {
         errors: s.errors as u32,
         warnings: s.warnings as u32,
         findings: s.findings.iter().map(finding_to_pb).collect(),
+        explanations: s.explanations.iter().map(explanation_to_pb).collect(),
     };
     pb::Diff {
         old: Some(side(&d.old)),
@@ -606,6 +607,7 @@ pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
             errors: s.errors as usize,
             warnings: s.warnings as usize,
             findings: s.findings.iter().map(finding_from_pb).collect(),
+            explanations: s.explanations.iter().map(explanation_from_pb).collect(),
         }
     };
     df::Diff {
@@ -677,4 +679,164 @@ pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
                 .collect(),
         }),
     }
+}
+
+/// An explanation for the wire.
+pub fn explanation_to_pb(e: &crate::crossyear::Explanation) -> pb::Explanation {
+    pb::Explanation {
+        rule: e.rule.clone(),
+        text: e.text.clone(),
+    }
+}
+
+/// An explanation from the wire.
+pub fn explanation_from_pb(e: &pb::Explanation) -> crate::crossyear::Explanation {
+    crate::crossyear::Explanation {
+        rule: e.rule.clone(),
+        text: e.text.clone(),
+    }
+}
+
+/// Calls `f` once for every cell a report of `edition` can have, in a fixed order, with the
+/// cell as given (`None` when its row or the cell is not given).
+fn walk_cells<F>(p: &pb::Report, edition: Edition, f: &mut F) -> Result<(), FieldError>
+where
+    F: FnMut(&'static str, Option<&pb::Cell>) -> Result<(), FieldError>,
+{
+    macro_rules! walk_row {
+        ($row:expr, $prefix:expr, [$($col:ident),*]) => {
+            $( f(concat!($prefix, ".", stringify!($col)), $row.as_ref().and_then(|r| r.$col.as_ref()))?; )*
+        };
+    }
+    use pb::report::Table2;
+    match edition {
+        Edition::E2019 => {
+            let none = pb::Table2Edition2019::default();
+            let t = match &p.table2 {
+                Some(Table2::Table22019(t)) => t,
+                _ => &none,
+            };
+            walk_row!(
+                t.regulations,
+                "t2.regulations",
+                [made, published, total_public]
+            );
+            walk_row!(
+                t.normative_docs,
+                "t2.normative_docs",
+                [made, published, total_public]
+            );
+            walk_row!(t.licensing, "t2.licensing", [prev_items, change, decisions]);
+            walk_row!(
+                t.other_mgmt_services,
+                "t2.other_mgmt_services",
+                [prev_items, change, decisions]
+            );
+            walk_row!(
+                t.punishment,
+                "t2.punishment",
+                [prev_items, change, decisions]
+            );
+            walk_row!(t.coercion, "t2.coercion", [prev_items, change, decisions]);
+            walk_row!(t.admin_fees, "t2.admin_fees", [prev_items, change]);
+            walk_row!(
+                t.central_procurement,
+                "t2.central_procurement",
+                [projects, amount]
+            );
+        }
+        Edition::E2021 => {
+            let none = pb::Table2Edition2021::default();
+            let t = match &p.table2 {
+                Some(Table2::Table22021(t)) => t,
+                _ => &none,
+            };
+            walk_row!(
+                t.regulations,
+                "t2.regulations",
+                [issued, repealed, in_force]
+            );
+            walk_row!(
+                t.normative_docs,
+                "t2.normative_docs",
+                [issued, repealed, in_force]
+            );
+            walk_row!(t.licensing, "t2.licensing", [decisions]);
+            walk_row!(t.punishment, "t2.punishment", [decisions]);
+            walk_row!(t.coercion, "t2.coercion", [decisions]);
+            walk_row!(t.admin_fees, "t2.admin_fees", [amount]);
+        }
+    }
+    let none3 = pb::Table3::default();
+    let t3 = p.table3.as_ref().unwrap_or(&none3);
+    macro_rules! walk_t3 {
+        ($($row:ident),*) => { $( walk_row!(t3.$row, concat!("t3.", stringify!($row)), [natural, commercial, research, nonprofit, legal_svc, other_org, total]); )* };
+    }
+    t3_rows!(walk_t3);
+    let none4 = pb::Table4::default();
+    let t4 = p.table4.as_ref().unwrap_or(&none4);
+    walk_row!(
+        t4.review,
+        "t4.review",
+        [upheld, corrected, other, pending, total]
+    );
+    walk_row!(
+        t4.lit_direct,
+        "t4.lit_direct",
+        [upheld, corrected, other, pending, total]
+    );
+    walk_row!(
+        t4.lit_after_review,
+        "t4.lit_after_review",
+        [upheld, corrected, other, pending, total]
+    );
+    Ok(())
+}
+
+/// For each step of [`walk_cells`] on `edition`, the template cell it is (`None`: a cell of
+/// no template of the edition, such as t3.other_other in a 2019 report). Computed once.
+fn walk_order(edition: Edition) -> &'static [Option<crate::template::CellIx>] {
+    use std::sync::OnceLock;
+    static ORDERS: [OnceLock<Vec<Option<crate::template::CellIx>>>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    ORDERS[edition as usize].get_or_init(|| {
+        let t = edition.template();
+        let mut order = Vec::new();
+        let _ = walk_cells(&pb::Report::default(), edition, &mut |key, _| {
+            order.push(t.ix(key));
+            Ok(())
+        });
+        order
+    })
+}
+
+/// The cell values of a report **in its canonical stored form** (as gxd stores it:
+/// [`report_to_pb`] of a model report), in template order, read directly — no builder, no
+/// key lookups: for reading many stored reports fast (roll-up, export). A cell that is not
+/// given is absent (the canonical form gives every blank cell explicitly). Not for reports
+/// from clients: use [`report_from_pb`], which checks their shape.
+pub fn canonical_values(p: &pb::Report) -> Result<(Edition, Vec<Value>), FieldError> {
+    let edition = edition_from_pb(p.edition, p.year)?;
+    let t = edition.template();
+    let order = walk_order(edition);
+    let mut values = vec![Value::Absent; t.cells.len()];
+    let mut step = 0;
+    walk_cells(p, edition, &mut |key, c| {
+        let ix = order.get(step).copied().flatten();
+        step += 1;
+        match (ix, c) {
+            (Some(ix), Some(c)) => {
+                values[ix as usize] = cell_from_pb(key, t.cell(ix).kind(), c)?.value;
+            }
+            (None, Some(_)) => {
+                return Err(FieldError::new(
+                    key,
+                    format!("no such cell in the {edition} edition"),
+                ))
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok((edition, values))
 }

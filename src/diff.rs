@@ -37,6 +37,9 @@ pub struct Side {
     pub errors: usize,
     pub warnings: usize,
     pub findings: Vec<Finding>,
+    /// Explanations stored with the revision (stored reports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<crate::crossyear::Explanation>,
 }
 
 /// A compared cell (or, across editions, a cell and the sum of the rows it stands for).
@@ -152,6 +155,7 @@ fn side(r: &Report, revision: Option<u64>) -> Side {
         errors: v.errors().count(),
         warnings: v.warnings().count(),
         findings: v.findings,
+        explanations: Vec::new(),
     }
 }
 
@@ -404,7 +408,9 @@ fn compare(old: &Report, new: &Report, u: &Unit) -> CellDiff {
     }
 }
 
-fn carry(old: &Report, new: &Report) -> CarryOver {
+/// This year's 二、上年结转 against last year's 四、结转下年度继续办理, per column (blank and not
+/// applicable compare as 0). Shared with the cross-year gate ([`crate::crossyear`]).
+pub fn carry(old: &Report, new: &Report) -> CarryOver {
     let (to, tn) = (old.template(), new.template());
     let mut columns = Vec::new();
     for ix in tn.row_cells("t3.carried") {

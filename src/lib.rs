@@ -14,17 +14,24 @@
 //! - [`auth`]: tokens, roles and the one authorisation decision; [`admin`] serves the
 //!   TokenService and IntegrityService; [`chain`] is the revisions' hash chain; [`limits`]
 //!   caps calls in flight and their duration.
+//! - [`orgs`]: reporting bodies and their hierarchy; [`crossyear`]: the checks of a report
+//!   against the same body's report of the year before; [`rollup`]: the sum (汇总) of many
+//!   reports.
 
 pub mod admin;
 pub mod auth;
 pub mod chain;
 pub mod codec;
 pub mod convert;
+pub mod crossyear;
 pub mod diff;
 pub mod files;
 pub mod limits;
 pub mod model;
+pub mod orgs;
+pub mod packed;
 pub mod render;
+pub mod rollup;
 pub mod rules;
 pub mod server;
 pub mod service;

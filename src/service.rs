@@ -4,7 +4,10 @@
 //! 1. request limits (org.id form, text sizes) — `INVALID_ARGUMENT`, field paths;
 //! 2. shape and types ([`convert::report_from_pb`]) — `INVALID_ARGUMENT`, cell keys or paths;
 //! 3. the rules ([`rules::validate`], exactly as `gxctl validate`) — `INVALID_ARGUMENT` with
-//!    one `BadRequest` field violation per error finding, in Chinese.
+//!    one `BadRequest` field violation per error finding, in Chinese;
+//! 4. (SubmitReport only, `service/gate.rs`) the body must be registered — `NOT_FOUND` with how to
+//!    register it; then the cross-year gate against last year's report — `FAILED_PRECONDITION`
+//!    listing the warnings that need an explanation.
 //!
 //! What passes is stored in its canonical form: the report read into the model and written
 //! back ([`convert::report_to_pb`]), protobuf-encoded. The content hash is the SHA-256 of those
@@ -28,7 +31,11 @@ use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
 mod diff;
+mod gate;
+mod orgs;
 mod render;
+
+pub use orgs::Orgs;
 
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
@@ -70,7 +77,13 @@ pub struct Admitted {
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// A convert error's field as a request path: cell keys stay cell keys, other fields are
@@ -222,6 +235,26 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         submitted_by: r.submitted_by.clone(),
         previous_hash: hex(&r.previous_hash),
         chain_hash: hex(&r.chain_hash),
+        explanations: explanations_pb(&r.explanations),
+        cross_year: Some(cross_year_pb(r)),
+    }
+}
+
+fn explanations_pb(e: &[(String, String)]) -> Vec<pb::Explanation> {
+    e.iter()
+        .map(|(rule, text)| pb::Explanation {
+            rule: rule.clone(),
+            text: text.clone(),
+        })
+        .collect()
+}
+
+/// The cross-year check of a revision, for the wire.
+pub fn cross_year_pb(r: &Revision) -> pb::CrossYearCheck {
+    pb::CrossYearCheck {
+        checked: r.cross_year_previous.is_some(),
+        previous_year: r.year.saturating_sub(1),
+        previous_revision: r.cross_year_previous.unwrap_or(0),
     }
 }
 
@@ -301,8 +334,10 @@ impl Reports {
             return Err(ServiceError::BadRequest(v));
         }
         let admitted = admit(r.report.as_ref())?;
+        let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
-        let warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
+        let mut warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
+        warnings.extend(passed.findings.iter().map(finding_to_pb));
         let submitted = self
             .store
             .submit(NewRevision {
@@ -316,11 +351,16 @@ impl Reports {
                 warnings,
                 expected_revision: r.expected_revision,
                 submitted_by: caller.token_id().to_string(),
+                explanations: passed.explanations,
+                cross_year_previous: passed.previous_revision,
+                cells: crate::packed::pack(report.cells.iter().map(|c| c.value)),
             })
             .await?;
         let rev = submitted.revision;
         Span::current().record("revision", rev.revision);
         Ok(pb::SubmitReportResponse {
+            explanations: explanations_pb(&rev.explanations),
+            cross_year: Some(cross_year_pb(&rev)),
             revision: rev.revision,
             submission_id: rev.submission_id,
             content_hash: hex(&rev.content_hash),

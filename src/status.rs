@@ -23,6 +23,12 @@ pub enum ServiceError {
     /// No such report, revision, or no revision at the time asked for.
     #[error("{0}")]
     NotFound(String),
+    /// Cross-year warnings that the submission did not explain.
+    #[error("{}", explanation_message(.0))]
+    ExplanationRequired(Vec<Finding>),
+    /// A roll-up that cannot be made.
+    #[error(transparent)]
+    RollUp(#[from] crate::rollup::RollUpError),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Not authenticated, or not allowed.
@@ -34,6 +40,24 @@ impl From<crate::auth::AuthError> for ServiceError {
     fn from(e: crate::auth::AuthError) -> ServiceError {
         ServiceError::Auth(Box::new(e))
     }
+}
+
+fn explanation_message(findings: &[Finding]) -> String {
+    let mut rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.dedup();
+    let example = rules
+        .iter()
+        .map(|r| format!("--explain {r}='…'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "cross-year check: {} warning{} against last year's report need{} an explanation per rule ({}); \
+         resubmit with the reasons (gxctl submit FILE {example})",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        if findings.len() == 1 { "s" } else { "" },
+        rules.join(", ")
+    )
 }
 
 /// One bad field: a cell key or a request field path.
@@ -129,6 +153,31 @@ impl From<ServiceError> for Status {
                 Status::with_error_details(Code::InvalidArgument, format!("{message}{first}"), d)
             }
             ServiceError::NotFound(m) => Status::not_found(m),
+            ServiceError::ExplanationRequired(findings) => {
+                let mut rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+                rules.dedup();
+                let mut d = error_info("EXPLANATION_REQUIRED", &[("rules", rules.join(","))]);
+                for f in &findings {
+                    d.add_precondition_failure_violation(
+                        "CROSS_YEAR",
+                        f.rule.clone(),
+                        f.message.clone(),
+                    );
+                }
+                Status::with_error_details(Code::FailedPrecondition, message, d)
+            }
+            ServiceError::RollUp(crate::rollup::RollUpError::Mixed(m)) => {
+                let meta: Vec<(String, String)> =
+                    m.0.iter()
+                        .map(|(e, ids)| (format!("edition_{e}"), ids.join(",")))
+                        .collect();
+                let meta: Vec<(&str, String)> =
+                    meta.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let mut d = error_info("MIXED_EDITIONS", &meta);
+                d.add_precondition_failure_violation("EDITION", "reports", message.clone());
+                Status::with_error_details(Code::FailedPrecondition, message, d)
+            }
+            ServiceError::RollUp(e) => Status::out_of_range(e.to_string()),
             ServiceError::Store(e) => store_status(e),
             ServiceError::Auth(e) => (*e).into(),
         }
@@ -169,6 +218,7 @@ fn store_status(e: StoreError) -> Status {
             Status::with_error_details(Code::FailedPrecondition, m, d)
         }
         StoreError::BadKey => Status::invalid_argument(format!("report.org.id: {message}")),
+        StoreError::Directory(d) => directory_status(d),
         StoreError::TooManyRevisions => Status::resource_exhausted(message),
         StoreError::Closed => Status::unavailable("gxd is shutting down; retry elsewhere or later"),
         StoreError::Flush(_) => {
@@ -266,5 +316,24 @@ impl From<crate::limits::LimitError> for Status {
                 error_info("TIMEOUT", &[("timeout_ms", after.as_millis().to_string())]),
             ),
         }
+    }
+}
+
+fn directory_status(e: crate::orgs::DirectoryError) -> Status {
+    use crate::orgs::DirectoryError as D;
+    let message = e.to_string();
+    let bad = |field: &str, description: String| {
+        Status::from(ServiceError::BadRequest(vec![Violation {
+            field: field.into(),
+            description,
+        }]))
+    };
+    match e {
+        D::Invalid { field, message } => bad(&field, message),
+        D::Cycle { .. } => bad("parent", message),
+        D::Unknown(_) => Status::not_found(format!(
+            "{message}; register it first (gxctl org add ID --name NAME --level LEVEL [--parent ID])"
+        )),
+        D::Exists { .. } => Status::already_exists(message),
     }
 }

@@ -13,7 +13,8 @@
 //! revision of a report is the last key with its (org.id, year) prefix. A [`Record`] is its
 //! metadata ([`Meta`]) followed by the report's canonical bytes; listings decode the metadata
 //! only. Every write is one insert of a new key: a revision is never changed, and a crash can
-//! never leave half a submission behind. A tree `meta` holds the layout's version.
+//! never leave half a submission behind. A tree `meta` holds the layout's version. A tree
+//! `orgs` holds the reporting bodies (see "reporting bodies" below).
 //!
 //! Each revision's metadata also holds the chain hash of the revision before it and its own
 //! ([`crate::chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
@@ -35,7 +36,7 @@
 //! tickets issued before it started, so concurrent submissions share flushes (group commit).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,6 +44,7 @@ use prost::Message;
 use tokio::sync::oneshot;
 
 use crate::chain;
+use crate::orgs::{Body, Directory, DirectoryError, Level};
 use crate::pb;
 use crate::template::Edition;
 
@@ -78,6 +80,9 @@ pub enum StoreError {
     /// A revision number past `u32::MAX`.
     #[error("the report has reached the maximum number of revisions")]
     TooManyRevisions,
+    /// A change to the reporting bodies that the directory refuses.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
     /// Stored bytes that do not decode.
     #[error("corrupt record at {key}: {detail}")]
     Corrupt { key: String, detail: String },
@@ -124,6 +129,12 @@ struct Meta {
     /// The id of the token that submitted it ("" before tokens existed).
     #[prost(string, tag = "11")]
     submitted_by: String,
+    /// Explanations of warnings (rule → text), in the order given.
+    #[prost(message, repeated, tag = "12")]
+    explanations: Vec<StoredExplanation>,
+    /// The cross-year check: absent when there was no previous year's report.
+    #[prost(message, optional, tag = "13")]
+    cross_year: Option<StoredCrossYear>,
 }
 
 impl Meta {
@@ -157,6 +168,10 @@ struct Record {
     /// The canonical encoding of the `pb::Report`.
     #[prost(bytes = "vec", tag = "2")]
     report: Vec<u8>,
+    /// The report's cell values, packed ([`crate::packed`]); empty in records written before
+    /// it existed.
+    #[prost(bytes = "vec", tag = "3")]
+    cells: Vec<u8>,
 }
 
 /// A [`Record`] read without its report: prost skips the unknown field 2 without copying.
@@ -183,6 +198,13 @@ pub struct NewRevision {
     pub expected_revision: Option<u32>,
     /// The id of the token submitting it.
     pub submitted_by: String,
+    /// Explanations of warnings: (rule, text).
+    pub explanations: Vec<(String, String)>,
+    /// The revision of last year's report the cross-year check ran against; `None` when
+    /// there was none (no check).
+    pub cross_year_previous: Option<u32>,
+    /// The report's cell values, packed ([`crate::packed::pack`]).
+    pub cells: Vec<u8>,
 }
 
 /// A stored revision.
@@ -206,6 +228,11 @@ pub struct Revision {
     pub previous_hash: [u8; 32],
     /// This revision's chain hash.
     pub chain_hash: [u8; 32],
+    /// Explanations of warnings: (rule, text).
+    pub explanations: Vec<(String, String)>,
+    /// The revision of last year's report the cross-year check ran against; `None` when
+    /// there was none (no check).
+    pub cross_year_previous: Option<u32>,
 }
 
 /// The outcome of [`Store::submit`].
@@ -362,6 +389,12 @@ fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revision> {
         submitted_by: meta.submitted_by,
         previous_hash,
         chain_hash,
+        explanations: meta
+            .explanations
+            .into_iter()
+            .map(|e| (e.rule, e.text))
+            .collect(),
+        cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
     })
 }
 
@@ -497,6 +530,11 @@ struct Inner {
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
     flusher_thread: Mutex<Option<JoinHandle<()>>>,
+    /// Reporting bodies: id → [`OrgRecord`].
+    orgs: sled::Tree,
+    /// Every body in memory, kept in step with `orgs` (writers hold the write lock while
+    /// they insert).
+    directory: RwLock<Directory>,
 }
 
 impl Drop for Inner {
@@ -548,6 +586,8 @@ impl Store {
             }
         }
         let tokens = db.open_tree("tokens")?;
+        let orgs = db.open_tree("orgs")?;
+        let directory = load_directory(&orgs)?;
         let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -558,6 +598,8 @@ impl Store {
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
                 flusher_thread: Mutex::new(Some(thread)),
+                orgs,
+                directory: RwLock::new(directory),
             }),
         })
     }
@@ -648,6 +690,14 @@ impl Store {
             previous_hash: previous_hash.to_vec(),
             chain_hash: Vec::new(),
             submitted_by: new.submitted_by,
+            explanations: new
+                .explanations
+                .into_iter()
+                .map(|(rule, text)| StoredExplanation { rule, text })
+                .collect(),
+            cross_year: new
+                .cross_year_previous
+                .map(|previous_revision| StoredCrossYear { previous_revision }),
         };
         let chain_hash =
             chain::chain_hash(&meta.link(&new.org_id, new.year, &previous_hash, &new.content_hash));
@@ -655,13 +705,14 @@ impl Store {
         let record = Record {
             meta: Some(meta),
             report: new.report,
+            cells: new.cells,
         };
         let key = revision_key(&new.org_id, new.year, revision)?;
         // One insert (not a batch: see the module docs); the key is new, so it never replaces.
         self.inner
             .revisions
             .insert(key.as_slice(), record.encode_to_vec())?;
-        let Record { meta, report } = record;
+        let Record { meta, report, .. } = record;
         let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
             revision: Revision {
@@ -679,6 +730,12 @@ impl Store {
                 submitted_by: meta.submitted_by,
                 previous_hash,
                 chain_hash,
+                explanations: meta
+                    .explanations
+                    .into_iter()
+                    .map(|e| (e.rule, e.text))
+                    .collect(),
+                cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
             },
             created: true,
         })
@@ -1246,6 +1303,429 @@ impl Store {
     }
 }
 
+// ---------------------------------------------------------------- reporting bodies
+//
+// A second tree, `orgs`, holds one key per body: its id → an [`OrgRecord`] (name, level,
+// parent, times). Renaming or moving a body rewrites its one record; its reports, keyed by
+// its id, stay where they are. The whole directory is also kept in memory
+// ([`Directory`]), loaded at open and updated under its write lock by every change.
+
+/// Explanation of a warning, stored with a revision.
+#[derive(Clone, PartialEq, Message)]
+struct StoredExplanation {
+    #[prost(string, tag = "1")]
+    rule: String,
+    #[prost(string, tag = "2")]
+    text: String,
+}
+
+/// The cross-year check a revision passed.
+#[derive(Clone, PartialEq, Message)]
+struct StoredCrossYear {
+    /// The revision of last year's report it was checked against.
+    #[prost(uint32, tag = "1")]
+    previous_revision: u32,
+}
+
+/// A body as stored (the id is the key).
+#[derive(Clone, PartialEq, Message)]
+struct OrgRecord {
+    #[prost(string, tag = "1")]
+    name: String,
+    /// [`Level::number`].
+    #[prost(uint32, tag = "2")]
+    level: u32,
+    /// Empty: at the top.
+    #[prost(string, tag = "3")]
+    parent: String,
+    #[prost(int64, tag = "4")]
+    created_at_us: i64,
+    #[prost(int64, tag = "5")]
+    updated_at_us: i64,
+}
+
+fn body_from_record(key: &[u8], value: &[u8]) -> Result<Body> {
+    let r = OrgRecord::decode(value).map_err(|e| corrupt(key, e.to_string()))?;
+    let id = std::str::from_utf8(key)
+        .map_err(|_| corrupt(key, "body id is not UTF-8"))?
+        .to_string();
+    Ok(Body {
+        id,
+        name: r.name,
+        level: Level::from_number(r.level).unwrap_or(Level::Other),
+        parent: (!r.parent.is_empty()).then_some(r.parent),
+        created_at: from_micros(r.created_at_us),
+        updated_at: from_micros(r.updated_at_us),
+    })
+}
+
+fn record_of(b: &Body) -> OrgRecord {
+    OrgRecord {
+        name: b.name.clone(),
+        level: b.level.number(),
+        parent: b.parent.clone().unwrap_or_default(),
+        created_at_us: micros(b.created_at),
+        updated_at_us: micros(b.updated_at),
+    }
+}
+
+fn load_directory(orgs: &sled::Tree) -> Result<Directory> {
+    let mut bodies = Vec::new();
+    for kv in orgs.iter() {
+        let (k, v) = kv?;
+        bodies.push(body_from_record(&k, &v)?);
+    }
+    Ok(Directory::from_bodies(bodies))
+}
+
+/// A body to create or (with `update`) to bring in line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBody {
+    pub id: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+/// What an import did to one body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Unchanged,
+    /// Renamed, moved or given another level (with `update`).
+    Updated,
+}
+
+/// The report bytes (field 2) and the packed cells (field 3, empty if none) of a stored
+/// [`Record`], where they lie: no copy.
+fn split_record(value: &[u8]) -> Option<(&[u8], &[u8])> {
+    use prost::encoding::{decode_key, decode_varint, WireType};
+    let mut buf = value;
+    let (mut report, mut cells): (&[u8], &[u8]) = (&[], &[]);
+    while !buf.is_empty() {
+        let (tag, wire) = decode_key(&mut buf).ok()?;
+        match wire {
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+                if len > buf.len() {
+                    return None;
+                }
+                let (field, rest) = buf.split_at(len);
+                match tag {
+                    2 => report = field,
+                    3 => cells = field,
+                    _ => {}
+                }
+                buf = rest;
+            }
+            WireType::Varint => {
+                decode_varint(&mut buf).ok()?;
+            }
+            WireType::SixtyFourBit if buf.len() >= 8 => buf = &buf[8..],
+            WireType::ThirtyTwoBit if buf.len() >= 4 => buf = &buf[4..],
+            _ => return None,
+        }
+    }
+    Some((report, cells))
+}
+
+impl Store {
+    fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+        // Writers update the map after their insert succeeded; a panic cannot leave it half
+        // changed in a way later readers would mind.
+        self.inner
+            .directory
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
+        self.inner
+            .directory
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the directory (read-locked: keep it short, never await inside).
+    pub fn with_directory<T>(&self, f: impl FnOnce(&Directory) -> T) -> T {
+        f(&self.directory_read())
+    }
+
+    /// The body with this id.
+    pub fn org(&self, id: &str) -> Option<Body> {
+        self.directory_read().get(id).cloned()
+    }
+
+    /// Whether body `id` is `root` or one of its descendants (see [`Directory::is_within`]).
+    pub fn is_within(&self, id: &str, root: &str) -> bool {
+        self.directory_read().is_within(id, root)
+    }
+
+    /// The ids of the ancestors of `id`, nearest first.
+    pub fn ancestors(&self, id: &str) -> Vec<String> {
+        self.directory_read()
+            .ancestors(id)
+            .into_iter()
+            .map(|b| b.id.clone())
+            .collect()
+    }
+
+    /// Writes a body under the directory's write lock (held by the caller).
+    fn put_body(&self, dir: &mut Directory, body: Body) -> Result<()> {
+        self.inner
+            .orgs
+            .insert(body.id.as_bytes(), record_of(&body).encode_to_vec())?;
+        dir.put(body);
+        Ok(())
+    }
+
+    async fn durable(&self) -> Result<()> {
+        let ticket = self.inner.flusher.ticket()?;
+        Flusher::wait(ticket).await
+    }
+
+    /// Creates a body. Creating an identical body again returns it (`false`: nothing new).
+    pub async fn create_org(&self, new: NewBody) -> Result<(Body, bool)> {
+        let (body, created) = {
+            let mut dir = self.directory_write();
+            let created = dir.check_create(&new.id, &new.name, new.parent.as_deref(), new.level)?;
+            if created {
+                let now = SystemTime::now();
+                let body = Body {
+                    id: new.id,
+                    name: new.name,
+                    level: new.level,
+                    parent: new.parent,
+                    created_at: now,
+                    updated_at: now,
+                };
+                self.put_body(&mut dir, body.clone())?;
+                (body, true)
+            } else {
+                let b = dir
+                    .get(&new.id)
+                    .cloned()
+                    .ok_or_else(|| DirectoryError::Unknown(new.id.clone()))?;
+                (b, false)
+            }
+        };
+        self.durable().await?;
+        Ok((body, created))
+    }
+
+    /// Changes a body's name, parent or level (a `None` argument leaves it as it is; `parent:
+    /// Some(None)` moves it to the top). Its reports stay its reports.
+    pub async fn update_org(
+        &self,
+        id: &str,
+        name: Option<String>,
+        parent: Option<Option<String>>,
+        level: Option<Level>,
+    ) -> Result<Body> {
+        let body = {
+            let mut dir = self.directory_write();
+            let mut body = dir
+                .get(id)
+                .cloned()
+                .ok_or_else(|| DirectoryError::Unknown(id.to_string()))?;
+            if let Some(n) = name {
+                crate::orgs::check_name(&n).map_err(|message| DirectoryError::Invalid {
+                    field: "name".into(),
+                    message,
+                })?;
+                body.name = n;
+            }
+            if let Some(p) = parent {
+                dir.check_move(id, p.as_deref())?;
+                body.parent = p;
+            }
+            if let Some(l) = level {
+                body.level = l;
+            }
+            if dir.get(id) != Some(&body) {
+                body.updated_at = SystemTime::now();
+                self.put_body(&mut dir, body.clone())?;
+            }
+            body
+        };
+        self.durable().await?;
+        Ok(body)
+    }
+
+    /// Creates (and, with `update`, renames, moves and re-levels) many bodies at once, in
+    /// any order: a parent may come after its children. All or nothing: the first refusal
+    /// fails the whole import and nothing is written. One flush for all.
+    pub async fn import_orgs(&self, new: Vec<NewBody>, update: bool) -> Result<Vec<Change>> {
+        let changes = {
+            let mut dir = self.directory_write();
+            // Work on a copy; write only when every body has passed.
+            let mut next = dir.clone();
+            let mut pending: Vec<usize> = (0..new.len()).collect();
+            let mut changes = vec![Change::Unchanged; new.len()];
+            let mut seen = std::collections::HashSet::new();
+            for n in &new {
+                if !seen.insert(n.id.as_str()) {
+                    return Err(DirectoryError::Invalid {
+                        field: n.id.clone(),
+                        message: "given more than once".into(),
+                    }
+                    .into());
+                }
+            }
+            let now = SystemTime::now();
+            let mut touched = Vec::new();
+            // Parents first: place what can be placed until nothing moves.
+            while !pending.is_empty() {
+                let before = pending.len();
+                let mut later = Vec::new();
+                for i in pending {
+                    let n = &new[i];
+                    let parent_ready = n.parent.as_deref().is_none_or(|p| next.get(p).is_some());
+                    let parent_in_batch = n
+                        .parent
+                        .as_deref()
+                        .is_some_and(|p| new.iter().any(|m| m.id == p));
+                    if !parent_ready && parent_in_batch {
+                        later.push(i);
+                        continue;
+                    }
+                    match next.get(&n.id).cloned() {
+                        None => {
+                            next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+                            next.put(Body {
+                                id: n.id.clone(),
+                                name: n.name.clone(),
+                                level: n.level,
+                                parent: n.parent.clone(),
+                                created_at: now,
+                                updated_at: now,
+                            });
+                            changes[i] = Change::Created;
+                            touched.push(n.id.clone());
+                        }
+                        Some(b) => {
+                            let same =
+                                b.name == n.name && b.parent == n.parent && b.level == n.level;
+                            if same {
+                                continue;
+                            }
+                            if !update {
+                                next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+                            }
+                            crate::orgs::check_name(&n.name).map_err(|message| {
+                                DirectoryError::Invalid {
+                                    field: format!("{}.name", n.id),
+                                    message,
+                                }
+                            })?;
+                            next.check_move(&n.id, n.parent.as_deref())?;
+                            next.put(Body {
+                                name: n.name.clone(),
+                                level: n.level,
+                                parent: n.parent.clone(),
+                                updated_at: now,
+                                ..b
+                            });
+                            changes[i] = Change::Updated;
+                            touched.push(n.id.clone());
+                        }
+                    }
+                }
+                if later.len() == before {
+                    // Parents only named inside the batch, in a cycle.
+                    let n = &new[later[0]];
+                    return Err(DirectoryError::Cycle {
+                        id: n.id.clone(),
+                        parent: n.parent.clone().unwrap_or_default(),
+                    }
+                    .into());
+                }
+                pending = later;
+            }
+            for id in &touched {
+                if let Some(b) = next.get(id) {
+                    self.inner
+                        .orgs
+                        .insert(id.as_bytes(), record_of(b).encode_to_vec())?;
+                }
+            }
+            *dir = next;
+            changes
+        };
+        self.durable().await?;
+        Ok(changes)
+    }
+
+    /// The latest revision of a report, metadata only.
+    pub fn latest_meta(&self, org_id: &str, year: u32) -> Result<Option<Revision>> {
+        let prefix = report_prefix(org_id, year)?;
+        match self.last(&prefix)? {
+            Some((k, v)) => Ok(Some(to_revision(&k, &v, false)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The latest revision of a report: its metadata, and `f` run on the report's canonical
+    /// bytes and its packed cells (empty for old records) where they lie (no copy).
+    pub fn latest_with<T>(
+        &self,
+        org_id: &str,
+        year: u32,
+        f: impl FnOnce(Revision, &[u8], &[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let prefix = report_prefix(org_id, year)?;
+        let Some((k, v)) = self.last(&prefix)? else {
+            return Ok(None);
+        };
+        let meta = to_revision(&k, &v, false)?;
+        let (report, cells) =
+            split_record(&v).ok_or_else(|| corrupt(&k, "record does not decode"))?;
+        Ok(Some(f(meta, report, cells)))
+    }
+
+    /// Calls `f` on the latest revision (metadata, report bytes, packed cells) of every report of
+    /// `year` whose body `keep` accepts, in org.id order, one at a time: nothing is kept.
+    /// Stops early when `f` returns false.
+    pub fn scan_year(
+        &self,
+        year: u32,
+        keep: impl Fn(&str) -> bool,
+        mut f: impl FnMut(Revision, &[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        let mut start: Vec<u8> = Vec::new();
+        loop {
+            let Some(kv) = self.inner.revisions.range(start.as_slice()..).next() else {
+                return Ok(());
+            };
+            let (k, _) = kv?;
+            let n = k
+                .len()
+                .checked_sub(4)
+                .ok_or_else(|| corrupt(&k, "short key"))?;
+            let (org_id, y) =
+                split_report_prefix(&k[..n]).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            if y < year {
+                start = report_prefix(&org_id, year)?;
+                continue;
+            }
+            // Past the year (or at it): the next body starts after every key of this one.
+            let mut next_body = org_id.clone().into_bytes();
+            next_body.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+            if y == year && keep(&org_id) {
+                let prefix = report_prefix(&org_id, year)?;
+                let (lk, lv) = self.last(&prefix)?.ok_or_else(|| corrupt(&k, "vanished"))?;
+                let meta = to_revision(&lk, &lv, false)?;
+                let (report, cells) =
+                    split_record(&lv).ok_or_else(|| corrupt(&lk, "record does not decode"))?;
+                if !f(meta, report, cells) {
+                    return Ok(());
+                }
+            }
+            start = next_body;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1262,6 +1742,9 @@ mod tests {
             warnings: vec![],
             expected_revision: None,
             submitted_by: "tok".into(),
+            explanations: vec![],
+            cross_year_previous: None,
+            cells: vec![],
         }
     }
 
@@ -1456,5 +1939,70 @@ mod tests {
             Store::open(dir.path()),
             Err(StoreError::Locked { .. })
         ));
+    }
+
+    fn nb(id: &str, parent: Option<&str>) -> NewBody {
+        NewBody {
+            id: id.into(),
+            name: format!("{id} name"),
+            level: Level::Other,
+            parent: parent.map(str::to_string),
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_import_move_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Children before their parent: fine within one import.
+        let changes = store
+            .import_orgs(
+                vec![nb("t1", Some("c")), nb("c", Some("p")), nb("p", None)],
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(changes, [Change::Created; 3]);
+        assert!(store.is_within("t1", "p"));
+        assert_eq!(store.ancestors("t1"), ["c", "p"]);
+        // All or nothing: an unknown parent fails the whole import.
+        let e = store
+            .import_orgs(vec![nb("t2", Some("c")), nb("t3", Some("nowhere"))], false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, StoreError::Directory(DirectoryError::Unknown(_))),
+            "{e}"
+        );
+        assert!(store.org("t2").is_none());
+        // Other fields: refused without update, applied with it.
+        let mut moved = nb("t1", Some("p"));
+        moved.name = "新名".into();
+        assert!(store.import_orgs(vec![moved.clone()], false).await.is_err());
+        let changes = store.import_orgs(vec![moved], true).await.unwrap();
+        assert_eq!(changes, [Change::Updated]);
+        // A cycle is refused.
+        assert!(store
+            .update_org("p", None, Some(Some("t1".into())), None)
+            .await
+            .is_err());
+        // Creating the same body twice is not an error; with other fields it is.
+        let (_, created) = store.create_org(nb("q", None)).await.unwrap();
+        assert!(created);
+        let (_, created) = store.create_org(nb("q", None)).await.unwrap();
+        assert!(!created);
+        assert!(matches!(
+            store.create_org(nb("q", Some("p"))).await,
+            Err(StoreError::Directory(DirectoryError::Exists { .. }))
+        ));
+        store.close().await.unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let t1 = store.org("t1").unwrap();
+        assert_eq!(
+            (t1.name.as_str(), t1.parent.as_deref()),
+            ("新名", Some("p"))
+        );
+        assert_eq!(store.with_directory(|d| d.len()), 4);
     }
 }

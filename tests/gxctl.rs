@@ -32,11 +32,26 @@ async fn submit_query_and_diff_through_gxctl() {
     let gxd = start_in(&dir.path().join("data"));
     let cfg = dir.path();
 
+    // A report must name a registered body.
+    ctl(&gxd, cfg)
+        .args([
+            "org",
+            "add",
+            "621024101",
+            "--name",
+            "固城镇",
+            "--level",
+            "乡镇",
+        ])
+        .assert()
+        .code(0);
+    // 2020's 上年结转 differs from 2019's 结转下年度: explained, it is stored.
     ctl(&gxd, cfg)
         .arg("submit")
         .arg(fixture("gucheng-town-2019.json"))
         .arg(fixture("gucheng-town-2020.json"))
         .arg(fixture("gucheng-town-2021.json"))
+        .args(["--explain", "X-CARRY=2019年结转的1件申请已于年初撤回"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
@@ -142,6 +157,7 @@ async fn submit_query_and_diff_through_gxctl() {
         .arg("submit")
         .arg(&amended)
         .args(["--reason", "更正规范性文件数量", "--expected-revision", "1"])
+        .args(["--explain", "X-CARRY=2019年结转的1件申请已于年初撤回"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("stored as revision 2"));

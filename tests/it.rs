@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod convert;
+mod county;
 mod diff;
 mod files;
 mod gxctl;

@@ -44,13 +44,22 @@ impl super::Reports {
         let revision = |i: Option<pb::RevisionInfo>| i.map(|i| u64::from(i.revision));
         let (old, old_info) = self.stored(&r.org_id, "old", r.old)?;
         let (new, new_info) = self.stored(&r.org_id, "new", r.new)?;
-        let d = diff::diff(
+        let explained = |i: &Option<pb::RevisionInfo>| -> Vec<_> {
+            i.iter()
+                .flat_map(|i| &i.explanations)
+                .map(crate::convert::explanation_from_pb)
+                .collect()
+        };
+        let (old_explained, new_explained) = (explained(&old_info), explained(&new_info));
+        let mut d = diff::diff(
             &old,
             revision(old_info),
             &new,
             revision(new_info),
             Options { all: r.all },
         );
+        d.old.explanations = old_explained;
+        d.new.explanations = new_explained;
         Ok(pb::DiffReportsResponse {
             diff: Some(diff_to_pb(&d)),
         })

@@ -3,7 +3,8 @@
 Run by tests/server/interop.rs:
     python client.py --addr 127.0.0.1:PORT --stubs DIR --report report.bin [--token T]
 
-Submits the report, gets it back, lists, submits a broken copy and decodes the
+Registers the report's body (gx.v1.OrgService/CreateOrg), submits the report, gets it
+back, lists, submits a broken copy and decodes the
 google.rpc.BadRequest details of the rejection, then lists the services over server
 reflection (v1alpha). Prints one JSON object on stdout.
 """
@@ -31,7 +32,7 @@ def main() -> int:
     )
     from grpc_status import rpc_status
 
-    from gx.v1 import report_pb2, service_pb2, service_pb2_grpc
+    from gx.v1 import org_pb2, org_pb2_grpc, report_pb2, service_pb2, service_pb2_grpc
 
     out = {}
     if args.example_json:
@@ -48,6 +49,23 @@ def main() -> int:
         stub = service_pb2_grpc.ReportServiceStub(channel)
         with open(args.report, "rb") as f:
             report = report_pb2.Report.FromString(f.read())
+
+        # A report must name a registered body.
+        orgs = org_pb2_grpc.OrgServiceStub(channel)
+        created = orgs.CreateOrg(
+            org_pb2.CreateOrgRequest(
+                body=org_pb2.Body(
+                    id=report.org.id,
+                    name=report.org.name,
+                    level=org_pb2.ORG_LEVEL_TOWNSHIP,
+                )
+            ),
+            timeout=10,
+        )
+        out["org"] = {
+            "created": created.created,
+            "level": org_pb2.OrgLevel.Name(created.body.level),
+        }
 
         sub = stub.SubmitReport(
             service_pb2.SubmitReportRequest(report=report, reason="interop"),

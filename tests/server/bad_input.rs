@@ -9,7 +9,7 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::{Code, Status};
 
-use super::{data_dir, sample_pb, start_in, submit_request, violations, Channel};
+use super::{data_dir, register, sample_pb, start_in, submit_request, violations, Channel};
 
 /// A request as sent.
 enum Call {
@@ -104,6 +104,28 @@ fn cases() -> Vec<Case> {
             code: Code::InvalidArgument,
             names: "report.org",
             says: "",
+        },
+        Case {
+            name: "a body nobody registered",
+            call: submit(with(|r| r.org.as_mut().unwrap().id = "unregistered".into())),
+            code: Code::NotFound,
+            names: "unregistered",
+            says: "gxctl org add",
+        },
+        Case {
+            name: "an explanation of no rule",
+            call: Call::Submit(pb::SubmitReportRequest {
+                report: Some(sample_pb()),
+                reason: "x".into(),
+                expected_revision: None,
+                explanations: vec![pb::Explanation {
+                    rule: "x-carry".into(),
+                    text: "机构改革".into(),
+                }],
+            }),
+            code: Code::InvalidArgument,
+            names: "explanations[0]",
+            says: "not a rule id",
         },
         Case {
             name: "empty org.id",
@@ -491,6 +513,7 @@ async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
 async fn bad_input_gets_the_right_code_and_names_the_field() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101"]).await;
     let channel = gxd.channel().await;
     let mut c = gxd.client().await;
     // One real report, so that "unknown revision" has a report to miss in.

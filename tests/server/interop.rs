@@ -96,7 +96,11 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
             .args(["-m", "grpc_tools.protoc", "-Iproto"])
             .arg(format!("--python_out={}", stubs.display()))
             .arg(format!("--grpc_python_out={}", stubs.display()))
-            .args(["gx/v1/report.proto", "gx/v1/service.proto"]),
+            .args([
+                "gx/v1/report.proto",
+                "gx/v1/service.proto",
+                "gx/v1/org.proto",
+            ]),
         "generating Python stubs",
     );
     let report = work.path().join("report.bin");
@@ -130,6 +134,8 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         v["example_matches"], true,
         "examples/gucheng-town-2020.submit.json is stale"
     );
+    assert_eq!(v["org"]["created"], true, "{v}");
+    assert_eq!(v["org"]["level"], "ORG_LEVEL_TOWNSHIP", "{v}");
     assert_eq!(v["submit"]["revision"], 1, "{v}");
     assert_eq!(v["submit"]["created"], true);
     assert_eq!(v["get"]["revision"], 1);
@@ -158,22 +164,18 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
         .collect();
     assert!(services.contains(&"gx.v1.ReportService"), "{services:?}");
     assert!(services.contains(&"grpc.health.v1.Health"), "{services:?}");
-    let methods: Vec<&str> = v["methods"]
-        .as_array()
-        .expect("methods")
-        .iter()
-        .filter_map(|m| m.as_str())
-        .collect();
-    for m in [
-        "SubmitReport",
-        "ValidateReport",
-        "GetReport",
-        "ListReports",
-        "ListRevisions",
-        "DiffReports",
-        "RenderReport",
-    ] {
-        assert!(methods.contains(&m), "{m} not in {methods:?}");
-    }
+    assert!(services.contains(&"gx.v1.OrgService"), "{services:?}");
+    assert_eq!(
+        v["methods"],
+        serde_json::json!([
+            "SubmitReport",
+            "ValidateReport",
+            "GetReport",
+            "ListReports",
+            "ListRevisions",
+            "DiffReports",
+            "RenderReport"
+        ])
+    );
     assert!(gxd.stop().await.success());
 }

@@ -6,6 +6,7 @@
 mod bad_input;
 mod interop;
 mod ops;
+mod orgs;
 mod reports;
 
 use std::io::{BufRead, BufReader};
@@ -217,6 +218,7 @@ pub fn submit_request(report: pb::Report, reason: &str) -> pb::SubmitReportReque
         report: Some(report),
         reason: reason.into(),
         expected_revision: None,
+        explanations: Vec::new(),
     }
 }
 
@@ -242,4 +244,39 @@ pub fn assert_code<T: std::fmt::Debug>(r: Result<T, Status>, code: Code) -> Stat
             s
         }
     }
+}
+
+/// An OrgService client for `gxd`.
+pub async fn org_client(gxd: &Gxd) -> gx::pb::org_service_client::OrgServiceClient<Channel> {
+    gx::pb::org_service_client::OrgServiceClient::new(gxd.channel().await)
+}
+
+/// Registers reporting bodies (at the top, level other; the sample's 621024101 as 固城镇, a
+/// township), so that reports naming them are accepted.
+pub async fn register(gxd: &Gxd, ids: &[&str]) {
+    let bodies = ids
+        .iter()
+        .map(|id| pb::Body {
+            id: id.to_string(),
+            name: if *id == "621024101" {
+                "固城镇".into()
+            } else {
+                format!("测试单位 {id}")
+            },
+            level: if *id == "621024101" {
+                pb::OrgLevel::Township as i32
+            } else {
+                pb::OrgLevel::Other as i32
+            },
+            ..Default::default()
+        })
+        .collect();
+    org_client(gxd)
+        .await
+        .import_orgs(pb::ImportOrgsRequest {
+            bodies,
+            update: false,
+        })
+        .await
+        .expect("bodies registered");
 }

@@ -10,7 +10,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-use super::{data_dir, sample_pb, start_in, start_with, submit_request};
+use super::{data_dir, register, sample_pb, start_in, start_with, submit_request};
 
 #[tokio::test]
 async fn health_reports_serving() {
@@ -116,6 +116,7 @@ reflection_case!(
 async fn gzip_both_ways() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101"]).await;
     let mut c = gxd
         .client()
         .await
@@ -190,6 +191,7 @@ fn a_bad_listen_address_is_a_usage_error() {
 async fn json_logs_have_one_span_per_request() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &["--log-format", "json"]);
+    register(&gxd, &["621024101"]).await;
     let mut c = gxd.client().await;
     let sub = c
         .submit_report(submit_request(sample_pb(), ""))

@@ -8,7 +8,7 @@ use gx::pb::get_report_request::Version;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use super::{assert_code, data_dir, sample_for, sample_pb, start_in, submit_request};
+use super::{assert_code, data_dir, register, sample_for, sample_pb, start_in, submit_request};
 
 fn get(org_id: &str, year: u32, version: Option<Version>) -> pb::GetReportRequest {
     pb::GetReportRequest {
@@ -34,6 +34,7 @@ fn canonical(r: &pb::Report) -> pb::Report {
 async fn submit_get_list_revisions_round_trip() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101"]).await;
     let mut c = gxd.client().await;
     let report = sample_pb();
     let org = report.org.clone().unwrap();
@@ -114,6 +115,7 @@ async fn submit_get_list_revisions_round_trip() {
 async fn resubmitting_the_same_content_returns_the_same_revision() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101"]).await;
     let mut c = gxd.client().await;
     let report = sample_pb();
     let first = c
@@ -165,6 +167,7 @@ fn amended(report: &pb::Report, note: &str) -> pb::Report {
 async fn amendments_conflicts_and_as_of() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101"]).await;
     let mut c = gxd.client().await;
     let r1 = sample_pb();
     let org_id = r1.org.as_ref().unwrap().id.clone();
@@ -268,6 +271,7 @@ async fn amendments_conflicts_and_as_of() {
 async fn listing_is_ordered_filtered_and_paged() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["a", "b", "ab", "a1"]).await;
     let mut c = gxd.client().await;
     let keys = [
         ("b", 2020),
@@ -336,6 +340,9 @@ async fn listing_is_ordered_filtered_and_paged() {
 async fn concurrent_submissions_are_all_acknowledged_and_survive_a_restart() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    let mut ids: Vec<String> = (0..48).map(|i| format!("org-{i:02}")).collect();
+    ids.push("shared".into());
+    register(&gxd, &ids.iter().map(String::as_str).collect::<Vec<_>>()).await;
     let channel = gxd.channel().await;
     // 48 distinct reports and 16 amendments racing on one report.
     let mut tasks = Vec::new();
@@ -409,6 +416,7 @@ async fn concurrent_submissions_are_all_acknowledged_and_survive_a_restart() {
 async fn a_restart_keeps_everything() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    register(&gxd, &["621024101", "other"]).await;
     let mut c = gxd.client().await;
     let r1 = sample_pb();
     c.submit_report(submit_request(r1.clone(), ""))
@@ -460,6 +468,8 @@ async fn a_restart_keeps_everything() {
 async fn sigterm_under_load_keeps_every_acknowledged_submission() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    let ids: Vec<String> = (0..32).map(|t| format!("load-{t:02}")).collect();
+    register(&gxd, &ids.iter().map(String::as_str).collect::<Vec<_>>()).await;
     let channel = gxd.channel().await;
     let mut tasks = Vec::new();
     for t in 0..32u32 {
