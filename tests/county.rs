@@ -12,6 +12,7 @@ fn ctl(gxd: &Gxd, dir: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = gxctl();
     cmd.env("GX_SERVER", gxd.url())
         .env("GX_CONFIG", dir.join("config.yaml"))
+        .env("GX_DATA", &gxd.data)
         .env_remove("GX_ORG")
         .env_remove("GX_CONTEXT")
         .current_dir(dir);

@@ -61,6 +61,7 @@ def main() -> int:
                 )
             ),
             timeout=10,
+            metadata=md,
         )
         out["org"] = {
             "created": created.created,

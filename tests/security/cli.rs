@@ -24,6 +24,7 @@ fn ctl(gxd: &Gxd, cfg: &std::path::Path) -> assert_cmd::Command {
 async fn admin_issues_a_township_filer_token_and_the_township_files() {
     let dir = tempfile::tempdir().unwrap();
     let gxd = start_in(&dir.path().join("data"));
+    super::bodies(&gxd).await;
     let cfg = dir.path();
 
     // The admin, with no configuration at all (the bootstrap token).

@@ -17,6 +17,7 @@ fn with_preamble(bytes: usize) -> pb::Report {
 async fn oversize_and_too_long_narrative() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &["--max-message-bytes", "3000000"]);
+    super::bodies(&gxd).await;
     let mut c = gxd.client().await;
     // Over the message limit: refused before decoding.
     let s = c
@@ -44,6 +45,8 @@ async fn oversize_and_too_long_narrative() {
 async fn a_burst_above_the_limit_is_refused_at_once_and_gxd_keeps_serving() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &["--max-concurrent", "2"]);
+    let ids: Vec<String> = (0..64).map(|i| format!("62102410{i:02}")).collect();
+    super::bodies_with(&gxd, &ids).await;
     let clients = [gxd.client().await, gxd.client().await];
     let started = std::time::Instant::now();
     let calls = (0..64).map(|i| {
@@ -113,6 +116,11 @@ where
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_past_the_timeout_is_deadline_exceeded() {
     let dir = data_dir();
+    // Register the bodies first (with the 1 µs timeout nothing would complete), then restart.
+    let first = start_with(dir.path(), &[]);
+    let ids: Vec<String> = (0..10).map(|i| format!("62102420{i}")).collect();
+    super::bodies_with(&first, &ids).await;
+    assert!(first.stop().await.success());
     let gxd = start_with(dir.path(), &["--request-timeout", "0.000001"]);
     let mut c = gxd.client().await;
     // A report with a megabyte of narrative takes more than a microsecond to receive and
@@ -120,7 +128,7 @@ async fn a_call_past_the_timeout_is_deadline_exceeded() {
     let mut timed_out = None;
     for i in 0..10 {
         let mut r = with_preamble(1_000_000);
-        r.org.as_mut().expect("org").id = format!("62102410{i}");
+        r.org.as_mut().expect("org").id = format!("62102420{i}");
         match c.submit_report(submit_request(r, "")).await {
             Ok(_) => continue,
             Err(s) => {

@@ -168,6 +168,7 @@ fn expected(who: &str) -> [Code; 13] {
 async fn every_rpc_for_every_role() {
     let dir = data_dir();
     let private = start_with(dir.path(), &[]);
+    super::bodies(&private).await;
     // The report every read looks for.
     private
         .client()
@@ -222,6 +223,7 @@ async fn every_rpc_for_every_role() {
     // The same anonymous calls against a gxd serving reads publicly.
     private.stop().await;
     let public = start_with(dir.path(), &["--public-read"]);
+    super::bodies(&public).await;
     let admin_victims = issue(&public, pb::Role::Reader, "", false)
         .await
         .info
@@ -243,6 +245,7 @@ async fn every_rpc_for_every_role() {
 async fn denials_say_what_was_needed() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &[]);
+    super::bodies(&gxd).await;
     let other = issue(&gxd, pb::Role::Filer, "621024102", false).await;
     let s = gxd
         .client_as(Some(&other.token))

@@ -54,3 +54,49 @@ pub fn gxd_run(args: &[&str], data: &std::path::Path) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The bodies these tests file for: 合水县 (621024), three of its townships
+/// (621024101–621024103) and `extra` townships, so that reports naming them are accepted and
+/// subtree tokens of the county cover the townships.
+pub fn bodies_request(extra: &[String]) -> pb::ImportOrgsRequest {
+    let body = |id: &str, name: &str, level: pb::OrgLevel, parent: &str| pb::Body {
+        id: id.into(),
+        name: name.into(),
+        level: level as i32,
+        parent: parent.into(),
+        ..Default::default()
+    };
+    let mut list = vec![body("621024", "合水县", pb::OrgLevel::County, "")];
+    for (id, name) in [
+        ("621024101", "固城镇"),
+        ("621024102", "太白镇"),
+        ("621024103", "老城镇"),
+    ] {
+        list.push(body(id, name, pb::OrgLevel::Township, "621024"));
+    }
+    for id in extra {
+        list.push(body(
+            id,
+            &format!("测试镇 {id}"),
+            pb::OrgLevel::Township,
+            "621024",
+        ));
+    }
+    pb::ImportOrgsRequest {
+        bodies: list,
+        update: false,
+    }
+}
+
+/// Registers [`bodies_request`]'s bodies as gxd's bootstrap admin.
+pub async fn bodies(gxd: &Gxd) {
+    bodies_with(gxd, &[]).await;
+}
+
+pub async fn bodies_with(gxd: &Gxd, extra: &[String]) {
+    crate::server::org_client(gxd)
+        .await
+        .import_orgs(bodies_request(extra))
+        .await
+        .expect("bodies registered");
+}

@@ -78,6 +78,7 @@ fn amended(org: &str, n: usize) -> pb::Report {
 async fn edited_bytes_are_found_offline_and_over_rpc() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
+    super::bodies(&gxd).await;
     let mut c = gxd.client().await;
     for (org, revisions) in [("621024101", 2), ("621024102", 3), ("621024103", 1)] {
         for n in 0..revisions {
@@ -134,6 +135,7 @@ async fn edited_bytes_are_found_offline_and_over_rpc() {
 
     // The same through the running gxd.
     let gxd = start_in(dir.path());
+    super::bodies(&gxd).await;
     let cfg = tempfile::tempdir().unwrap();
     let out = gxctl()
         .env("GX_CONFIG", cfg.path().join("config.yaml"))

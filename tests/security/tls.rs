@@ -114,6 +114,10 @@ async fn tls_serves_tls_only() {
     let channel = tls_channel(&gxd, &pki, false).await.expect("TLS connects");
     health(channel.clone()).await.expect("health over TLS");
     let admin = Token(gxd.admin_token.clone());
+    pb::org_service_client::OrgServiceClient::with_interceptor(channel.clone(), admin.clone())
+        .import_orgs(super::bodies_request(&[]))
+        .await
+        .expect("bodies registered over TLS");
     let mut c = pb::report_service_client::ReportServiceClient::with_interceptor(channel, admin);
     c.submit_report(submit_request(sample_pb(), ""))
         .await

@@ -28,6 +28,7 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
     let dir = data_dir();
     // With --public-read too: a broken credential is refused, not taken for none.
     let gxd = start_with(dir.path(), &["--public-read"]);
+    super::bodies(&gxd).await;
     let unknown =
         "gx_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000";
     let filer = issue(&gxd, pb::Role::Filer, "621024101", false).await;
@@ -162,6 +163,7 @@ fn token_id(token: &str) -> String {
 async fn revisions_record_their_submitter_and_no_secret_is_logged_or_stored() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &["--log-format", "json"]);
+    super::bodies(&gxd).await;
     let admin = gxd.admin_token.clone().expect("bootstrap admin token");
     let filer = issue(&gxd, pb::Role::Filer, "621024101", false).await;
     let filer_id = filer.info.clone().expect("info").id;
@@ -262,6 +264,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn bootstrap_once_and_offline_tokens() {
     let dir = data_dir();
     let gxd = start_with(dir.path(), &[]);
+    super::bodies(&gxd).await;
     let file = dir.path().join(gx::auth::ADMIN_TOKEN_FILE);
     let admin = gxd.admin_token.clone().expect("bootstrap token");
     #[cfg(unix)]
@@ -273,6 +276,7 @@ async fn bootstrap_once_and_offline_tokens() {
     gxd.stop().await;
     // A restart does not issue another.
     let again = start_with(dir.path(), &[]);
+    super::bodies(&again).await;
     assert_eq!(again.admin_token.as_deref(), Some(admin.as_str()));
     again.stop().await;
 
@@ -309,6 +313,7 @@ async fn bootstrap_once_and_offline_tokens() {
     assert!(!out.contains(&township[20..]), "no secret in the listing");
 
     let gxd = start_with(dir.path(), &[]);
+    super::bodies(&gxd).await;
     gxd.client_as(Some(&township))
         .await
         .submit_report(submit_request(sample_pb(), ""))
