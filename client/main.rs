@@ -7,6 +7,7 @@
 //!   3  not found (no such report, body or revision)
 //!   4  server unavailable
 
+mod import;
 mod output;
 mod validate;
 
@@ -39,6 +40,10 @@ enum Command {
     /// Print a report file as the flat cell view (one `key=value` line per cell).
     #[command(after_help = validate::CELLS_EXAMPLES)]
     Cells(validate::CellsArgs),
+    /// Import published reports (web text, HTML, Markdown, pdftotext text, PDF) into report
+    /// files.
+    #[command(after_help = import::EXAMPLES)]
+    Import(import::ImportArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::validate(args),
         Command::Cells(args) => validate::cells(args),
+        Command::Import(args) => import::import(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -10,6 +10,7 @@
 
 pub mod convert;
 pub mod files;
+pub mod import;
 pub mod model;
 pub mod rules;
 pub mod template;

@@ -1,0 +1,169 @@
+//! Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030; binary refused;
+//! PDF through `pdftotext -layout`.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use encoding_rs::{Encoding, GB18030, UTF_8};
+
+use super::ImportError;
+
+/// The largest input accepted.
+pub const MAX_INPUT: usize = 256 << 20;
+
+/// Text decoded, and how.
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    pub encoding: &'static str,
+    /// Characters that could not be decoded (replaced by U+FFFD).
+    pub replaced: usize,
+}
+
+/// Decodes bytes as text, refusing binary data.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImportError> {
+    if bytes.len() > MAX_INPUT {
+        return Err(ImportError::TooLarge {
+            size: bytes.len(),
+            max: MAX_INPUT,
+        });
+    }
+    let decoded = if let Some((enc, bom)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
+        let replaced = if had_errors { count_replaced(&text) } else { 0 };
+        let name = if enc == UTF_8 { "UTF-8 (BOM)" } else { enc.name() };
+        Decoded {
+            text,
+            encoding: name,
+            replaced,
+        }
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        Decoded {
+            text: Cow::Borrowed(s),
+            encoding: "UTF-8",
+            replaced: 0,
+        }
+    } else if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+        Decoded {
+            text,
+            encoding: "GB18030",
+            replaced: 0,
+        }
+    } else {
+        // Neither decodes cleanly: take the one with fewer undecodable characters.
+        let (u, _) = UTF_8.decode_without_bom_handling(bytes);
+        let (g, _) = GB18030.decode_without_bom_handling(bytes);
+        let (ru, rg) = (count_replaced(&u), count_replaced(&g));
+        if rg < ru {
+            Decoded {
+                text: g,
+                encoding: "GB18030",
+                replaced: rg,
+            }
+        } else {
+            Decoded {
+                text: u,
+                encoding: "UTF-8",
+                replaced: ru,
+            }
+        }
+    };
+    let chars = decoded.text.chars().count().max(1);
+    let control = decoded
+        .text
+        .chars()
+        .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        .count();
+    if (decoded.replaced + control) * 20 > chars {
+        return Err(ImportError::Binary {
+            undecodable: decoded.replaced,
+            control,
+        });
+    }
+    Ok(decoded)
+}
+
+fn count_replaced(s: &str) -> usize {
+    s.chars().filter(|&c| c == '\u{FFFD}').count()
+}
+
+/// Whether the bytes are a PDF file.
+pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+/// How long pdftotext may run.
+const PDF_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `pdftotext -layout -enc UTF-8` on a PDF and returns its text.
+pub(crate) fn pdf_to_text(bytes: &[u8]) -> Result<String, ImportError> {
+    let dir = std::env::temp_dir();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path = dir.join(format!("gx-import-{}-{stamp}.pdf", std::process::id()));
+    std::fs::write(&path, bytes).map_err(|e| ImportError::Pdf(format!("temporary file: {e}")))?;
+    let result = run_pdftotext(&path);
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+fn run_pdftotext(path: &std::path::Path) -> Result<String, ImportError> {
+    let mut child = Command::new("pdftotext")
+        .arg("-layout")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                ImportError::PdfToolMissing
+            } else {
+                ImportError::Pdf(format!("cannot run pdftotext: {e}"))
+            }
+        })?;
+    // Read stdout on a thread so a large output cannot block the child while we wait.
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > PDF_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ImportError::Pdf(format!(
+                    "pdftotext did not finish within {} s",
+                    PDF_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(ImportError::Pdf(format!("pdftotext: {e}"))),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        return Err(ImportError::Pdf(format!(
+            "pdftotext failed ({status}): {}",
+            err.lines().next().unwrap_or("").trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
