@@ -56,7 +56,6 @@ impl Entry {
     pub(crate) fn in_edition(&self, e: Edition) -> bool {
         self.editions & bit(e) != 0
     }
-    }
 }
 
 /// A label found in the published text.
