@@ -384,9 +384,12 @@ fn import_blocks(
             t4_anchor(blocks, from, tables_end)
         })
         .unwrap_or(tables_end);
-    let mut units = tables::units(&blocks[tables_start..t4_block]);
+    let mut units = tables::units(&blocks[tables_start..t4_block], blocks.get(t4_block));
     let t4_from = units.len();
-    units.extend(tables::units(&blocks[t4_block..tables_end]));
+    units.extend(tables::units(
+        &blocks[t4_block..tables_end],
+        blocks.get(tables_end),
+    ));
 
     let rows_found = units
         .iter()

@@ -43,6 +43,14 @@ impl Slot {
     }
 }
 
+/// A run of text in pdftotext text, with its columns (characters and display columns).
+#[derive(Debug, Clone)]
+pub(crate) struct Piece {
+    pub text: String,
+    pub x: (u32, u32),
+    pub w: (u32, u32),
+}
+
 /// A label and the slots printed after it.
 #[derive(Debug, Clone)]
 pub(crate) struct Unit {
@@ -50,8 +58,9 @@ pub(crate) struct Unit {
     pub label_text: String,
     pub label: Option<Match>,
     pub slots: Vec<Slot>,
-    /// pdftotext: the text cells before the values (text, start, end column).
-    pub pieces: Vec<(String, u32, u32)>,
+    /// pdftotext: the text cells before the values (text, start, end column, display
+    /// start, display end).
+    pub pieces: Vec<Piece>,
     pub layout: bool,
     /// Empty cells are explicit (HTML, Markdown, tabs): leading extra empties come from a
     /// label spanning columns.
@@ -171,6 +180,10 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
                 }
             }
         }
+        // The rightmost cell that reads as a label is the row's label.
+        if fuzzy.is_some() {
+            break;
+        }
     }
     let chosen = chosen.or(fuzzy);
     let (label_text, label, after) = match chosen {
@@ -193,10 +206,14 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
     u.layout = layout;
     u.structured = !layout;
     if layout {
-        u.pieces = cells[..after]
+        u.pieces = cells
             .iter()
-            .filter(|c| !trim(&c.text).is_empty())
-            .map(|c| (trim(&c.text).to_string(), c.x.0, c.x.1))
+            .filter(|c| !trim(&c.text).is_empty() && !is_value(&c.text))
+            .map(|c| Piece {
+                text: trim(&c.text).to_string(),
+                x: c.x,
+                w: c.w,
+            })
             .collect();
     }
     for c in &cells[after..] {
@@ -217,8 +234,9 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
     u
 }
 
-/// Units of the blocks [from, to).
-pub(crate) fn units(blocks: &[Block<'_>]) -> Vec<Unit> {
+/// Units of a run of blocks; `after` is the block that follows the run, if any (its empty
+/// lines before it may be empty cells of the run's last row).
+pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>) -> Vec<Unit> {
     let sep = separator(blocks);
     let mut out: Vec<Unit> = Vec::new();
     let mut cur: Option<Unit> = None;
@@ -295,7 +313,12 @@ pub(crate) fn units(blocks: &[Block<'_>]) -> Vec<Unit> {
             }
         }
     }
-    if let Some(u) = cur.take() {
+    if let Some(mut u) = cur.take() {
+        if let Some(next) = after.filter(|b| b.kind == BlockKind::Para) {
+            if !u.slots.is_empty() {
+                u.slots.extend(gap_slots(next.gap, sep));
+            }
+        }
         finish(u, &mut out);
     }
     merge_wrapped(&mut out);
@@ -327,22 +350,23 @@ fn merge_wrapped(units: &mut Vec<Unit>) {
                 && !consumed.contains(&k)
                 && !n.label.as_ref().is_some_and(Match::exact)
         };
-        // Own suffixes: the last 0..=3 pieces.
-        let np = u.pieces.len();
+        // Own suffixes: the last 0..=3 pieces left of the values.
+        let own_all: Vec<&Piece> = u.pieces.iter().filter(|p| p.x.0 < first_value).collect();
+        let np = own_all.len();
         let mut best: Option<(f32, usize, Vec<usize>, String)> = None;
         for own in 0..=np.min(3) {
-            let own_pieces = &u.pieces[np - own..];
-            let col = own_pieces.first().map_or(0, |p| p.1.saturating_sub(2));
+            let own_pieces = &own_all[np - own..];
+            let col = own_pieces.first().map_or(0, |p| p.x.0.saturating_sub(2));
             let part = |k: usize| -> String {
                 units[k]
                     .pieces
                     .iter()
-                    .filter(|p| p.2 > col && p.1 < first_value)
-                    .map(|p| p.0.as_str())
+                    .filter(|p| p.x.1 > col && p.x.0 < first_value)
+                    .map(|p| p.text.as_str())
                     .collect::<Vec<_>>()
                     .concat()
             };
-            let own_text: String = own_pieces.iter().map(|p| p.0.as_str()).collect();
+            let own_text: String = own_pieces.iter().map(|p| p.text.as_str()).collect();
             for above in 0..=2usize {
                 if above > i || !(1..=above).all(|d| free(i - d, &consumed)) {
                     break;
@@ -407,6 +431,16 @@ enum Fit<'s> {
 }
 
 fn fit(slots: &[Slot], n: usize, structured: bool) -> Result<Vec<Fit<'_>>, String> {
+    // One cell per column, whatever the cells span in a wider grid.
+    if slots.len() == n && slots.iter().all(|s| !matches!(s, Slot::Unknown)) {
+        return Ok(slots
+            .iter()
+            .map(|s| match s {
+                Slot::Cell { .. } => Fit::Cell(s),
+                _ => Fit::Blank,
+            })
+            .collect());
+    }
     let mut v: Vec<Fit> = Vec::new();
     let mut unknown = false;
     for s in slots {
@@ -458,6 +492,9 @@ fn fit(slots: &[Slot], n: usize, structured: bool) -> Result<Vec<Fit<'_>>, Strin
         if w.len() == n {
             return Ok(w);
         }
+    }
+    if std::env::var_os("GX_DEBUG").is_some() {
+        eprintln!("fit failed n={n} k={k} unknown={unknown} v={}: {slots:?}", v.len());
     }
     if k > n {
         return Err(format!("有{k}个数值，多于该行的{n}栏"));
@@ -528,6 +565,8 @@ pub(crate) fn edition_evidence(units: &[Unit]) -> [Vec<&'static str>; 2] {
 }
 
 struct Deferred {
+    /// The unit the row's values came from.
+    ui: usize,
     ix: CellIx,
     n: usize,
     slots: Vec<Slot>,
@@ -633,6 +672,7 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         match fit(&u.slots, n, u.structured) {
             Ok(fits) => place(t, range.start, &fits, u.loc, &mut out),
             Err(reason) => deferred.push(Deferred {
+                ui,
                 ix: range.start,
                 n,
                 slots: u.slots.clone(),
@@ -649,7 +689,8 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         .filter(|&i| t.cell(i).key.starts_with("t4."))
         .collect();
     let mut by_row = false;
-    for u in t4_units {
+    for (k, u) in t4_units.iter().enumerate() {
+        let ui = t4_from + k;
         let Some(m) = &u.label else { continue };
         let Some(row) = roles(m, edition).iter().find_map(|(r, _)| match r {
             Role::Row { table: "t4", row } => Some(*row),
@@ -670,6 +711,7 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         match fit(&u.slots, range.len(), u.structured) {
             Ok(fits) => place(t, range.start, &fits, u.loc, &mut out),
             Err(reason) => deferred.push(Deferred {
+                ui,
                 ix: range.start,
                 n: range.len(),
                 slots: u.slots.clone(),
@@ -683,8 +725,9 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         // The slots of the value-bearing units, from the first one on, while they continue.
         let mut slots: Vec<Slot> = Vec::new();
         let mut loc = None;
+        let mut first_ui = t4_from;
         let mut structured = false;
-        for u in t4_units {
+        for (k, u) in t4_units.iter().enumerate() {
             if u.values() == 0 {
                 if loc.is_some() && !u.label_text.is_empty() && u.label.is_none() {
                     break;
@@ -696,6 +739,9 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
             }
             if loc.is_some() && u.label.is_none() && !u.label_text.is_empty() {
                 break;
+            }
+            if loc.is_none() {
+                first_ui = t4_from + k;
             }
             loc.get_or_insert(u.loc);
             structured |= u.structured;
@@ -709,6 +755,7 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
             match fit(&slots, n, structured) {
                 Ok(fits) => place(t, t4_cells[0], &fits, loc, &mut out),
                 Err(reason) => deferred.push(Deferred {
+                    ui: first_ui,
                     ix: t4_cells[0],
                     n,
                     slots,
@@ -723,8 +770,15 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
     // pdftotext rows with fewer values than columns: place by column positions learnt from
     // complete rows of the same width, or give up.
     for d in deferred {
-        let positions = column_positions(units, d.n);
-        match positions.and_then(|p| align(&d.slots, &p)) {
+        let labels: Vec<&str> = (0..d.n)
+            .map(|i| t.cell(d.ix + i as CellIx).column.label)
+            .collect();
+        let by_header = header_positions(units, d.ui, &labels);
+        let fits = by_header
+            .iter()
+            .find_map(|p| align(&d.slots, p))
+            .or_else(|| column_positions(units, d.n).and_then(|p| align(&d.slots, &p)));
+        match fits {
             Some(fits) => place(t, d.ix, &fits, d.loc, &mut out),
             None => {
                 for i in 0..d.n {
@@ -869,6 +923,78 @@ fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
         })
         .collect();
     Some((display, centres))
+}
+
+/// Column centres from the column headers printed above a row in pdftotext text (headers
+/// may be wrapped over lines: 「上一年项」/「目数量」). Both metrics are returned (characters,
+/// display columns); `labels` are the row's column labels in order.
+fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Vec<f32>)> {
+    if !units.get(ui).is_some_and(|u| u.layout) {
+        return Vec::new();
+    }
+    // The value-less lines above the row, nearest first, up to a block title or a row.
+    let mut lines: Vec<&Unit> = Vec::new();
+    for u in units[..ui].iter().rev() {
+        let numbers = u.slots.iter().any(|s| match s {
+            Slot::Cell { text, .. } => is_value(text),
+            _ => false,
+        });
+        if !u.layout || numbers || lines.len() >= 6 {
+            break;
+        }
+        if u.label
+            .as_ref()
+            .is_some_and(|m| has_role(m, |r| matches!(r, Role::BlockTitle { .. })))
+        {
+            break;
+        }
+        lines.push(u);
+    }
+    lines.reverse();
+    // Candidates: a piece, joined with the overlapping pieces of up to two lines below.
+    struct Cand {
+        key: String,
+        x: (u32, u32),
+        w: (u32, u32),
+    }
+    let mut cands: Vec<Cand> = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        for p in &line.pieces {
+            let mut text = p.text.clone();
+            let (mut x, mut w) = (p.x, p.w);
+            cands.push(Cand {
+                key: label_key(&text),
+                x,
+                w,
+            });
+            for below in lines.iter().skip(li + 1).take(2) {
+                let Some(q) = below.pieces.iter().find(|q| q.x.0 < x.1 && q.x.1 > x.0) else {
+                    break;
+                };
+                text.push_str(&q.text);
+                x = (x.0.min(q.x.0), x.1.max(q.x.1));
+                w = (w.0.min(q.w.0), w.1.max(q.w.1));
+                cands.push(Cand {
+                    key: label_key(&text),
+                    x,
+                    w,
+                });
+            }
+        }
+    }
+    cands.sort_by_key(|c| c.x.0);
+    let mut centres = (Vec::new(), Vec::new());
+    let mut after = 0u32;
+    for label in labels {
+        let key = label_key(label);
+        let Some(c) = cands.iter().find(|c| c.x.0 >= after && c.key == key) else {
+            return Vec::new();
+        };
+        after = c.x.1;
+        centres.0.push((c.x.0 + c.x.1) as f32 / 2.0);
+        centres.1.push((c.w.0 + c.w.1) as f32 / 2.0);
+    }
+    vec![(false, centres.0), (true, centres.1)]
 }
 
 /// Places positioned values on the nearest column centre; None unless every value lands
