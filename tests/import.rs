@@ -798,10 +798,21 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
 
 const COL: usize = 10;
 
+/// The column width of a layout: wide enough for the longest cell with two spaces around.
+fn col_width(r: &Report) -> usize {
+    r.cells
+        .iter()
+        .map(|c| c.published().chars().count() + 4)
+        .max()
+        .unwrap_or(COL)
+        .max(COL)
+}
+
 /// pdftotext -layout text: rows on one line, columns aligned by spaces, long labels wrapped
 /// with the values on the middle line, multi-line headers, page numbers between rows.
 fn render_layout(r: &Report, v: &Variants) -> String {
     let t = r.template();
+    let col = col_width(r);
     let mut out: Vec<String> = Vec::new();
     let para = |out: &mut Vec<String>, s: &str| {
         for (i, line) in wrap(s, 36).into_iter().enumerate() {
@@ -835,7 +846,7 @@ fn render_layout(r: &Report, v: &Variants) -> String {
                 last_block = row.block;
                 let block = &decl.blocks[row.block];
                 if let Some(title) = block.title {
-                    out.push(format!("  {}", centre(title, label_w + COL * 3)));
+                    out.push(format!("  {}", centre(title, label_w + col * 3)));
                 }
                 // Two header lines: labels longer than four characters wrap.
                 let mut l1 = pad("", 2 + label_w);
@@ -843,11 +854,11 @@ fn render_layout(r: &Report, v: &Variants) -> String {
                 for c in block.columns {
                     let parts = wrap(c.label, 4);
                     if parts.len() > 1 && c.label.chars().count() <= 8 {
-                        l1.push_str(&centre(&parts[0], COL));
-                        l2.push_str(&centre(&parts[1..].concat(), COL));
+                        l1.push_str(&centre(&parts[0], col));
+                        l2.push_str(&centre(&parts[1..].concat(), col));
                     } else {
-                        l1.push_str(&centre("", COL));
-                        l2.push_str(&centre(c.label, COL));
+                        l1.push_str(&centre("", col));
+                        l2.push_str(&centre(c.label, col));
                     }
                 }
                 out.push(l1.trim_end().to_string());
@@ -863,7 +874,7 @@ fn render_layout(r: &Report, v: &Variants) -> String {
                 let mut line = format!("  {}", pad(part, label_w));
                 if pi == mid {
                     for c in &row.cells {
-                        line.push_str(&centre(c, COL));
+                        line.push_str(&centre(c, col));
                     }
                 }
                 out.push(line.trim_end().to_string());
@@ -879,29 +890,29 @@ fn render_layout(r: &Report, v: &Variants) -> String {
     out.push(format!(
         "{}{}{}",
         " ".repeat(c0),
-        centre(trows[0], COL * 5),
-        centre(groups[0], COL * 10)
+        centre(trows[0], col * 5),
+        centre(groups[0], col * 10)
     ));
     out.push(format!(
         "{}{}{}",
-        " ".repeat(c0 + COL * 5),
-        centre(trows[1], COL * 5),
-        centre(trows[2], COL * 5)
+        " ".repeat(c0 + col * 5),
+        centre(trows[1], col * 5),
+        centre(trows[2], col * 5)
     ));
     // Column headers over two lines: 「结果」/「维持」.
     let (mut a, mut b) = (" ".repeat(c0), " ".repeat(c0));
     for _ in 0..3 {
         for c in &tcols {
             let parts = wrap(c, 2);
-            a.push_str(&centre(&parts[0], COL));
-            b.push_str(&centre(&parts[1..].concat(), COL));
+            a.push_str(&centre(&parts[0], col));
+            b.push_str(&centre(&parts[1..].concat(), col));
         }
     }
     out.push(a.trim_end().into());
     out.push(b.trim_end().into());
     let mut vals = " ".repeat(c0);
     for v in t4_values(r) {
-        vals.push_str(&centre(&v, COL));
+        vals.push_str(&centre(&v, col));
     }
     out.push(vals.trim_end().into());
     page_break(&mut out);

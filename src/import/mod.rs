@@ -551,3 +551,4 @@ fn import_blocks(
         notes,
     })
 }
+

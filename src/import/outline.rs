@@ -219,6 +219,19 @@ pub(crate) fn outline(blocks: &[Block<'_>]) -> Outline {
             o.headings.push((i, n));
         }
     }
+    // Page furniture between this report and the next (menus, site names) is not part of
+    // this report's last section: short lines that are not sentences.
+    if o.more_titles > 0 {
+        let floor = o.headings.last().map_or(0, |(b, _)| *b + 1);
+        while o.end > floor {
+            let t = trim(&blocks[o.end - 1].text);
+            let short = t.chars().count() <= 24 && !sentence_end(t) && !subsection_marker(t);
+            if !(short || chrome(t)) {
+                break;
+            }
+            o.end -= 1;
+        }
+    }
     // The title: the last one before section 一 (a page may print it twice).
     let first_heading = o.headings.first().map_or(o.end, |(b, _)| *b);
     o.title = title_candidates

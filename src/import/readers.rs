@@ -160,11 +160,18 @@ pub(crate) fn markdown(text: &str) -> Vec<Block<'_>> {
 /// Whether a line of PDF text is a page number: `-3-`, `— 3 —`, `第3页`, `第 3 页 共 9 页`,
 /// `3/9`.
 pub(crate) fn page_number(t: &str) -> bool {
+    if t.chars().count() > 16 {
+        return false;
+    }
     let s: String = t.chars().filter(|c| !is_space(*c)).collect();
     let s = s.as_str();
     let dashes = ['-', '－', '—', '–', '─'];
     let inner = s.trim_start_matches(dashes).trim_end_matches(dashes);
-    if inner.len() < s.len() && !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
+    if s.starts_with(dashes)
+        && s.ends_with(dashes)
+        && (1..=4).contains(&inner.len())
+        && inner.bytes().all(|b| b.is_ascii_digit())
+    {
         return true;
     }
     if let Some(rest) = s.strip_prefix('第') {
@@ -311,7 +318,7 @@ mod tests {
         for p in ["-3-", "- 3 -", "— 12 —", "第3页", "第 3 页 共 9 页", "3/9"] {
             assert!(page_number(p), "{p}");
         }
-        for p in ["-", "3", "1.属于国家秘密", "本年增/减"] {
+        for p in ["-", "3", "1.属于国家秘密", "本年增/减", "32    14    -", "3  -"] {
             assert!(!page_number(p), "{p}");
         }
     }

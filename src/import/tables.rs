@@ -932,23 +932,37 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
     if !units.get(ui).is_some_and(|u| u.layout) {
         return Vec::new();
     }
-    // The value-less lines above the row, nearest first, up to a block title or a row.
+    // The value-less lines above the row, back to its block's title or the previous table.
+    let table = units[ui].label.as_ref().and_then(|m| {
+        let lex = Lexicon::get();
+        m.entries.iter().find_map(|&i| match lex.entry(i).role {
+            Role::Row { table, .. } => Some(table),
+            _ => None,
+        })
+    });
     let mut lines: Vec<&Unit> = Vec::new();
-    for u in units[..ui].iter().rev() {
+    for u in units[..ui].iter().rev().take(80) {
+        if !u.layout {
+            break;
+        }
+        if let Some(m) = &u.label {
+            if has_role(m, |r| matches!(r, Role::BlockTitle { .. })) {
+                break;
+            }
+            let other_table = has_role(m, |r| {
+                matches!(r, Role::Row { table: t, .. } if Some(t) != table)
+            }) && !has_role(m, |r| matches!(r, Role::Row { table: t, .. } if Some(t) == table));
+            if other_table && table.is_some() {
+                break;
+            }
+        }
         let numbers = u.slots.iter().any(|s| match s {
             Slot::Cell { text, .. } => is_value(text),
             _ => false,
         });
-        if !u.layout || numbers || lines.len() >= 6 {
-            break;
+        if !numbers {
+            lines.push(u);
         }
-        if u.label
-            .as_ref()
-            .is_some_and(|m| has_role(m, |r| matches!(r, Role::BlockTitle { .. })))
-        {
-            break;
-        }
-        lines.push(u);
     }
     lines.reverse();
     // Candidates: a piece, joined with the overlapping pieces of up to two lines below.
@@ -967,7 +981,12 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
                 x,
                 w,
             });
+            let mut prev_line = line.loc.line;
             for below in lines.iter().skip(li + 1).take(2) {
+                if below.loc.line != prev_line + 1 {
+                    break;
+                }
+                prev_line = below.loc.line;
                 let Some(q) = below.pieces.iter().find(|q| q.x.0 < x.1 && q.x.1 > x.0) else {
                     break;
                 };
@@ -988,6 +1007,9 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
     for label in labels {
         let key = label_key(label);
         let Some(c) = cands.iter().find(|c| c.x.0 >= after && c.key == key) else {
+            if std::env::var_os("GX_DEBUG").is_some() {
+                eprintln!("header {key} not found after {after}: {:?}", cands.iter().map(|c| (&c.key, c.x)).collect::<Vec<_>>());
+            }
             return Vec::new();
         };
         after = c.x.1;
