@@ -152,10 +152,7 @@ pub fn import(args: ImportArgs) -> Result<Exit> {
                 .join(",\n")
                 + "\n"
         ),
-        ImportFormat::Yaml if many => docs
-            .iter()
-            .map(|d| format!("---\n{d}"))
-            .collect::<String>(),
+        ImportFormat::Yaml if many => docs.iter().map(|d| format!("---\n{d}")).collect::<String>(),
         _ => docs.concat(),
     };
     output::print(&out);

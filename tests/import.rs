@@ -107,15 +107,15 @@ fn a_missing_value_is_unreadable_never_zero() {
     let imported = import::import(bad.as_bytes(), &opts("")).unwrap();
     assert_eq!(imported.unreadable.len(), 1, "{}", imported.summary());
     assert_eq!(imported.unreadable[0].key, "t2.central_procurement.amount");
-    assert_eq!(
-        imported.unreadable[0].text.as_deref(),
-        Some("约一百七十万")
-    );
+    assert_eq!(imported.unreadable[0].text.as_deref(), Some("约一百七十万"));
 }
 
 #[test]
 fn junk_input_is_refused_clearly() {
-    assert!(matches!(import::import_bytes(b"", None), Err(import::ImportError::Empty)));
+    assert!(matches!(
+        import::import_bytes(b"", None),
+        Err(import::ImportError::Empty)
+    ));
     let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 256) as u8).collect();
     assert!(matches!(
         import::import_bytes(&junk, None),
@@ -145,7 +145,10 @@ fn junk_input_is_refused_clearly() {
 fn several_reports_in_one_page_import_the_first() {
     let text = std::fs::read_to_string(SAMPLE).unwrap();
     let fixture = files::read_path("tests/fixtures/gucheng-town-2020.json").unwrap();
-    let page = format!("{text}\n\n{}\n\n{text}", text.replace("2020年度", "2019年度"));
+    let page = format!(
+        "{text}\n\n{}\n\n{text}",
+        text.replace("2020年度", "2019年度")
+    );
     let imported = import::import(page.as_bytes(), &opts("621024101")).unwrap();
     assert_eq!(cells(&imported.report), cells(&fixture));
     assert_eq!(imported.report.narrative, fixture.narrative);
@@ -537,7 +540,9 @@ fn render_flat(r: &Report, v: &Variants, sep: usize) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// An HTML page with merged cells as the official form prints them.
@@ -551,12 +556,18 @@ fn render_html(r: &Report, v: &Variants) -> String {
     h.push_str("<p class=\"meta\">来源：本站 发布时间：2022-01-20</p>\n");
     let p = |h: &mut String, s: &str| h.push_str(&format!("<p>　　{}</p>\n", esc(s)));
     p(&mut h, &r.narrative.preamble);
-    h.push_str(&format!("<p><strong>{}</strong></p>\n", SECTIONS[0].heading));
+    h.push_str(&format!(
+        "<p><strong>{}</strong></p>\n",
+        SECTIONS[0].heading
+    ));
     for para in narrative_paragraphs(&r.narrative.overview) {
         p(&mut h, &para);
     }
     // Table 2: one table, four grid columns.
-    h.push_str(&format!("<h3>{}</h3>\n<table border=\"1\">\n", SECTIONS[1].heading));
+    h.push_str(&format!(
+        "<h3>{}</h3>\n<table border=\"1\">\n",
+        SECTIONS[1].heading
+    ));
     let decl = t.table("t2").unwrap();
     let mut last_block = usize::MAX;
     for row in printed_rows(r, "t2") {
@@ -570,12 +581,19 @@ fn render_html(r: &Report, v: &Variants) -> String {
                 block.corner.unwrap()
             ));
             for (i, c) in block.columns.iter().enumerate() {
-                let cs = if i + 1 == block.columns.len() { span } else { 0 } + 1;
+                let cs = if i + 1 == block.columns.len() {
+                    span
+                } else {
+                    0
+                } + 1;
                 h.push_str(&format!("<td colspan=\"{cs}\">{}</td>", esc(c.label)));
             }
             h.push_str("</tr>\n");
         }
-        h.push_str(&format!("<tr><td>{}</td>", esc(&v.label(&row.key, row.label))));
+        h.push_str(&format!(
+            "<tr><td>{}</td>",
+            esc(&v.label(&row.key, row.label))
+        ));
         for (i, c) in row.cells.iter().enumerate() {
             let cs = if i + 1 == row.cells.len() { span } else { 0 } + 1;
             h.push_str(&format!("<td colspan=\"{cs}\">{}</td>", esc(c)));
@@ -606,15 +624,23 @@ fn render_html(r: &Report, v: &Variants) -> String {
             .rows
             .iter()
             .filter(|row| {
-                row.group == Some(g)
-                    && rows.iter().any(|p| p.key == format!("t3.{}", row.key))
+                row.group == Some(g) && rows.iter().any(|p| p.key == format!("t3.{}", row.key))
             })
             .count()
     };
-    let results = rows.iter().filter(|p| !p.groups.is_empty() || {
-        let row = d3.blocks[0].rows.iter().find(|x| format!("t3.{}", x.key) == p.key).unwrap();
-        row.group.is_some()
-    }).count();
+    let results = rows
+        .iter()
+        .filter(|p| {
+            !p.groups.is_empty() || {
+                let row = d3.blocks[0]
+                    .rows
+                    .iter()
+                    .find(|x| format!("t3.{}", x.key) == p.key)
+                    .unwrap();
+                row.group.is_some()
+            }
+        })
+        .count();
     for row in &rows {
         h.push_str("<tr>");
         let decl_row = d3.blocks[0]
@@ -625,13 +651,26 @@ fn render_html(r: &Report, v: &Variants) -> String {
         let top = decl_row.group.is_none();
         for g in &row.groups {
             if *g == "三、本年度办理结果" {
-                h.push_str(&format!("<td rowspan=\"{results}\">{}</td>", v.label("", g)));
+                h.push_str(&format!(
+                    "<td rowspan=\"{results}\">{}</td>",
+                    v.label("", g)
+                ));
             } else {
-                h.push_str(&format!("<td rowspan=\"{}\">{}</td>", group_size(g), v.label("", g)));
+                h.push_str(&format!(
+                    "<td rowspan=\"{}\">{}</td>",
+                    group_size(g),
+                    v.label("", g)
+                ));
             }
         }
         let in_sub = decl_row.group.is_some_and(|g| g != "三、本年度办理结果");
-        let span = if top { 3 } else if in_sub { 1 } else { 2 };
+        let span = if top {
+            3
+        } else if in_sub {
+            1
+        } else {
+            2
+        };
         h.push_str(&format!(
             "<td colspan=\"{span}\">{}</td>",
             esc(&v.label(&row.key, row.label))
@@ -681,7 +720,12 @@ fn render_html(r: &Report, v: &Variants) -> String {
 /// header row.
 fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
     let t = r.template();
-    let mut m = format!("# {}\n\n{}\n\n## {}\n\n", title(r), r.narrative.preamble, SECTIONS[0].heading);
+    let mut m = format!(
+        "# {}\n\n{}\n\n## {}\n\n",
+        title(r),
+        r.narrative.preamble,
+        SECTIONS[0].heading
+    );
     for para in narrative_paragraphs(&r.narrative.overview) {
         m.push_str(&para.replace("1.", "1\\."));
         m.push_str("\n\n");
@@ -693,7 +737,11 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
         let block = &decl.blocks[row.block];
         if row.block != last_block {
             last_block = row.block;
-            m.push_str(&format!("\n**{}**\n\n| {} |", block.title.unwrap(), block.corner.unwrap()));
+            m.push_str(&format!(
+                "\n**{}**\n\n| {} |",
+                block.title.unwrap(),
+                block.corner.unwrap()
+            ));
             for c in block.columns {
                 m.push_str(&format!(" {} |", c.label.replace('|', "\\|")));
             }
@@ -733,11 +781,17 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
             .iter()
             .find(|x| format!("t3.{}", x.key) == row.key)
             .unwrap();
-        let g2 = decl_row.group.filter(|g| *g != "三、本年度办理结果" && *g != row.label);
+        let g2 = decl_row
+            .group
+            .filter(|g| *g != "三、本年度办理结果" && *g != row.label);
         let g1 = decl_row.group.map(|_| "三、本年度办理结果");
         let cells = match (g1, g2) {
             (None, _) => format!("| {} | | |", v.label(&row.key, row.label)),
-            (Some(a), None) => format!("| {} | {} | |", v.label("", a), v.label(&row.key, row.label)),
+            (Some(a), None) => format!(
+                "| {} | {} | |",
+                v.label("", a),
+                v.label(&row.key, row.label)
+            ),
             (Some(a), Some(b)) => format!(
                 "| {} | {} | {} |",
                 v.label("", a),
@@ -753,9 +807,15 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
     }
     m.push_str(&format!("\n## {}\n\n", SECTIONS[3].heading));
     let (trows, groups, tcols) = t4_groups(t);
-    m.push_str(&format!("| {} | | | | | {} | | | | | | | | | |\n", trows[0], groups[0]));
+    m.push_str(&format!(
+        "| {} | | | | | {} | | | | | | | | | |\n",
+        trows[0], groups[0]
+    ));
     m.push_str(&format!("|{}\n", "---|".repeat(15)));
-    m.push_str(&format!("| | | | | | {} | | | | | {} | | | | |\n|", trows[1], trows[2]));
+    m.push_str(&format!(
+        "| | | | | | {} | | | | | {} | | | | |\n|",
+        trows[1], trows[2]
+    ));
     for _ in 0..3 {
         for c in &tcols {
             m.push_str(&format!(" {c} |"));
@@ -816,7 +876,10 @@ fn render_layout(r: &Report, v: &Variants) -> String {
     let mut out: Vec<String> = Vec::new();
     let para = |out: &mut Vec<String>, s: &str| {
         for (i, line) in wrap(s, 36).into_iter().enumerate() {
-            out.push(format!("{}{line}", if i == 0 { "        " } else { "    " }));
+            out.push(format!(
+                "{}{line}",
+                if i == 0 { "        " } else { "    " }
+            ));
         }
     };
     out.push(format!("            {}", title(r)));
@@ -977,7 +1040,12 @@ fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
             .collect();
         let path = std::env::temp_dir().join(format!("gx-import-failed-{layout:?}.txt"));
         let _ = std::fs::write(&path, &text);
-        let summary: String = imported.summary().lines().take(12).collect::<Vec<_>>().join("\n");
+        let summary: String = imported
+            .summary()
+            .lines()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join("\n");
         return Err(format!(
             "{layout:?} {:?} {v:?}: cells differ (input in {}):\n{}\n{summary}",
             r.edition,
@@ -992,10 +1060,18 @@ fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
         ));
     }
     if imported.report.org.name != r.org.name || imported.report.year != r.year {
-        return Err(format!("{layout:?}: title read as {:?} {}", imported.report.org.name, imported.report.year));
+        return Err(format!(
+            "{layout:?}: title read as {:?} {}",
+            imported.report.org.name, imported.report.year
+        ));
     }
     if !imported.is_complete() {
-        let summary: String = imported.summary().lines().take(12).collect::<Vec<_>>().join("\n");
+        let summary: String = imported
+            .summary()
+            .lines()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join("\n");
         return Err(format!("{layout:?}: {summary}"));
     }
     Ok(())
@@ -1045,7 +1121,10 @@ fn the_2019_style_other_row_in_a_2021_report() {
         assert_eq!(imported.edition, Edition::E2021);
         assert!(imported.notes.iter().any(|n| n.contains("其他处理单行")));
         let verdict = gx::validate(&imported.report);
-        assert!(verdict.findings.iter().any(|f| f.rule == "T3-OTHER-VARIANT"));
+        assert!(verdict
+            .findings
+            .iter()
+            .any(|f| f.rule == "T3-OTHER-VARIANT"));
     }
 }
 
@@ -1057,8 +1136,15 @@ fn edition_comes_from_the_labels_not_the_year() {
     let (text, _) = render(&r, Layout::Flat1, &Variants::default());
     let imported = import::import_bytes(text.as_bytes(), None).unwrap();
     assert_eq!(imported.edition, Edition::E2021);
-    assert!(imported.edition_reason.contains("2021年版特有的标签"), "{}", imported.edition_reason);
-    assert_eq!(cells(&imported.report).lines().skip(4).collect::<Vec<_>>(), cells(&r).lines().skip(4).collect::<Vec<_>>());
+    assert!(
+        imported.edition_reason.contains("2021年版特有的标签"),
+        "{}",
+        imported.edition_reason
+    );
+    assert_eq!(
+        cells(&imported.report).lines().skip(4).collect::<Vec<_>>(),
+        cells(&r).lines().skip(4).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -1068,9 +1154,15 @@ fn blank_columns_in_pdf_text_are_placed_by_position() {
     let t = r.template();
     for (i, d) in t.cells.iter().enumerate() {
         if d.key.starts_with("t3.")
-            && ["commercial", "research", "nonprofit", "legal_svc", "other_org"]
-                .iter()
-                .any(|c| d.key.ends_with(c))
+            && [
+                "commercial",
+                "research",
+                "nonprofit",
+                "legal_svc",
+                "other_org",
+            ]
+            .iter()
+            .any(|c| d.key.ends_with(c))
             && r.cells[i].value != Value::Absent
         {
             r.cells[i] = Cell::BLANK;

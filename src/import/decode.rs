@@ -32,7 +32,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImportError> {
     let decoded = if let Some((enc, bom)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
         let replaced = if had_errors { count_replaced(&text) } else { 0 };
-        let name = if enc == UTF_8 { "UTF-8 (BOM)" } else { enc.name() };
+        let name = if enc == UTF_8 {
+            "UTF-8 (BOM)"
+        } else {
+            enc.name()
+        };
         Decoded {
             text,
             encoding: name,
@@ -69,12 +73,22 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImportError> {
             }
         }
     };
-    let chars = decoded.text.chars().count().max(1);
-    let control = decoded
-        .text
-        .chars()
-        .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+    // Characters (UTF-8 lead bytes) and control characters, counted over the first MiB.
+    let all = decoded.text.as_bytes();
+    let bytes = &all[..all.len().min(1 << 20)];
+    let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    let mut control = bytes
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)) || b == 0x7F)
         .count();
+    if bytes.contains(&0xC2) {
+        // C1 controls U+0080..U+009F are C2 80..C2 9F.
+        control += bytes
+            .windows(2)
+            .filter(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+            .count();
+    }
+    let chars = chars.max(1);
     if (decoded.replaced + control) * 20 > chars {
         return Err(ImportError::Binary {
             undecodable: decoded.replaced,

@@ -140,15 +140,15 @@ impl Walker<'_> {
         self.buf.clear();
         if !text.is_empty() {
             self.seq += 1;
-            self.out.push(Block::para(Loc::line(self.seq as usize), text));
+            self.out
+                .push(Block::para(Loc::line(self.seq as usize), text));
         }
     }
 
     fn table(&mut self, table: NodeRef<'_, Node>) {
         self.tables += 1;
-        let mut row_no = 0u32;
-        for tr in table.descendants().filter(|n| name(*n) == Some("tr")) {
-            row_no += 1;
+        let rows = table.descendants().filter(|n| name(*n) == Some("tr"));
+        for (row_no, tr) in (1u32..).zip(rows) {
             let mut cells = Vec::new();
             for cell in tr.children() {
                 let Node::Element(e) = cell.value() else {

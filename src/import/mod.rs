@@ -160,7 +160,11 @@ impl Imported {
         let _ = writeln!(
             s,
             "{} {}年 · {}年版 · {} · {}",
-            if r.org.name.is_empty() { "（名称未知）" } else { &r.org.name },
+            if r.org.name.is_empty() {
+                "（名称未知）"
+            } else {
+                &r.org.name
+            },
             r.year,
             self.edition,
             self.form,
@@ -234,7 +238,10 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, ImportErro
 /// Chooses the form: by extension, then by content.
 pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     let lower = name_hint.unwrap_or("").to_ascii_lowercase();
-    if [".html", ".htm", ".xhtml", ".shtml"].iter().any(|e| lower.ends_with(e)) {
+    if [".html", ".htm", ".xhtml", ".shtml"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         return Form::Html;
     }
     if [".md", ".markdown"].iter().any(|e| lower.ends_with(e)) {
@@ -244,12 +251,21 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let head = text[..end].to_ascii_lowercase();
-    if ["<html", "<table", "<!doctype html", "<body", "</p>", "</div>"]
+    if text[..end].contains('<') {
+        let head = text[..end].to_ascii_lowercase();
+        if [
+            "<html",
+            "<table",
+            "<!doctype html",
+            "<body",
+            "</p>",
+            "</div>",
+        ]
         .iter()
         .any(|t| head.contains(t))
-    {
-        return Form::Html;
+        {
+            return Form::Html;
+        }
     }
     let mut pipes = 0usize;
     let mut separator = false;
@@ -263,7 +279,10 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
                 && t.contains("---");
         } else if line.contains("  ") && line.bytes().any(|b| b.is_ascii_digit()) {
             let cells = readers::layout_cells(line);
-            let values = cells.iter().filter(|c| normalize::is_value(&c.text)).count();
+            let values = cells
+                .iter()
+                .filter(|c| normalize::is_value(&c.text))
+                .count();
             if values >= 2 && cells.len() > values {
                 aligned += 1;
             }
@@ -289,9 +308,8 @@ fn t4_anchor(blocks: &[Block<'_>], from: usize, to: usize) -> Option<usize> {
             b.cells.iter().map(|c| c.text.as_ref()).collect()
         };
         texts.iter().any(|t| {
-            lex.exact(&normalize::label_key(t)).is_some_and(|m| {
-                m.entries.iter().all(|&e| lex.entry(e).role.table() == "t4")
-            })
+            lex.exact(&normalize::label_key(t))
+                .is_some_and(|m| m.entries.iter().all(|&e| lex.entry(e).role.table() == "t4"))
         })
     })
 }
@@ -327,7 +345,10 @@ fn year_in(text: &str) -> Option<u32> {
         let digits = b[i..i + 4].iter().all(u8::is_ascii_digit);
         let before = i == 0 || !b[i - 1].is_ascii_digit();
         if digits && before && text[i + 4..].starts_with('年') {
-            text[i..i + 4].parse().ok().filter(|y| (2000..=2100).contains(y))
+            text[i..i + 4]
+                .parse()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
         } else {
             None
         }
@@ -384,11 +405,17 @@ fn import_blocks(
             t4_anchor(blocks, from, tables_end)
         })
         .unwrap_or(tables_end);
-    let mut units = tables::units(&blocks[tables_start..t4_block], blocks.get(t4_block));
+    let sep = tables::separator(blocks);
+    let mut units = tables::units(
+        &blocks[tables_start..t4_block],
+        blocks.get(t4_block),
+        sep,
+    );
     let t4_from = units.len();
     units.extend(tables::units(
         &blocks[t4_block..tables_end],
         blocks.get(tables_end),
+        sep,
     ));
 
     let rows_found = units
@@ -475,10 +502,7 @@ fn import_blocks(
         )
     };
 
-    let region = blocks
-        .get(tables_start)
-        .map(|b| b.loc)
-        .unwrap_or_default();
+    let region = blocks.get(tables_start).map(|b| b.loc).unwrap_or_default();
     let mut read = tables::read(&units, t4_from, edition, region);
     notes.append(&mut read.notes);
 
@@ -487,9 +511,13 @@ fn import_blocks(
     let mut builder = CellsBuilder::new(edition);
     let variant_and_rows = edition == Edition::E2021
         && read.rows.contains("t3.other")
-        && ["t3.other_no_correction", "t3.other_fee_unpaid", "t3.other_other"]
-            .iter()
-            .any(|k| read.rows.contains(*k));
+        && [
+            "t3.other_no_correction",
+            "t3.other_fee_unpaid",
+            "t3.other_other",
+        ]
+        .iter()
+        .any(|k| read.rows.contains(*k));
     if variant_and_rows {
         notes.push("表三同时印有（六）其他处理的单行与其分行，单行的数值未导入".to_string());
     } else if edition == Edition::E2021 && read.rows.contains("t3.other") {
@@ -497,8 +525,9 @@ fn import_blocks(
             "这份2021年版报告的表三只印了2019年版式的（六）其他处理单行，按该行读取".to_string(),
         );
     }
-    for (ix, cell) in &read.cells {
-        let key = &t.cell(*ix).key;
+    for (ix, cell) in read.cells.iter().enumerate() {
+        let Some(cell) = cell else { continue };
+        let key = &t.cells[ix].key;
         if variant_and_rows && key.starts_with("t3.other.") {
             continue;
         }
@@ -551,4 +580,3 @@ fn import_blocks(
         notes,
     })
 }
-

@@ -222,13 +222,38 @@ fn number(f: &str) -> Option<Reading> {
 
 /// Whether text reads as a cell value (empty, not applicable or a number).
 pub(crate) fn is_value(text: &str) -> bool {
-    !matches!(cell_text(text), CellText::Other)
+    let b = text.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    // A value starts with a digit, a sign, a dash or a slash (or is empty).
+    let t = trim(text);
+    match t.chars().next() {
+        None => true,
+        Some(c) if c.is_ascii_digit() || "+-/／—－–−０１２３４５６７８９".contains(c) => {
+            !matches!(cell_text(t), CellText::Other)
+        }
+        Some(_) => false,
+    }
 }
 
 /// Reads a published cell for a column of `kind`. The raw text is kept when it held more
 /// than the value. `Err` carries the reason (Chinese, for the import report).
 pub(crate) fn read_cell(text: &str, kind: Kind) -> Result<Cell, String> {
     let t = trim(text);
+    // The common case: plain digits, no leading zero.
+    let b = t.as_bytes();
+    if !b.is_empty()
+        && b.len() <= 17
+        && b.iter().all(u8::is_ascii_digit)
+        && (b[0] != b'0' || b.len() == 1)
+    {
+        let n: i64 = t.parse().map_err(|_| format!("「{}」数值过大", clip(t)))?;
+        return Ok(match kind {
+            Kind::Count | Kind::Signed => Cell::int(n),
+            Kind::Amount => Cell::new(Value::Amount(Decimal::from(n))),
+        });
+    }
     let raw = |value: Value| -> Cell {
         let canonical = value.to_string();
         let folded = fold_value(t);

@@ -1,6 +1,8 @@
 //! The report's outline: title (body name and year), the six section headings, where the
 //! tables lie, where the report ends (a page may hold several), and the narrative.
 
+use std::sync::OnceLock;
+
 use super::doc::{Block, BlockKind};
 use super::lexicon::{Lexicon, Role};
 use super::normalize::{label_key, lcs, strip_numeral, trim};
@@ -27,7 +29,10 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
     if text.len() > 300 {
         return None;
     }
-    let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect();
     let at = compact.find(title_core())?;
     let before = &compact[..at];
     // The year: four digits followed by 年.
@@ -67,37 +72,28 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
 pub(crate) fn heading(text: &str) -> Option<u8> {
     let t = trim(text);
     let first = t.chars().next()?;
-    if t.chars().count() > 48 {
+    let keys = section_keys();
+    if !CN_NUMERALS.contains(first) && !keys.iter().any(|k| k.2.first() == Some(&first)) {
         return None;
     }
-    if !CN_NUMERALS.contains(first)
-        && !SECTIONS.iter().any(|s| {
-            s.heading
-                .chars()
-                .find(|c| !CN_NUMERALS.contains(*c) && *c != '、')
-                == Some(first)
-        })
-    {
+    if t.chars().nth(48).is_some() {
         return None;
     }
     let key = label_key(t);
     let key = key.trim_end_matches(['。', ':', '.', ',', ';']);
     let (rest, numbered) = strip_numeral(key);
-    if !numbered && !CN_NUMERALS.contains(first) {
-        // Without a numeral only an exact heading counts.
-        return SECTIONS
-            .iter()
-            .find(|s| strip_numeral(&label_key(s.heading)).0 == rest)
-            .map(|s| s.number);
-    }
     if !numbered {
-        return None;
+        // Without a numeral only an exact heading counts.
+        let rest: Vec<char> = rest.chars().collect();
+        return keys
+            .iter()
+            .find(|(_, official, core)| *official && *core == rest)
+            .map(|(n, _, _)| *n);
     }
     // A row label of table 3 (「一、本年新收…」, 「四、结转下年度继续办理」) is not a heading.
-    if let Some(m) = Lexicon::get().exact(key) {
-        let lex = Lexicon::get();
-        if m
-            .entries
+    let lex = Lexicon::get();
+    if let Some(m) = lex.exact(key) {
+        if m.entries
             .iter()
             .any(|&i| matches!(lex.entry(i).role, Role::Row { .. } | Role::RowGroup { .. }))
         {
@@ -105,35 +101,58 @@ pub(crate) fn heading(text: &str) -> Option<u8> {
         }
     }
     let rest: Vec<char> = rest.chars().collect();
-    let candidates = SECTIONS
-        .iter()
-        .map(|s| (s.number, s.heading))
-        .chain(SECTION_VARIANTS.iter().copied());
     let mut best: Option<(f32, u8)> = None;
-    for (number, heading) in candidates {
-        let official = label_key(heading);
-        let core: Vec<char> = strip_numeral(&official).0.chars().collect();
+    for (number, _, core) in keys {
         if core.is_empty() || rest.len() > core.len() * 2 + 4 {
             continue;
         }
-        let common = lcs(&rest, &core) as f32;
+        let common = lcs(&rest, core) as f32;
         // Most of the official words, in order, and not much else.
-        let score = common / core.len() as f32 * (common * 2.0 / (rest.len() + core.len()) as f32).sqrt();
+        let score =
+            common / core.len() as f32 * (common * 2.0 / (rest.len() + core.len()) as f32).sqrt();
         if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, number));
+            best = Some((score, *number));
         }
     }
     best.filter(|(s, _)| *s >= 0.7).map(|(_, n)| n)
 }
 
+/// The section headings without numerals, in comparison form: (section, official, words).
+fn section_keys() -> &'static [(u8, bool, Vec<char>)] {
+    static KEYS: OnceLock<Vec<(u8, bool, Vec<char>)>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        SECTIONS
+            .iter()
+            .map(|s| (s.number, true, s.heading))
+            .chain(SECTION_VARIANTS.iter().map(|(n, h)| (*n, false, *h)))
+            .map(|(n, official, h)| {
+                let key = label_key(h);
+                (n, official, strip_numeral(&key).0.chars().collect())
+            })
+            .collect()
+    })
+}
+
 /// Lines of web-page furniture around a report (not part of its text).
 const CHROME: &[&str] = &[
-    "发布时间", "来源：", "来源:", "浏览次数", "【字体", "索引号", "发布机构", "生成日期",
-    "打印本页", "关闭窗口", "分享到", "访问量", "发布日期：", "发布日期:",
+    "发布时间",
+    "来源：",
+    "来源:",
+    "浏览次数",
+    "【字体",
+    "索引号",
+    "发布机构",
+    "生成日期",
+    "打印本页",
+    "关闭窗口",
+    "分享到",
+    "访问量",
+    "发布日期：",
+    "发布日期:",
 ];
 
 pub(crate) fn chrome(text: &str) -> bool {
-    text.chars().count() < 120 && CHROME.iter().any(|c| text.contains(c))
+    text.len() < 360 && text.chars().count() < 120 && CHROME.iter().any(|c| text.contains(c))
 }
 
 /// The outline of the (first) report in a document.
@@ -180,7 +199,7 @@ pub(crate) fn outline(blocks: &[Block<'_>]) -> Outline {
     let mut title_candidates: Vec<Title> = Vec::new();
     for (i, b) in blocks.iter().enumerate() {
         let text = b.text.as_ref();
-        if text.contains(core) {
+        if text.len() <= 300 && text.contains(core) {
             if let Some((name, year)) = title(text) {
                 o.titles += 1;
                 if max_section >= 2 {
@@ -339,7 +358,8 @@ pub(crate) fn paragraphs(blocks: &[Block<'_>], from: usize, to: usize) -> Vec<St
         let end = b.cells.last().map_or(right, |c| c.w.1);
         let indented = start >= left + 2;
         let numbered = subsection_marker(t)
-            || t.starts_with(|c: char| c.is_ascii_digit()) && t.chars().nth(1).is_some_and(|c| ".．、".contains(c));
+            || t.starts_with(|c: char| c.is_ascii_digit())
+                && t.chars().nth(1).is_some_and(|c| ".．、".contains(c));
         let new_para = !open || b.gap > 0 || indented || numbered;
         match out.last_mut() {
             Some(last) if !new_para => {
@@ -368,7 +388,11 @@ pub(crate) fn narrative(blocks: &[Block<'_>], o: &Outline, tables_start: usize) 
         }
         Some((h + 1, end))
     };
-    let first = o.headings.first().map(|(b, _)| *b).unwrap_or(tables_start.min(o.end));
+    let first = o
+        .headings
+        .first()
+        .map(|(b, _)| *b)
+        .unwrap_or(tables_start.min(o.end));
     let pre_from = o.title.as_ref().map(|t| t.block + 1);
     n.preamble = match pre_from {
         Some(from) if from <= first => paragraphs(blocks, from, first).join("\n"),
@@ -411,7 +435,10 @@ mod tests {
         assert_eq!(heading("一、总体情况"), Some(1));
         assert_eq!(heading("二、主动公开政府信息情况"), Some(2));
         assert_eq!(heading("四、政府信息公开行政复议、行政诉讼情况"), Some(4));
-        assert_eq!(heading("五、政府信息公开工作存在的主要问题及改进情况"), Some(5));
+        assert_eq!(
+            heading("五、政府信息公开工作存在的主要问题及改进情况"),
+            Some(5)
+        );
         assert_eq!(heading("五、存在的主要问题及整改措施"), Some(5));
         assert_eq!(heading("六、其他需要报告的事项"), Some(6));
         assert_eq!(heading("五、其他需要报告的事项"), Some(6));

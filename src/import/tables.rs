@@ -121,26 +121,22 @@ fn gap_slots(gap: u32, sep: u32) -> Option<Slot> {
     }
 }
 
-/// The number of empty lines that separates two cells in flat text: the commonest gap
-/// between two values.
-fn separator(blocks: &[Block<'_>]) -> u32 {
-    let mut counts: HashMap<u32, usize> = HashMap::new();
-    let mut prev_value = false;
-    for b in blocks {
-        if b.kind != BlockKind::Para {
-            prev_value = false;
-            continue;
+/// The number of empty lines that separates two cells (or paragraphs) in flat text: the
+/// commonest gap between two lines of the report. Empty cells are a minority of a report's
+/// lines, so they do not sway it.
+pub(crate) fn separator(blocks: &[Block<'_>]) -> u32 {
+    let mut counts = [0usize; 8];
+    for b in blocks.iter().skip(1) {
+        if b.kind == BlockKind::Para {
+            counts[(b.gap as usize).min(7)] += 1;
         }
-        let v = is_value(&b.text);
-        if v && prev_value {
-            *counts.entry(b.gap).or_default() += 1;
-        }
-        prev_value = v;
     }
     counts
-        .into_iter()
-        .max_by_key(|(gap, n)| (*n, std::cmp::Reverse(*gap)))
-        .map_or(1, |(g, _)| g)
+        .iter()
+        .enumerate()
+        .max_by_key(|(gap, n)| (**n, std::cmp::Reverse(*gap)))
+        .filter(|(_, n)| **n > 0)
+        .map_or(1, |(g, _)| g as u32)
 }
 
 /// Splits a row of cells into label and value slots: the label is the rightmost text cell
@@ -236,8 +232,8 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
 
 /// Units of a run of blocks; `after` is the block that follows the run, if any (its empty
 /// lines before it may be empty cells of the run's last row).
-pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>) -> Vec<Unit> {
-    let sep = separator(blocks);
+/// `sep` is the document's [`separator`].
+pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -> Vec<Unit> {
     let mut out: Vec<Unit> = Vec::new();
     let mut cur: Option<Unit> = None;
     let mut prev_text = false;
@@ -272,11 +268,12 @@ pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>) -> Vec<Unit
                         .is_some_and(|m| has_role(m, |r| matches!(r, Role::Row { .. })))
                         && u.slots.len() < 7
                 });
+                let label = if value { None } else { classify(t) };
                 // Short unknown text where a value belongs (「无」) is a value slot, read later.
                 let cellish = !value
                     && in_row
+                    && label.is_none()
                     && t.chars().count() <= 6
-                    && classify(t).is_none()
                     && heading(t).is_none();
                 if value || cellish {
                     let u = cur.get_or_insert_with(|| Unit::new(b.loc, String::new()));
@@ -297,7 +294,7 @@ pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>) -> Vec<Unit
                         finish(u, &mut out);
                     }
                     let mut u = Unit::new(b.loc, t.to_string());
-                    u.label = classify(t);
+                    u.label = label;
                     cur = Some(u);
                 }
             }
@@ -339,7 +336,9 @@ fn merge_wrapped(units: &mut Vec<Unit>) {
             .slots
             .iter()
             .find_map(|s| match s {
-                Slot::Cell { pos: Some((x, _)), .. } => Some(x.0),
+                Slot::Cell {
+                    pos: Some((x, _)), ..
+                } => Some(x.0),
                 _ => None,
             })
             .unwrap_or(u32::MAX);
@@ -494,20 +493,22 @@ fn fit(slots: &[Slot], n: usize, structured: bool) -> Result<Vec<Fit<'_>>, Strin
         }
     }
     if std::env::var_os("GX_DEBUG").is_some() {
-        eprintln!("fit failed n={n} k={k} unknown={unknown} v={}: {slots:?}", v.len());
+        eprintln!(
+            "fit failed n={n} k={k} unknown={unknown} v={}: {slots:?}",
+            v.len()
+        );
     }
     if k > n {
         return Err(format!("有{k}个数值，多于该行的{n}栏"));
     }
-    Err(format!(
-        "只有{k}个数值，该行有{n}栏，无法确定哪些栏为空"
-    ))
+    Err(format!("只有{k}个数值，该行有{n}栏，无法确定哪些栏为空"))
 }
 
 /// What reading the tables found.
 #[derive(Debug, Default)]
 pub(crate) struct Tables {
-    pub cells: HashMap<CellIx, Cell>,
+    /// By cell index; None where nothing was placed.
+    pub cells: Vec<Option<Cell>>,
     /// Cells read as blank because the row printed nothing there.
     pub unreadable: Vec<Unreadable>,
     pub fuzzy: Vec<FuzzyMatch>,
@@ -554,7 +555,10 @@ pub(crate) fn edition_evidence(units: &[Unit]) -> [Vec<&'static str>; 2] {
         }
         // One text may have several roles: it is evidence only if no role of it is printed
         // by the other edition.
-        let editions = m.entries.iter().fold(0u8, |a, &i| a | lex.entry(i).editions);
+        let editions = m
+            .entries
+            .iter()
+            .fold(0u8, |a, &i| a | lex.entry(i).editions);
         match editions {
             1 => ev[0].push(lex.entry(first).label),
             2 => ev[1].push(lex.entry(first).label),
@@ -578,7 +582,10 @@ struct Deferred {
 /// Reads the tables of `edition` from units; `t4_from` is the first unit of table 4's region.
 pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc) -> Tables {
     let t = edition.template();
-    let mut out = Tables::default();
+    let mut out = Tables {
+        cells: vec![None; t.cells.len()],
+        ..Tables::default()
+    };
     let mut deferred: Vec<Deferred> = Vec::new();
     let mut placed_rows: HashMap<String, Loc> = HashMap::new();
 
@@ -845,20 +852,17 @@ fn place(t: &Template, start: CellIx, fits: &[Fit<'_>], loc: Loc, out: &mut Tabl
         let def = t.cell(ix);
         match f {
             Fit::Blank => {
-                out.cells.insert(ix, Cell::BLANK);
+                out.cells[ix as usize] = Some(Cell::BLANK);
             }
             Fit::Cell(Slot::Cell { text, loc, .. }) => match read_cell(text, def.kind()) {
                 Ok(cell) => {
-                    out.cells.insert(ix, cell);
+                    out.cells[ix as usize] = Some(cell);
                 }
                 Err(reason) => {
-                    out.cells.insert(
-                        ix,
-                        Cell {
-                            value: crate::model::Value::Blank,
-                            raw: Some(text.clone()),
-                        },
-                    );
+                    out.cells[ix as usize] = Some(Cell {
+                        value: crate::model::Value::Blank,
+                        raw: Some(text.clone()),
+                    });
                     out.unreadable.push(Unreadable {
                         key: def.key.clone(),
                         label: t.label(ix),
@@ -895,7 +899,10 @@ fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
             continue;
         }
         for (c, s) in u.slots.iter().enumerate() {
-            if let Slot::Cell { pos: Some((x, w)), .. } = s {
+            if let Slot::Cell {
+                pos: Some((x, w)), ..
+            } = s
+            {
                 sums[0][c].push((x.0 + x.1) as f32 / 2.0);
                 sums[1][c].push((w.0 + w.1) as f32 / 2.0);
             }
@@ -907,7 +914,9 @@ fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
     let spread = |cols: &Vec<Vec<f32>>| -> f32 {
         cols.iter()
             .map(|v| {
-                let (lo, hi) = v.iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                let (lo, hi) = v
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
                 hi - lo
             })
             .sum()
@@ -949,9 +958,13 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
             if has_role(m, |r| matches!(r, Role::BlockTitle { .. })) {
                 break;
             }
-            let other_table = has_role(m, |r| {
-                matches!(r, Role::Row { table: t, .. } if Some(t) != table)
-            }) && !has_role(m, |r| matches!(r, Role::Row { table: t, .. } if Some(t) == table));
+            let other_table = has_role(
+                m,
+                |r| matches!(r, Role::Row { table: t, .. } if Some(t) != table),
+            ) && !has_role(
+                m,
+                |r| matches!(r, Role::Row { table: t, .. } if Some(t) == table),
+            );
             if other_table && table.is_some() {
                 break;
             }
@@ -1008,7 +1021,10 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
         let key = label_key(label);
         let Some(c) = cands.iter().find(|c| c.x.0 >= after && c.key == key) else {
             if std::env::var_os("GX_DEBUG").is_some() {
-                eprintln!("header {key} not found after {after}: {:?}", cands.iter().map(|c| (&c.key, c.x)).collect::<Vec<_>>());
+                eprintln!(
+                    "header {key} not found after {after}: {:?}",
+                    cands.iter().map(|c| (&c.key, c.x)).collect::<Vec<_>>()
+                );
             }
             return Vec::new();
         };
@@ -1034,7 +1050,10 @@ fn align<'s>(slots: &'s [Slot], (display, centres): &(bool, Vec<f32>)) -> Option
     let mut fits = vec![Fit::Blank; n];
     let mut last: Option<usize> = None;
     for s in slots {
-        let Slot::Cell { pos: Some((x, w)), .. } = s else {
+        let Slot::Cell {
+            pos: Some((x, w)), ..
+        } = s
+        else {
             if matches!(s, Slot::Unknown) {
                 return None;
             }
@@ -1082,7 +1101,10 @@ mod tests {
         assert_eq!(fit(&s, 3, true).unwrap().len(), 3);
         let s = vec![cell("1"), Slot::Unknown, cell("2")];
         assert!(fit(&s, 3, false).is_err());
-        assert!(matches!(fit(&[], 3, false).unwrap()[..], [Fit::Blank, Fit::Blank, Fit::Blank]));
+        assert!(matches!(
+            fit(&[], 3, false).unwrap()[..],
+            [Fit::Blank, Fit::Blank, Fit::Blank]
+        ));
     }
 
     #[test]
