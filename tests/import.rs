@@ -838,15 +838,21 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
     m
 }
 
-/// Pads to a width in characters (pdftotext counts a character one column).
+/// Display width: pdftotext places words by their physical position, so a CJK character
+/// takes two columns of a line's layout.
+fn dw(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// Pads to a display width.
 fn pad(s: &str, width: usize) -> String {
-    let n = s.chars().count();
+    let n = dw(s);
     format!("{s}{}", " ".repeat(width.saturating_sub(n)))
 }
 
-/// Centres a text in a column of `width` characters.
+/// Centres a text in a column of `width` display columns.
 fn centre(s: &str, width: usize) -> String {
-    let n = s.chars().count();
+    let n = dw(s);
     let left = width.saturating_sub(n) / 2;
     pad(&format!("{}{s}", " ".repeat(left)), width)
 }
@@ -862,7 +868,7 @@ const COL: usize = 10;
 fn col_width(r: &Report) -> usize {
     r.cells
         .iter()
-        .map(|c| c.published().chars().count() + 4)
+        .map(|c| dw(&c.published()) + 4)
         .max()
         .unwrap_or(COL)
         .max(COL)
@@ -896,7 +902,7 @@ fn render_layout(r: &Report, v: &Variants) -> String {
         out.push("\u{c}".into());
         page += 1;
     };
-    let label_w = 16;
+    let label_w = 30;
     for (ti, table) in ["t2", "t3"].iter().enumerate() {
         out.push(format!("    {}", SECTIONS[ti + 1].heading));
         let decl = t.table(table).unwrap();
@@ -931,7 +937,7 @@ fn render_layout(r: &Report, v: &Variants) -> String {
                 out.push(format!("  {}", v.label("", g)));
             }
             let label = v.label(&row.key, row.label);
-            let parts = wrap(&label, label_w - 2);
+            let parts = wrap(&label, 14);
             let mid = (parts.len() - 1) / 2;
             for (pi, part) in parts.iter().enumerate() {
                 let mut line = format!("  {}", pad(part, label_w));
@@ -1066,6 +1072,8 @@ fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
         ));
     }
     if !imported.is_complete() {
+        let path = std::env::temp_dir().join(format!("gx-import-failed-{layout:?}.txt"));
+        let _ = std::fs::write(&path, &text);
         let summary: String = imported
             .summary()
             .lines()
@@ -1179,7 +1187,11 @@ fn layout_strategy() -> impl Strategy<Value = Layout> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // 48 cases by default; PROPTEST_CASES=N for a longer run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48),
+        ..ProptestConfig::default()
+    })]
 
     /// Any consistent report, in any supported layout, with any label variants, imports back
     /// to the same cells.
@@ -1220,5 +1232,20 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn pdf_text_regressions() {
+    for (seed, mix) in [(
+        5646998021933460158u64,
+        Mix {
+            blank: 17,
+            na: 2,
+            notes: 3,
+        },
+    )] {
+        let r = synthetic(Edition::E2019, seed, mix, false);
+        round_trip(&r, Layout::PdfText, &Variants::all(0)).unwrap();
     }
 }

@@ -285,17 +285,24 @@ pub(crate) fn layout_cells(line: &str) -> Vec<Tok<'_>> {
 pub(crate) fn layout(text: &str) -> Vec<Block<'_>> {
     let mut out = Vec::new();
     let mut gap = 0u32;
+    // The empty lines around a page number are the page's margins, not paragraph breaks.
+    let mut page_break = false;
     for (i, line) in text.split('\n').enumerate() {
         let line = line.trim_end_matches(['\r', '\u{c}']);
         let line = line.trim_start_matches('\u{c}');
         let t = trim(line);
         if t.is_empty() {
-            gap = gap.saturating_add(1);
+            if !page_break {
+                gap = gap.saturating_add(1);
+            }
             continue;
         }
         if page_number(t) {
+            gap = 0;
+            page_break = true;
             continue;
         }
+        page_break = false;
         out.push(Block {
             loc: Loc::line(i + 1),
             kind: BlockKind::Layout,

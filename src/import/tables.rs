@@ -146,7 +146,15 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
         .iter()
         .map(|c| !trim(&c.text).is_empty() && !is_value(&c.text))
         .collect();
-    let texts: Vec<usize> = (0..cells.len()).filter(|&i| is_text[i]).collect();
+    // pdftotext: the label is left of the first number; everything from there on is a slot.
+    let first_value = if layout {
+        (0..cells.len())
+            .find(|&i| !is_text[i] && !trim(&cells[i].text).is_empty())
+            .unwrap_or(cells.len())
+    } else {
+        cells.len()
+    };
+    let texts: Vec<usize> = (0..first_value).filter(|&i| is_text[i]).collect();
     let join = |i: usize, j: usize| -> String {
         cells[i..=j]
             .iter()
@@ -183,7 +191,7 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
     }
     let chosen = chosen.or(fuzzy);
     let (label_text, label, after) = match chosen {
-        Some((i, j, m)) => (join(i, j), Some(m), j + 1),
+        Some((i, j, m)) => (join(i, j), Some(m), if layout { first_value } else { j + 1 }),
         None => match texts.last() {
             Some(&last) => (
                 texts
@@ -192,7 +200,7 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
                     .collect::<Vec<_>>()
                     .concat(),
                 None,
-                last + 1,
+                if layout { first_value } else { last + 1 },
             ),
             None => (String::new(), None, 0),
         },
@@ -342,12 +350,14 @@ fn merge_wrapped(units: &mut Vec<Unit>) {
                 _ => None,
             })
             .unwrap_or(u32::MAX);
+        let own_label = u.pieces.iter().any(|p| p.x.0 < first_value);
+        // A line with a whole label of its own is taken only by a values line with none.
         let free = |k: usize, consumed: &HashSet<usize>| -> bool {
             let n = &units[k];
             n.layout
                 && n.values() == 0
                 && !consumed.contains(&k)
-                && !n.label.as_ref().is_some_and(Match::exact)
+                && (!own_label || !n.label.as_ref().is_some_and(Match::exact))
         };
         // Own suffixes: the last 0..=3 pieces left of the values.
         let own_all: Vec<&Piece> = u.pieces.iter().filter(|p| p.x.0 < first_value).collect();
@@ -356,14 +366,15 @@ fn merge_wrapped(units: &mut Vec<Unit>) {
         for own in 0..=np.min(3) {
             let own_pieces = &own_all[np - own..];
             let col = own_pieces.first().map_or(0, |p| p.x.0.saturating_sub(2));
+            // A neighbour's part: its rightmost text left of the values (the label column;
+            // fragments of group labels further left are not part of the row's label).
             let part = |k: usize| -> String {
                 units[k]
                     .pieces
                     .iter()
-                    .filter(|p| p.x.1 > col && p.x.0 < first_value)
-                    .map(|p| p.text.as_str())
-                    .collect::<Vec<_>>()
-                    .concat()
+                    .rfind(|p| p.x.1 > col && p.x.0 < first_value)
+                    .map(|p| p.text.clone())
+                    .unwrap_or_default()
             };
             let own_text: String = own_pieces.iter().map(|p| p.text.as_str()).collect();
             for above in 0..=2usize {
@@ -407,6 +418,40 @@ fn merge_wrapped(units: &mut Vec<Unit>) {
                 units[i].label = m;
                 units[i].label_text = text;
                 consumed.extend(used);
+            }
+        }
+    }
+    // A row with no values whose label wraps over lines: joined when the parts make an
+    // official row label exactly.
+    for i in 0..units.len() {
+        let u = &units[i];
+        if !u.layout || u.values() > 0 || consumed.contains(&i) || u.pieces.is_empty() {
+            continue;
+        }
+        if u.label.as_ref().is_some_and(Match::exact) {
+            continue;
+        }
+        let mut text = u.pieces.last().map(|p| p.text.clone()).unwrap_or_default();
+        let mut used = Vec::new();
+        for k in i + 1..units.len().min(i + 3) {
+            let n = &units[k];
+            if !n.layout
+                || n.values() > 0
+                || consumed.contains(&k)
+                || n.loc.line != units[k - 1].loc.line + 1
+            {
+                break;
+            }
+            let Some(p) = n.pieces.last() else { break };
+            text.push_str(&p.text);
+            used.push(k);
+            if let Some(m) = lex.exact(&label_key(&text)) {
+                if has_role(&m, |r| matches!(r, Role::Row { .. })) {
+                    units[i].label = Some(m);
+                    units[i].label_text = text;
+                    consumed.extend(used);
+                    break;
+                }
             }
         }
     }
@@ -780,11 +825,39 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         let labels: Vec<&str> = (0..d.n)
             .map(|i| t.cell(d.ix + i as CellIx).column.label)
             .collect();
-        let by_header = header_positions(units, d.ui, &labels);
-        let fits = by_header
+        // The table's other positioned rows of the same width: every placement must fit them.
+        let table = t.cell(d.ix).key.split('.').next().unwrap_or("");
+        let peers: Vec<&Unit> = if table == "t4" {
+            Vec::new()
+        } else {
+            units
+                .iter()
+                .filter(|u| u.layout && u.values() > 0)
+                .filter(|u| {
+                    u.label.as_ref().is_some_and(|m| {
+                        roles(m, edition).iter().any(|(r, _)| match r {
+                            Role::Row { table: tt, row } => {
+                                *tt == table && t.row_cells(&format!("{tt}.{row}")).len() == d.n
+                            }
+                            _ => false,
+                        })
+                    })
+                })
+                .collect()
+        };
+        let complete = column_positions(&peers, d.n);
+        let display = complete.as_ref().is_none_or(|(display, _)| *display);
+        let floor = if d.ui >= t4_from { t4_from } else { 0 };
+        let mut candidates: Vec<(bool, Vec<f32>)> = complete.into_iter().collect();
+        candidates.extend(
+            header_positions(units, floor, d.ui, &labels)
+                .into_iter()
+                .filter(|(m, _)| *m == display),
+        );
+        let fits = candidates
             .iter()
-            .find_map(|p| align(&d.slots, p))
-            .or_else(|| column_positions(units, d.n).and_then(|p| align(&d.slots, &p)));
+            .find(|p| peers.iter().all(|u| align(&u.slots, p).is_some()))
+            .and_then(|p| align(&d.slots, p));
         match fits {
             Some(fits) => place(t, d.ix, &fits, d.loc, &mut out),
             None => {
@@ -892,7 +965,7 @@ fn place(t: &Template, start: CellIx, fits: &[Fit<'_>], loc: Loc, out: &mut Tabl
 
 /// Which metric (chars or display columns) and the centre of each of `n` columns, learnt
 /// from positioned units with exactly `n` value cells.
-fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
+fn column_positions(units: &[&Unit], n: usize) -> Option<(bool, Vec<f32>)> {
     let mut sums = [vec![Vec::<f32>::new(); n], vec![Vec::<f32>::new(); n]];
     for u in units {
         if !u.layout || u.slots.len() != n || u.values() != n {
@@ -921,8 +994,14 @@ fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
             })
             .sum()
     };
-    let display = spread(&sums[1]) < spread(&sums[0]);
+    // pdftotext places words by their physical position: display columns (a CJK character
+    // two) are the natural metric; characters only where they are clearly more regular.
+    let display = spread(&sums[1]) <= spread(&sums[0]);
     let cols = &sums[usize::from(display)];
+    // Rows that do not line up are no ground for placing anything.
+    if spread(cols) > 2.0 * n as f32 {
+        return None;
+    }
     let centres: Vec<f32> = cols
         .iter()
         .map(|v| {
@@ -937,7 +1016,12 @@ fn column_positions(units: &[Unit], n: usize) -> Option<(bool, Vec<f32>)> {
 /// Column centres from the column headers printed above a row in pdftotext text (headers
 /// may be wrapped over lines: 「上一年项」/「目数量」). Both metrics are returned (characters,
 /// display columns); `labels` are the row's column labels in order.
-fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Vec<f32>)> {
+fn header_positions(
+    units: &[Unit],
+    floor: usize,
+    ui: usize,
+    labels: &[&str],
+) -> Vec<(bool, Vec<f32>)> {
     if !units.get(ui).is_some_and(|u| u.layout) {
         return Vec::new();
     }
@@ -950,7 +1034,7 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
         })
     });
     let mut lines: Vec<&Unit> = Vec::new();
-    for u in units[..ui].iter().rev().take(80) {
+    for u in units[floor.min(ui)..ui].iter().rev().take(80) {
         if !u.layout {
             break;
         }
@@ -994,15 +1078,25 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
                 x,
                 w,
             });
+            // Up to two more parts on the next three lines (merged header cells centre
+            // their text vertically, so a line between may hold other headers).
             let mut prev_line = line.loc.line;
-            for below in lines.iter().skip(li + 1).take(2) {
-                if below.loc.line != prev_line + 1 {
+            let mut parts = 0;
+            for below in lines.iter().skip(li + 1) {
+                if below.loc.line > prev_line + 2 || parts == 2 {
                     break;
                 }
-                prev_line = below.loc.line;
-                let Some(q) = below.pieces.iter().find(|q| q.x.0 < x.1 && q.x.1 > x.0) else {
-                    break;
+                // Overlapping in display columns, else in characters.
+                let Some(q) = below
+                    .pieces
+                    .iter()
+                    .find(|q| q.w.0 < w.1 && q.w.1 > w.0)
+                    .or_else(|| below.pieces.iter().find(|q| q.x.0 < x.1 && q.x.1 > x.0))
+                else {
+                    continue;
                 };
+                prev_line = below.loc.line;
+                parts += 1;
                 text.push_str(&q.text);
                 x = (x.0.min(q.x.0), x.1.max(q.x.1));
                 w = (w.0.min(q.w.0), w.1.max(q.w.1));
@@ -1014,25 +1108,27 @@ fn header_positions(units: &[Unit], ui: usize, labels: &[&str]) -> Vec<(bool, Ve
             }
         }
     }
-    cands.sort_by_key(|c| c.x.0);
-    let mut centres = (Vec::new(), Vec::new());
-    let mut after = 0u32;
-    for label in labels {
-        let key = label_key(label);
-        let Some(c) = cands.iter().find(|c| c.x.0 >= after && c.key == key) else {
-            if std::env::var_os("GX_DEBUG").is_some() {
-                eprintln!(
-                    "header {key} not found after {after}: {:?}",
-                    cands.iter().map(|c| (&c.key, c.x)).collect::<Vec<_>>()
-                );
-            }
-            return Vec::new();
-        };
-        after = c.x.1;
-        centres.0.push((c.x.0 + c.x.1) as f32 / 2.0);
-        centres.1.push((c.w.0 + c.w.1) as f32 / 2.0);
+    // The labels in order, left to right, in each metric on its own.
+    let mut out = Vec::new();
+    for display in [false, true] {
+        let span = |c: &Cand| if display { c.w } else { c.x };
+        let mut order: Vec<&Cand> = cands.iter().collect();
+        order.sort_by_key(|c| span(c).0);
+        let mut centres = Vec::new();
+        let mut after = 0u32;
+        for label in labels {
+            let key = label_key(label);
+            let Some(c) = order.iter().find(|c| span(c).0 >= after && c.key == key) else {
+                break;
+            };
+            after = span(c).1;
+            centres.push((span(c).0 + span(c).1) as f32 / 2.0);
+        }
+        if centres.len() == labels.len() {
+            out.push((display, centres));
+        }
     }
-    vec![(false, centres.0), (true, centres.1)]
+    out
 }
 
 /// Places positioned values on the nearest column centre; None unless every value lands
