@@ -1237,15 +1237,131 @@ proptest! {
 
 #[test]
 fn pdf_text_regressions() {
-    for (seed, mix) in [(
-        5646998021933460158u64,
-        Mix {
-            blank: 17,
-            na: 2,
-            notes: 3,
-        },
-    )] {
-        let r = synthetic(Edition::E2019, seed, mix, false);
-        round_trip(&r, Layout::PdfText, &Variants::all(0)).unwrap();
+    // Found by the property test: a blank row whose label wraps; ambiguous-width quotes.
+    let cases = [
+        (5646998021933460158u64, Edition::E2019, 17, 2, 3, 0u64),
+        (
+            7232381160769592948,
+            Edition::E2021,
+            19,
+            3,
+            0,
+            3034889756114148180,
+        ),
+    ];
+    for (seed, edition, blank, na, notes, vseed) in cases {
+        let r = synthetic(edition, seed, Mix { blank, na, notes }, false);
+        round_trip(&r, Layout::PdfText, &Variants::all(vseed)).unwrap();
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Real PDF: the sample laid out as a PDF (tests/fixtures/import/make-pdf.py, reportlab), and
+// the text `pdftotext -layout` (poppler 22) made of it.
+// ------------------------------------------------------------------------------------------
+
+const PDF: &str = "tests/fixtures/import/gucheng-town-2020.pdf";
+const PDF_TEXT: &str = "tests/fixtures/import/gucheng-town-2020.pdftotext.txt";
+
+#[test]
+fn real_pdftotext_output_of_the_sample_imports_exactly() {
+    let bytes = std::fs::read(PDF_TEXT).unwrap();
+    let imported = import::import(&bytes, &opts("621024101")).unwrap();
+    let fixture = files::read_path("tests/fixtures/gucheng-town-2020.json").unwrap();
+    assert_eq!(imported.form, Form::PdfText);
+    assert_eq!(cells(&imported.report), cells(&fixture));
+    assert_eq!(imported.report, fixture);
+    assert!(imported.is_complete());
+}
+
+#[test]
+fn a_pdf_is_read_through_pdftotext_when_installed() {
+    let bytes = std::fs::read(PDF).unwrap();
+    match import::import(&bytes, &opts("621024101")) {
+        Ok(imported) => {
+            let fixture = files::read_path("tests/fixtures/gucheng-town-2020.json").unwrap();
+            assert_eq!(imported.form, Form::Pdf);
+            assert_eq!(imported.report, fixture);
+        }
+        Err(e @ import::ImportError::PdfToolMissing) => {
+            assert!(e.to_string().contains("poppler-utils"));
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Blank 法人或其他组织 columns, a typo, other numbering, spaces in a label, `—`, a note and
+/// `251000元`, as pdftotext prints them: every number read is the printed one; where the
+/// columns of a row cannot be told from the text, its cells are reported unreadable.
+#[test]
+fn real_pdftotext_output_with_variants_never_misplaces_a_number() {
+    let bytes = std::fs::read("tests/fixtures/import/variants-2020.pdftotext.txt").unwrap();
+    let imported = import::import(&bytes, &opts("621024101")).unwrap();
+    let want = files::read_path("tests/fixtures/import/variants-2020.cells").unwrap();
+    let unreadable: Vec<&str> = imported.unreadable.iter().map(|u| u.key.as_str()).collect();
+    for (def, (got, want)) in want
+        .template()
+        .cells
+        .iter()
+        .zip(imported.report.cells.iter().zip(&want.cells))
+    {
+        if unreadable.contains(&def.key.as_str()) {
+            assert_eq!(got.value, Value::Blank, "{}", def.key);
+        } else {
+            assert_eq!(got, want, "{}", def.key);
+        }
+    }
+    assert!(imported
+        .fuzzy
+        .iter()
+        .any(|f| f.label == "2.其他法律行政法规禁止公开"));
+    let raw = imported
+        .report
+        .get("t2.central_procurement.amount")
+        .unwrap();
+    assert_eq!(raw.raw.as_deref(), Some("251000元"));
+    assert_eq!(raw.value, Value::Amount(Decimal::from_str("25.1").unwrap()));
+}
+
+// ------------------------------------------------------------------------------------------
+// gxctl import
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn gxctl_import_prints_the_cells_and_exits_by_what_it_read() {
+    use assert_cmd::Command;
+    let fixture = files::read_path("tests/fixtures/gucheng-town-2020.json").unwrap();
+    let out = Command::cargo_bin("gxctl")
+        .unwrap()
+        .args(["import", SAMPLE, "-o", "cells", "--org-id", "621024101"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(stdout, cells(&fixture));
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("2019年版"), "{stderr}");
+    assert!(stderr.contains("无法读取0个"), "{stderr}");
+
+    // Unreadable cells: exit 1, the report still printed.
+    let text = std::fs::read_to_string(SAMPLE).unwrap();
+    let broken = text.replacen("\n170万\n", "\n约一百七十万\n", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.txt");
+    std::fs::write(&path, broken).unwrap();
+    Command::cargo_bin("gxctl")
+        .unwrap()
+        .args(["import", path.to_str().unwrap(), "-o", "json", "-q"])
+        .assert()
+        .code(1);
+
+    // Unusable input: exit 2 with one clear line.
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(&junk, [0u8, 1, 2, 3, 255, 254, 0, 0, 7, 8].repeat(100)).unwrap();
+    let out = Command::cargo_bin("gxctl")
+        .unwrap()
+        .args(["import", junk.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("binary"), "{stderr}");
 }

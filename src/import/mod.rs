@@ -406,11 +406,7 @@ fn import_blocks(
         })
         .unwrap_or(tables_end);
     let sep = tables::separator(blocks);
-    let mut units = tables::units(
-        &blocks[tables_start..t4_block],
-        blocks.get(t4_block),
-        sep,
-    );
+    let mut units = tables::units(&blocks[tables_start..t4_block], blocks.get(t4_block), sep);
     let t4_from = units.len();
     units.extend(tables::units(
         &blocks[t4_block..tables_end],

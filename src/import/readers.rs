@@ -198,9 +198,14 @@ pub(crate) fn page_number(t: &str) -> bool {
     false
 }
 
+/// Whether a character takes two columns: East Asian wide and full-width characters, and the
+/// punctuation of ambiguous width that Chinese fonts print full-width (“ ” ‘ ’ … — ·).
 fn wide(c: char) -> bool {
     let u = c as u32;
-    (0x1100..=0x115F).contains(&u)
+    matches!(
+        c,
+        '“' | '”' | '‘' | '’' | '…' | '—' | '·' | '※' | '°' | '±' | '×' | '÷'
+    ) || (0x1100..=0x115F).contains(&u)
         || (0x2E80..=0xA4CF).contains(&u)
         || (0xAC00..=0xD7A3).contains(&u)
         || (0xF900..=0xFAFF).contains(&u)

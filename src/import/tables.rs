@@ -191,7 +191,11 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
     }
     let chosen = chosen.or(fuzzy);
     let (label_text, label, after) = match chosen {
-        Some((i, j, m)) => (join(i, j), Some(m), if layout { first_value } else { j + 1 }),
+        Some((i, j, m)) => (
+            join(i, j),
+            Some(m),
+            if layout { first_value } else { j + 1 },
+        ),
         None => match texts.last() {
             Some(&last) => (
                 texts
@@ -536,12 +540,6 @@ fn fit(slots: &[Slot], n: usize, structured: bool) -> Result<Vec<Fit<'_>>, Strin
         if w.len() == n {
             return Ok(w);
         }
-    }
-    if std::env::var_os("GX_DEBUG").is_some() {
-        eprintln!(
-            "fit failed n={n} k={k} unknown={unknown} v={}: {slots:?}",
-            v.len()
-        );
     }
     if k > n {
         return Err(format!("有{k}个数值，多于该行的{n}栏"));
