@@ -1365,3 +1365,44 @@ fn gxctl_import_prints_the_cells_and_exits_by_what_it_read() {
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("binary"), "{stderr}");
 }
+
+#[test]
+fn html_inside_a_layout_table_and_in_gbk() {
+    let r = synthetic(Edition::E2021, 31, MIXED, false);
+    let html = render_html(&r, &Variants::default());
+    let wrapped = html
+        .replacen("<body>", "<body><table class=\"layout\"><tr><td>", 1)
+        .replacen("</body>", "</td></tr></table></body>", 1);
+    let o = ImportOptions {
+        name_hint: Some("page.html".into()),
+        org_id: r.org.id.clone(),
+        ..ImportOptions::default()
+    };
+    let imported = import::import(wrapped.as_bytes(), &o).unwrap();
+    assert_eq!(cells(&imported.report), cells(&r));
+    assert_eq!(imported.report.narrative, r.narrative);
+    let html_gbk = html.replace("charset=\"utf-8\"", "charset=\"gbk\"");
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&html_gbk);
+    assert!(!bad);
+    let imported = import::import(&gbk, &o).unwrap();
+    assert_eq!(imported.encoding, "GB18030");
+    assert_eq!(cells(&imported.report), cells(&r));
+}
+
+#[test]
+fn large_inputs_stay_linear() {
+    // 4 MB of prose with no report: a clear error, quickly.
+    let prose = "这是一个普通网页的段落，没有报告的表格。\n\n".repeat(100_000);
+    let start = std::time::Instant::now();
+    assert!(import::import_bytes(prose.as_bytes(), None).is_err());
+    // 3 MB of numbers inside table 3: rows are found, the flood is not placed anywhere.
+    let text = std::fs::read_to_string(SAMPLE).unwrap();
+    let flood = "0\n\n".repeat(1_000_000);
+    let big = text.replacen("四、结转下年度继续办理", &format!("{flood}四、结转下年度继续办理"), 1);
+    let imported = import::import_bytes(big.as_bytes(), None).unwrap();
+    assert!(imported.report.year == 2020);
+    // Deeply nested HTML.
+    let nested = format!("{}x{}", "<div><table><tr><td>".repeat(5000), "</td></tr></table></div>".repeat(5000));
+    assert!(import::import_bytes(nested.as_bytes(), Some("x.html")).is_err());
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}

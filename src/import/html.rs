@@ -4,6 +4,7 @@
 //! The walk is iterative, so deeply nested markup cannot overflow the stack.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
@@ -117,11 +118,26 @@ fn cell_text(node: NodeRef<'_, Node>) -> String {
     tidy(&buf)
 }
 
-fn has_nested_table(table: NodeRef<'_, Node>) -> bool {
-    table
-        .descendants()
-        .skip(1)
-        .any(|n| name(n) == Some("table"))
+/// The tables that hold another table (page layout), found in one pass: each table marks
+/// its nearest enclosing table.
+fn layout_tables(doc: &Html) -> HashSet<ego_tree::NodeId> {
+    let mut open: Vec<ego_tree::NodeId> = Vec::new();
+    let mut outer = HashSet::new();
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(n) if name(n) == Some("table") => {
+                if let Some(&parent) = open.last() {
+                    outer.insert(parent);
+                }
+                open.push(n.id());
+            }
+            Edge::Close(n) if name(n) == Some("table") => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    outer
 }
 
 struct Walker<'a> {
@@ -213,6 +229,7 @@ pub(crate) fn read(text: &str) -> Vec<Block<'static>> {
             w.out.push(Block::para(Loc::line(w.seq as usize), t));
         }
     }
+    let layout = layout_tables(&doc);
     let mut skip: Option<ego_tree::NodeId> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -226,7 +243,7 @@ pub(crate) fn read(text: &str) -> Vec<Block<'static>> {
                         let nm = e.name();
                         if SKIP.contains(&nm) || nm == "title" {
                             skip = Some(n.id());
-                        } else if nm == "table" && !has_nested_table(n) {
+                        } else if nm == "table" && !layout.contains(&n.id()) {
                             w.flush();
                             w.table(n);
                             skip = Some(n.id());
