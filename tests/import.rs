@@ -1398,11 +1398,19 @@ fn large_inputs_stay_linear() {
     // 3 MB of numbers inside table 3: rows are found, the flood is not placed anywhere.
     let text = std::fs::read_to_string(SAMPLE).unwrap();
     let flood = "0\n\n".repeat(1_000_000);
-    let big = text.replacen("四、结转下年度继续办理", &format!("{flood}四、结转下年度继续办理"), 1);
+    let big = text.replacen(
+        "四、结转下年度继续办理",
+        &format!("{flood}四、结转下年度继续办理"),
+        1,
+    );
     let imported = import::import_bytes(big.as_bytes(), None).unwrap();
     assert!(imported.report.year == 2020);
     // Deeply nested HTML.
-    let nested = format!("{}x{}", "<div><table><tr><td>".repeat(5000), "</td></tr></table></div>".repeat(5000));
+    let nested = format!(
+        "{}x{}",
+        "<div><table><tr><td>".repeat(5000),
+        "</td></tr></table></div>".repeat(5000)
+    );
     assert!(import::import_bytes(nested.as_bytes(), Some("x.html")).is_err());
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }

@@ -34,6 +34,13 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
         .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
         .collect();
     let at = compact.find(title_core())?;
+    // A title, not a sentence that names one: nothing after it but a site name
+    // (「…年度报告_某某网」), and no sentence punctuation.
+    let after = &compact[at + title_core().len()..];
+    let after_ok = after.is_empty() || after.starts_with(['_', '-', '|', '—', '（', '(', '－']);
+    if !after_ok || compact.contains(['。', '，', '；']) || compact.chars().count() > 80 {
+        return None;
+    }
     let before = &compact[..at];
     // The year: four digits followed by 年.
     let mut year = None;
@@ -454,5 +461,9 @@ mod tests {
         assert_eq!((name.as_str(), year), ("固城镇", Some(2020)));
         let (name, year) = title("2021年某某县交通运输局政府信息公开工作年度报告").unwrap();
         assert_eq!((name.as_str(), year), ("某某县交通运输局", Some(2021)));
+        let (name, _) = title("某县2022年政府信息公开工作年度报告_某县人民政府").unwrap();
+        assert_eq!(name, "某县");
+        assert!(title("我县按时发布了2019年政府信息公开工作年度报告。").is_none());
+        assert!(title("关于政府信息公开工作年度报告有关事项的通知").is_none());
     }
 }
