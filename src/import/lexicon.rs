@@ -248,14 +248,8 @@ impl Lexicon {
             return None;
         }
         // Every entry with the same label (the same text may have several roles).
-        Some(Match {
-            entries: self
-                .exact
-                .get(&self.entries[i].key)
-                .cloned()
-                .unwrap_or_default(),
-            score,
-        })
+        let entries = self.exact.get(&self.entries[i].key).cloned()?;
+        Some(Match { entries, score })
     }
 }
 

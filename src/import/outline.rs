@@ -329,7 +329,8 @@ fn sentence_end(s: &str) -> bool {
 /// joined into paragraphs (a paragraph ends at an empty line, a sentence end short of the
 /// right margin, or before an indented line or a numbered one).
 pub(crate) fn paragraphs(blocks: &[Block<'_>], from: usize, to: usize) -> Vec<String> {
-    let slice = &blocks[from.min(blocks.len())..to.min(blocks.len())];
+    let to = to.min(blocks.len());
+    let slice = &blocks[from.min(to)..to];
     let mut out: Vec<String> = Vec::new();
     let layout = slice.iter().any(|b| b.kind == BlockKind::Layout);
     if !layout {

@@ -580,7 +580,9 @@ fn roles(m: &Match, edition: Edition) -> Vec<(Role, bool)> {
 }
 
 fn official(m: &Match) -> &'static str {
-    Lexicon::get().entry(m.entries[0]).label
+    m.entries
+        .first()
+        .map_or("", |&i| Lexicon::get().entry(i).label)
 }
 
 /// Evidence for the edition: labels printed only by one edition.
