@@ -1414,3 +1414,13 @@ fn large_inputs_stay_linear() {
     assert!(import::import_bytes(nested.as_bytes(), Some("x.html")).is_err());
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
+
+#[test]
+fn fuzzer_findings_do_not_panic() {
+    for name in ["fuzz-crash-1.bin"] {
+        let bytes = std::fs::read(format!("tests/fixtures/import/{name}")).unwrap();
+        for hint in [None, Some("x.html"), Some("x.md"), Some("x.txt")] {
+            let _ = import::import_bytes(&bytes, hint);
+        }
+    }
+}

@@ -444,10 +444,9 @@ fn import_blocks(
     let year = match opts.year.or(title_year) {
         Some(y) => y,
         None => {
-            let first = o.headings.first().map_or(tables_start, |(b, _)| *b);
-            let found = blocks[..first.min(blocks.len())]
+            // The text before the tables: preamble and 一、总体情况.
+            let found = blocks[..tables_start.min(blocks.len())]
                 .iter()
-                .chain(blocks[first.min(blocks.len())..tables_start.min(blocks.len())].iter())
                 .find_map(|b| year_in(&b.text));
             match found {
                 Some(y) => {
