@@ -73,21 +73,23 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImportError> {
             }
         }
     };
-    // Characters (UTF-8 lead bytes) and control characters, counted over the first MiB.
+    // Characters (UTF-8 lead bytes) and control characters, counted over the first MiB,
+    // when there is anything to count.
     let all = decoded.text.as_bytes();
     let bytes = &all[..all.len().min(1 << 20)];
-    let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
-    let mut control = bytes
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)) || b == 0x7F)
-        .count();
-    if bytes.contains(&0xC2) {
-        // C1 controls U+0080..U+009F are C2 80..C2 9F.
-        control += bytes
-            .windows(2)
-            .filter(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
-            .count();
-    }
+    let c0 = |b: u8| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)) || b == 0x7F;
+    let c1 = |w: &[u8]| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]);
+    let suspicious = decoded.replaced > 0
+        || bytes.iter().any(|&b| c0(b))
+        || (bytes.contains(&0xC2) && bytes.windows(2).any(c1));
+    let (chars, control) = if suspicious {
+        (
+            bytes.iter().filter(|&&b| (b as i8) >= -0x40).count(),
+            bytes.iter().filter(|&&b| c0(b)).count() + bytes.windows(2).filter(|w| c1(w)).count(),
+        )
+    } else {
+        (1, 0)
+    };
     let chars = chars.max(1);
     if (decoded.replaced + control) * 20 > chars {
         return Err(ImportError::Binary {

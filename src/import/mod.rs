@@ -406,10 +406,14 @@ fn import_blocks(
         })
         .unwrap_or(tables_end);
     let sep = tables::separator(blocks);
-    let mut units = tables::units(&blocks[tables_start..t4_block], blocks.get(t4_block), sep);
+    // A region's heading is not part of its table.
+    let skip_heading = |b: usize, n: u8| if h(n) == Some(b) { b + 1 } else { b };
+    let t2_from = skip_heading(tables_start, 2).min(t4_block);
+    let t4_units_from = skip_heading(t4_block, 4).min(tables_end);
+    let mut units = tables::units(&blocks[t2_from..t4_block], blocks.get(t4_block), sep);
     let t4_from = units.len();
     units.extend(tables::units(
-        &blocks[t4_block..tables_end],
+        &blocks[t4_units_from.min(tables_end)..tables_end],
         blocks.get(tables_end),
         sep,
     ));

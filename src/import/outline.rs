@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use super::doc::{Block, BlockKind};
 use super::lexicon::{Lexicon, Role};
-use super::normalize::{label_key, lcs, strip_numeral, trim};
+use super::normalize::{is_space, label_key, lcs, strip_numeral, trim};
 use crate::model::{Narrative, Section, Subsection};
 use crate::template::{SECTIONS, SECTION_VARIANTS, TITLE_SUFFIX};
 
@@ -77,15 +77,15 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
 /// The numeral is not trusted (reports renumber); the words are matched against the official
 /// headings and the variants of the template.
 pub(crate) fn heading(text: &str) -> Option<u8> {
-    let t = trim(text);
-    let first = t.chars().next()?;
-    let keys = section_keys();
-    if !CN_NUMERALS.contains(first) && !keys.iter().any(|k| k.2.first() == Some(&first)) {
+    let first = text.trim_start_matches(is_space).chars().next()?;
+    if !heading_firsts().contains(&first) {
         return None;
     }
+    let t = trim(text);
     if t.chars().nth(48).is_some() {
         return None;
     }
+    let keys = section_keys();
     let key = label_key(t);
     let key = key.trim_end_matches(['。', ':', '.', ',', ';']);
     let (rest, numbered) = strip_numeral(key);
@@ -122,6 +122,18 @@ pub(crate) fn heading(text: &str) -> Option<u8> {
         }
     }
     best.filter(|(s, _)| *s >= 0.7).map(|(_, n)| n)
+}
+
+/// The characters a heading may start with: a numeral, or the first word of a heading.
+fn heading_firsts() -> &'static [char] {
+    static FIRSTS: OnceLock<Vec<char>> = OnceLock::new();
+    FIRSTS.get_or_init(|| {
+        let mut v: Vec<char> = CN_NUMERALS.chars().collect();
+        v.extend(section_keys().iter().filter_map(|k| k.2.first().copied()));
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
 }
 
 /// The section headings without numerals, in comparison form: (section, official, words).

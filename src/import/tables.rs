@@ -249,13 +249,8 @@ pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -
     let mut out: Vec<Unit> = Vec::new();
     let mut cur: Option<Unit> = None;
     let mut prev_text = false;
-    let finish = |u: Unit, out: &mut Vec<Unit>| {
-        let mut u = u;
-        if u.label.is_none() && !u.label_text.is_empty() {
-            u.label = classify(&u.label_text);
-        }
-        out.push(u);
-    };
+    // Units are classified when made (and again when a wrapped label grows).
+    let finish = |u: Unit, out: &mut Vec<Unit>| out.push(u);
     for b in blocks {
         match b.kind {
             BlockKind::Para => {
