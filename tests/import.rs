@@ -1424,3 +1424,53 @@ fn fuzzer_findings_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn section_headings_by_their_words() {
+    let text = std::fs::read_to_string(SAMPLE).unwrap();
+    let fixture = files::read_path("tests/fixtures/gucheng-town-2020.json").unwrap();
+    for heading in [
+        "五、政府信息公开工作存在的主要问题及改进情况",
+        "五、存在的主要问题及整改措施",
+        "六、存在的主要问题及改进情况",
+    ] {
+        let t = text.replace("五、存在的主要问题及改进情况", heading);
+        let imported = import::import(t.as_bytes(), &opts("621024101")).unwrap();
+        assert_eq!(imported.report, fixture, "{heading}");
+    }
+}
+
+#[test]
+fn tab_separated_rows() {
+    // Text copied from a web page table: a row per line, cells separated by tabs.
+    let r = synthetic(Edition::E2019, 41, MIXED, false);
+    let mut out = format!("{}\n{}\n", title(&r), SECTIONS[1].heading);
+    for (i, table) in ["t2", "t3"].iter().enumerate() {
+        if i == 1 {
+            out.push_str(SECTIONS[2].heading);
+            out.push('\n');
+        }
+        for row in printed_rows(&r, table) {
+            for g in &row.groups {
+                out.push_str(g);
+                out.push('\n');
+            }
+            out.push_str(row.label);
+            for c in &row.cells {
+                out.push('\t');
+                out.push_str(c);
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(SECTIONS[3].heading);
+    out.push('\n');
+    out.push_str(&t4_values(&r).join("\t"));
+    out.push('\n');
+    let imported = import::import(out.as_bytes(), &opts("000000001")).unwrap();
+    assert_eq!(
+        cells(&imported.report).lines().skip(4).collect::<Vec<_>>(),
+        cells(&r).lines().skip(4).collect::<Vec<_>>()
+    );
+    assert!(imported.is_complete());
+}

@@ -23,7 +23,9 @@ pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
         }
         let loc = Loc::line(i + 1);
         let mut block = if t.contains('\t') {
-            let cells: Vec<Tok> = t.split('\t').map(|c| Tok::plain(trim(c))).collect();
+            // Empty cells at either end are cells too: keep the tabs.
+            let row = line.trim_matches(|c: char| is_space(c) && c != '\t');
+            let cells: Vec<Tok> = row.split('\t').map(|c| Tok::plain(trim(c))).collect();
             Block {
                 loc,
                 kind: BlockKind::Row,
