@@ -29,6 +29,19 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ImportError> {
             max: MAX_INPUT,
         });
     }
+    // Control bytes never occur inside UTF-8 or GBK characters: many of them in the first
+    // 64 KiB mean binary data, refused before any decoding (UTF-16 has a BOM and is exempt).
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
+        .count();
+    if Encoding::for_bom(bytes).is_none() && controls * 20 > head.len() {
+        return Err(ImportError::Binary {
+            undecodable: 0,
+            control: controls,
+        });
+    }
     let decoded = if let Some((enc, bom)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
         let replaced = if had_errors { count_replaced(&text) } else { 0 };
