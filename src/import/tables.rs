@@ -775,17 +775,13 @@ pub(crate) fn read(units: &[Unit], t4_from: usize, edition: Edition, region: Loc
         let mut first_ui = t4_from;
         let mut structured = false;
         for (k, u) in t4_units.iter().enumerate() {
-            if u.values() == 0 {
-                if loc.is_some() && !u.label_text.is_empty() && u.label.is_none() {
-                    break;
-                }
-                if loc.is_some() {
-                    continue;
-                }
-                continue;
-            }
-            if loc.is_some() && u.label.is_none() && !u.label_text.is_empty() {
+            // Text that is no header of the table ends the values (a note, a paragraph).
+            let stray = u.label.is_none() && !u.label_text.is_empty();
+            if loc.is_some() && stray {
                 break;
+            }
+            if u.values() == 0 {
+                continue;
             }
             if loc.is_none() {
                 first_ui = t4_from + k;
