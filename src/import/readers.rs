@@ -11,7 +11,7 @@ use super::normalize::{is_space, is_value, trim};
 /// lines before each line are counted (an empty line inside a table may be an empty cell).
 /// A line with tabs is a row of cells.
 pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 24 + 16);
     let mut gap = 0u32;
     let mut prev_nonempty = false;
     for (i, line) in text.split('\n').enumerate() {
@@ -290,7 +290,7 @@ pub(crate) fn layout_cells(line: &str) -> Vec<Tok<'_>> {
 /// Text from `pdftotext -layout`: every line a positioned row; page numbers and form feeds
 /// dropped.
 pub(crate) fn layout(text: &str) -> Vec<Block<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 48 + 16);
     let mut gap = 0u32;
     // The empty lines around a page number are the page's margins, not paragraph breaks.
     let mut page_break = false;
