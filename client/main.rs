@@ -15,6 +15,7 @@ mod config;
 mod connect;
 mod csv;
 mod diff;
+mod import;
 mod org;
 mod output;
 mod remote;
@@ -116,6 +117,10 @@ enum Command {
     /// Every report of a year (below --org, or all) as CSV or JSON lines, as it streams.
     #[command(after_help = board::EXPORT_EXAMPLES)]
     Export(board::ExportArgs),
+    /// Import published reports (web text, HTML, Markdown, pdftotext text, PDF) into report
+    /// files.
+    #[command(after_help = import::EXAMPLES)]
+    Import(import::ImportArgs),
 }
 
 /// What a command's outcome means for the exit code.
@@ -196,6 +201,7 @@ fn main() -> ExitCode {
         Command::Rollup(args) => board::rollup(&cli.connection, args),
         Command::Status(args) => board::status(&cli.connection, args),
         Command::Export(args) => board::export(&cli.connection, args),
+        Command::Import(args) => import::import(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -51,6 +51,13 @@ pub fn print(text: &str) {
     let _ = out.flush();
 }
 
+/// Prints to stderr, stripping colour when it is not a terminal.
+pub fn eprint(text: &str) {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');

@@ -26,6 +26,7 @@ pub mod convert;
 pub mod crossyear;
 pub mod diff;
 pub mod files;
+pub mod import;
 pub mod limits;
 pub mod model;
 pub mod orgs;

@@ -1730,6 +1730,20 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// Opens the store, waiting (at most 5 s) for a closed store's lock to be released: sled
+    /// releases its file lock from a background thread once the last handle is gone.
+    fn reopen(path: &std::path::Path) -> Store {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Store::open(path) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                r => return r.unwrap(),
+            }
+        }
+    }
+
     fn new(org: &str, year: u32, content: u8, reason: &str) -> NewRevision {
         NewRevision {
             org_id: org.into(),
@@ -1751,7 +1765,7 @@ mod tests {
     #[tokio::test]
     async fn revisions_heads_and_listing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         let a = store.submit(new("ab", 2020, 1, "")).await.unwrap();
         assert!(a.created);
         assert_eq!(a.revision.revision, 1);
@@ -1819,7 +1833,7 @@ mod tests {
     #[tokio::test]
     async fn a_format_1_directory_is_chained_on_open() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         store.submit(new("ab", 2020, 1, "")).await.unwrap();
         store.submit(new("ab", 2020, 2, "fix")).await.unwrap();
         store.submit(new("b", 2021, 3, "")).await.unwrap();
@@ -1840,7 +1854,7 @@ mod tests {
         store.close().await.unwrap();
         drop(store);
 
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         let v = store.verify(None, None).unwrap();
         assert_eq!((v.reports, v.revisions), (2, 3));
         assert!(v.breaks.is_empty(), "{:?}", v.breaks);
@@ -1862,7 +1876,7 @@ mod tests {
     #[tokio::test]
     async fn verify_names_what_differs() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         for (org, n) in [("ab", 3), ("b", 3)] {
             for c in 1..=n {
                 let reason = if c == 1 { "" } else { "fix" };
@@ -1910,7 +1924,7 @@ mod tests {
     #[tokio::test]
     async fn tokens_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         assert!(!store.has_tokens().unwrap());
         let t = StoredToken {
             id: "0123456789abcdef".into(),
@@ -1953,7 +1967,7 @@ mod tests {
     #[tokio::test]
     async fn bodies_import_move_and_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         // Children before their parent: fine within one import.
         let changes = store
             .import_orgs(
@@ -1997,7 +2011,7 @@ mod tests {
         ));
         store.close().await.unwrap();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         let t1 = store.org("t1").unwrap();
         assert_eq!(
             (t1.name.as_str(), t1.parent.as_deref()),

@@ -228,6 +228,15 @@ pub static SECTIONS: [SectionDecl; 6] = [
     },
 ];
 
+/// Section headings seen in published reports instead of the official ones (section number,
+/// heading without its numeral). Import matches headings against these and [`SECTIONS`].
+pub static SECTION_VARIANTS: [(u8, &str); 4] = [
+    (5, "政府信息公开工作存在的主要问题及改进情况"),
+    (5, "存在的主要问题及整改措施"),
+    (5, "存在的主要问题及改进措施"),
+    (6, "其他需要报告的事项及说明"),
+];
+
 /// The title of a published report: 「<body><year>年政府信息公开工作年度报告」.
 pub const TITLE_SUFFIX: &str = "年政府信息公开工作年度报告";
 

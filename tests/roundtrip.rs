@@ -23,13 +23,19 @@ fn round_trip(r: &Report, f: Format) -> Result<(), String> {
         return Err(format!("{f:?}: unreadable cells {:?}", got.unreadable));
     }
     let back = &got.report;
-    let (a, b) = (files::write(r, FileFormat::Cells), files::write(back, FileFormat::Cells));
+    let (a, b) = (
+        files::write(r, FileFormat::Cells),
+        files::write(back, FileFormat::Cells),
+    );
     if a != b {
         let line = a.lines().zip(b.lines()).find(|(x, y)| x != y);
         return Err(format!("{f:?}: cells differ, first at {line:?}"));
     }
     if back.narrative != r.narrative {
-        return Err(format!("{f:?}: narrative differs:\n{:#?}\n---\n{:#?}", r.narrative, back.narrative));
+        return Err(format!(
+            "{f:?}: narrative differs:\n{:#?}\n---\n{:#?}",
+            r.narrative, back.narrative
+        ));
     }
     if (back.edition, &back.org.name, back.year) != (r.edition, &r.org.name, r.year) {
         return Err(format!("{f:?}: metadata differs"));
