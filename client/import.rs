@@ -43,9 +43,9 @@ pub struct ImportArgs {
     /// Output format of the imported report.
     #[arg(short, long, value_enum, default_value_t)]
     output: ImportFormat,
-    /// The body's code (an import cannot know it).
-    #[arg(long, default_value = "")]
-    org_id: String,
+    /// The body's code (an import cannot know it) [default: --org, GX_ORG or the context's org].
+    #[arg(long)]
+    org_id: Option<String>,
     /// The body's name, when the title does not give it.
     #[arg(long)]
     org_name: Option<String>,
@@ -103,10 +103,14 @@ pub fn report_text(path: &str, imported: &Imported) -> String {
     s
 }
 
-pub fn import(args: ImportArgs) -> Result<Exit> {
+pub fn import(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
+    let org_id = match &args.org_id {
+        Some(id) => id.clone(),
+        None => conn.resolve()?.org.unwrap_or_default(),
+    };
     let opts = ImportOptions {
         name_hint: None,
-        org_id: args.org_id.clone(),
+        org_id,
         org_name: args.org_name.clone(),
         year: args.year,
         edition: args.edition,

@@ -201,7 +201,7 @@ fn main() -> ExitCode {
         Command::Rollup(args) => board::rollup(&cli.connection, args),
         Command::Status(args) => board::status(&cli.connection, args),
         Command::Export(args) => board::export(&cli.connection, args),
-        Command::Import(args) => import::import(args),
+        Command::Import(args) => import::import(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

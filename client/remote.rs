@@ -283,11 +283,11 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         let mut exit = Exit::Ok;
         for path in &args.files {
             bar.set_message(path.clone());
-            let report = match files::read_path(path) {
+            let report = match read_report(path, remote.org.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
-                    bar.suspend(|| output::error_line(&anyhow::Error::new(e)));
-                    exit = exit.max(Exit::Usage);
+                    bar.suspend(|| output::error_line(&e));
+                    exit = exit.max(e.downcast_ref::<Failure>().map_or(Exit::Usage, |f| f.exit));
                     bar.inc(1);
                     continue;
                 }
@@ -391,6 +391,44 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         }
         Ok(exit)
     })
+}
+
+/// A report file (JSON, YAML, cells) as it is, or a published report (web text, HTML,
+/// Markdown, PDF) through the importer — refused when any cell could not be read: a number
+/// is never guessed.
+fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
+    let lower = path.to_ascii_lowercase();
+    let report_file = [".json", ".yaml", ".yml", ".cells"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        || path == "-";
+    if report_file {
+        return Ok(files::read_path(path)?);
+    }
+    let opts = gx::import::ImportOptions {
+        org_id: org.unwrap_or_default().to_string(),
+        ..Default::default()
+    };
+    let imported = crate::import::import_file(path, &opts)?;
+    if org.is_none() {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!("{path}: a published report does not say its body's code: give --org ORG (or GX_ORG, or a context's org)"),
+        )
+        .into());
+    }
+    if !imported.is_complete() {
+        output::eprint(&crate::import::report_text(path, &imported));
+        return Err(Failure::new(
+            Exit::Invalid,
+            format!(
+                "{path}: {} cell(s) could not be read; nothing was submitted (fix them with `gxctl import {path} -o yaml` and submit the file)",
+                imported.unreadable.len()
+            ),
+        )
+        .into());
+    }
+    Ok(imported.report)
 }
 
 fn submit_line(o: &SubmitOutcome) -> String {

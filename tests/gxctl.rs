@@ -261,3 +261,63 @@ fn server_down_is_a_clear_line_and_exit_4() {
             "gxctl: cannot reach gxd at 127.0.0.1:{port}: connection refused — is gxd running?\n"
         )));
 }
+
+/// The "done when": the scraped sample imports to exactly the sample's cells, and
+/// `gxctl submit` of the published text stores it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_published_report_is_imported_and_submitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let gxd = start_in(&dir.path().join("data"));
+    let cfg = dir.path();
+    let scraped = fixture("gucheng-town-2020.scraped.txt");
+    let cells = std::fs::read_to_string(fixture("gucheng-town-2020.cells")).unwrap();
+
+    let out = ctl(&gxd, cfg)
+        .args(["--org", "621024101", "import"])
+        .arg(&scraped)
+        .args(["-o", "cells"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap(), cells);
+
+    // Without a body code the published text cannot be submitted.
+    ctl(&gxd, cfg)
+        .arg("submit")
+        .arg(&scraped)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give --org ORG"));
+
+    ctl(&gxd, cfg)
+        .args([
+            "org",
+            "add",
+            "621024101",
+            "--name",
+            "固城镇",
+            "--level",
+            "乡镇",
+        ])
+        .assert()
+        .code(0);
+    ctl(&gxd, cfg)
+        .args(["--org", "621024101", "submit"])
+        .arg(&scraped)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "accepted stored as revision 1 of 621024101 2020",
+        ));
+    let stored = ctl(&gxd, cfg)
+        .args(["get", "621024101", "2020", "-o", "cells"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(stored).unwrap(), cells);
+    gxd.stop().await;
+}
