@@ -96,6 +96,24 @@ fn classify(text: &str) -> Option<Match> {
     Lexicon::get().find(&key)
 }
 
+/// The most columns a row with this label has in either edition (0 if it is no row).
+fn row_width(m: &Match) -> usize {
+    let lex = Lexicon::get();
+    m.entries
+        .iter()
+        .filter_map(|&i| match lex.entry(i).role {
+            Role::Row { table, row } if table != "t4" => Some((table, row)),
+            _ => None,
+        })
+        .flat_map(|(table, row)| {
+            Edition::ALL
+                .into_iter()
+                .map(move |e| e.template().row_cells(&format!("{table}.{row}")).len())
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 fn has_role(m: &Match, f: impl Fn(Role) -> bool) -> bool {
     let lex = Lexicon::get();
     m.entries.iter().any(|&i| f(lex.entry(i).role))
@@ -269,18 +287,27 @@ pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -
                 }
                 prev_text = !value;
                 let gap = gap_slots(b.gap, sep);
-                let in_row = cur.as_ref().is_some_and(|u| {
-                    u.label
-                        .as_ref()
-                        .is_some_and(|m| has_role(m, |r| matches!(r, Role::Row { .. })))
-                        && u.slots.len() < 7
-                });
                 let label = if value { None } else { classify(t) };
-                // Short unknown text where a value belongs (「无」) is a value slot, read later.
+                // Short unknown text where a value belongs (「无」) is a value slot, read
+                // later: when the current unit is a row still short of values.
+                let in_row = || {
+                    cur.as_ref().is_some_and(|u| {
+                        u.label.as_ref().is_some_and(|m| {
+                            let width = row_width(m);
+                            let filled = u
+                                .slots
+                                .iter()
+                                .filter(|s| !matches!(s, Slot::Unknown))
+                                .take(width)
+                                .count();
+                            filled < width
+                        })
+                    })
+                };
                 let cellish = !value
-                    && in_row
                     && label.is_none()
                     && t.chars().count() <= 6
+                    && in_row()
                     && heading(t).is_none();
                 if value || cellish {
                     let u = cur.get_or_insert_with(|| Unit::new(b.loc, String::new()));
