@@ -118,6 +118,10 @@ pub fn level_name(n: i32) -> &'static str {
     level_of(n).map_or("", Level::chinese)
 }
 
+fn bodies_json(ordered: &[(&pb::Body, usize)]) -> Vec<serde_json::Value> {
+    ordered.iter().map(|(b, _)| body_json(b)).collect()
+}
+
 pub fn body_json(b: &pb::Body) -> serde_json::Value {
     serde_json::json!({
         "id": b.id,
@@ -323,18 +327,8 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
                 let bodies = all_bodies(&remote, &mut orgs, under.as_deref()).await?;
                 let ordered = tree_order(&bodies);
                 match format {
-                    OutputFormat::Json => output::print_json(
-                        &ordered
-                            .iter()
-                            .map(|(b, _)| body_json(b))
-                            .collect::<Vec<_>>(),
-                    )?,
-                    OutputFormat::Yaml => output::print_yaml(
-                        &ordered
-                            .iter()
-                            .map(|(b, _)| body_json(b))
-                            .collect::<Vec<_>>(),
-                    )?,
+                    OutputFormat::Json => output::print_json(&bodies_json(&ordered))?,
+                    OutputFormat::Yaml => output::print_yaml(&bodies_json(&ordered))?,
                     OutputFormat::Table => {
                         let mut t = output::table();
                         t.set_header(vec!["id", "name", "level", "parent"]);
@@ -440,18 +434,8 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
                         }
                         output::print(&s);
                     }
-                    ExportFormat::Json => output::print_json(
-                        &ordered
-                            .iter()
-                            .map(|(b, _)| body_json(b))
-                            .collect::<Vec<_>>(),
-                    )?,
-                    ExportFormat::Yaml => output::print_yaml(
-                        &ordered
-                            .iter()
-                            .map(|(b, _)| body_json(b))
-                            .collect::<Vec<_>>(),
-                    )?,
+                    ExportFormat::Json => output::print_json(&bodies_json(&ordered))?,
+                    ExportFormat::Yaml => output::print_yaml(&bodies_json(&ordered))?,
                 }
             }
         }
