@@ -256,8 +256,11 @@ fn main() {
         }
         // Every report names a registered body: register the workers' bodies first.
         let run = std::process::id();
-        gx::pb::org_service_client::OrgServiceClient::new(channels[0].clone())
-            .import_orgs(pb::ImportOrgsRequest {
+        gx::pb::org_service_client::OrgServiceClient::with_interceptor(
+            channels[0].clone(),
+            auth.clone(),
+        )
+        .import_orgs(pb::ImportOrgsRequest {
                 bodies: (0..o.concurrency)
                     .map(|w| pb::Body {
                         id: format!("load-{run}-{w:03}"),
