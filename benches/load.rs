@@ -15,12 +15,15 @@
 //! Prints calls/s, p50, p99 and max for each, and the ratio. The target: submits at
 //! least 60% of the ceiling, with p99 at most 5 ms.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/gxd.rs"]
+mod gxd;
+
 use gx::pb;
 use gx::pb::report_service_client::ReportServiceClient;
+use gxd::{bearer, start_gxd};
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -55,61 +58,6 @@ fn options() -> Options {
         }
     }
     o
-}
-
-/// A gxd started for the run, stopped (SIGTERM) at the end.
-struct Server {
-    child: Child,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_gxd() -> (Server, String, Option<String>) {
-    use std::io::{BufRead, BufReader};
-    let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gxd"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("gxd starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    // Written before the address is printed.
-    let token = std::fs::read_to_string(data.path().join(gx::auth::ADMIN_TOKEN_FILE))
-        .ok()
-        .map(|t| t.trim().to_string());
-    (
-        Server { child, _data: data },
-        line.trim().to_string(),
-        token,
-    )
-}
-
-/// Adds `authorization: Bearer <token>` to every call.
-fn bearer(
-    token: Option<String>,
-) -> impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone {
-    let value = token.map(|t| {
-        tonic::metadata::MetadataValue::try_from(format!("Bearer {t}")).expect("token is ASCII")
-    });
-    move |mut req: tonic::Request<()>| {
-        if let Some(v) = &value {
-            req.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(req)
-    }
 }
 
 /// The sample report with its narrative padded to about `bytes` bytes.

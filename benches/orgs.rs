@@ -12,14 +12,18 @@
 //! 3. the same with the values as text instead of packed;
 //! 4. the same export through `gxctl export -o csv` into /dev/null, end to end.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/gxd.rs"]
+mod gxd;
+
 use gx::pb;
 use gx::pb::org_service_client::OrgServiceClient;
 use gx::pb::report_service_client::ReportServiceClient;
+use gxd::{bearer, start_gxd};
 use tokio_stream::StreamExt;
 use tonic::transport::{Channel, Endpoint};
 
@@ -55,37 +59,6 @@ fn options() -> Options {
         }
     }
     o
-}
-
-struct Server {
-    child: Child,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_gxd() -> (Server, String) {
-    use std::io::{BufRead, BufReader};
-    let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gxd"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("gxd starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    (Server { child, _data: data }, line.trim().to_string())
 }
 
 /// gxd's resident set, in KiB.
@@ -148,7 +121,8 @@ fn town_id(city: usize, town: usize) -> String {
 
 fn main() {
     let o = options();
-    let (server, addr) = start_gxd();
+    let (server, addr, token) = start_gxd();
+    let auth = bearer(token.clone());
     let pid = server.child.id();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -163,7 +137,7 @@ fn main() {
             .connect()
             .await
             .expect("connect");
-        let mut orgs = OrgServiceClient::new(channel.clone()).max_decoding_message_size(64 << 20);
+        let mut orgs = OrgServiceClient::with_interceptor(channel.clone(), auth.clone()).max_decoding_message_size(64 << 20);
         let total = o.cities * o.towns;
         println!(
             "gxd at {addr}: {} cities × {} townships = {total} reports of {YEAR}, narrative ≈{} B",
@@ -222,7 +196,7 @@ fn main() {
         let mut tasks = Vec::new();
         for _ in 0..o.concurrency {
             let next = next.clone();
-            let mut client = ReportServiceClient::new(channel.clone());
+            let mut client = ReportServiceClient::with_interceptor(channel.clone(), auth.clone());
             let (towns, narrative) = (o.towns, o.narrative);
             tasks.push(tokio::spawn(async move {
                 loop {
@@ -350,6 +324,7 @@ fn main() {
             .args(["export", "--year", &YEAR.to_string(), "-o", "csv", "--out", "/dev/null"])
             .env("GX_SERVER", format!("http://{addr}"))
             .env("GX_CONFIG", "/nonexistent/gx-bench-config.yaml")
+            .env("GX_TOKEN", token.clone().unwrap_or_default())
             .env_remove("GX_ORG")
             .status()
             .expect("gxctl runs");
