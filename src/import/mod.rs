@@ -32,7 +32,7 @@ pub use decode::MAX_INPUT;
 pub use doc::{Form, Loc};
 
 use crate::model::{CellsBuilder, Org, Report, Value};
-use crate::template::Edition;
+use crate::template::{Edition, Presence};
 use doc::Block;
 use lexicon::{Lexicon, Role};
 
@@ -508,26 +508,39 @@ fn import_blocks(
     // Assemble.
     let t = edition.template();
     let mut builder = CellsBuilder::new(edition);
-    let variant_and_rows = edition == Edition::E2021
-        && read.rows.contains("t3.other")
-        && [
-            "t3.other_no_correction",
-            "t3.other_fee_unpaid",
-            "t3.other_other",
-        ]
-        .iter()
-        .any(|k| read.rows.contains(*k));
-    if variant_and_rows {
-        notes.push("表三同时印有（六）其他处理的单行与其分行，单行的数值未导入".to_string());
-    } else if edition == Edition::E2021 && read.rows.contains("t3.other") {
-        notes.push(
-            "这份2021年版报告的表三只印了2019年版式的（六）其他处理单行，按该行读取".to_string(),
-        );
+    // Variant rows (the single （六）其他处理 row of a 2021-edition report), from the template:
+    // printed alone, the variant is read; printed beside the rows it stands for, it is not.
+    let mut skipped_variants: Vec<String> = Vec::new();
+    for table in &t.tables {
+        for row in table.blocks.iter().flat_map(|b| &b.rows) {
+            let Presence::InsteadOf(others) = row.presence else {
+                continue;
+            };
+            if !read.rows.contains(&format!("{}.{}", table.key, row.key)) {
+                continue;
+            }
+            let table_name = table.name();
+            if others
+                .iter()
+                .any(|o| read.rows.contains(&format!("{}.{o}", table.key)))
+            {
+                notes.push(format!(
+                    "{table_name}同时印有{}的单行与其分行，单行的数值未导入",
+                    row.label
+                ));
+                skipped_variants.push(format!("{}.{}.", table.key, row.key));
+            } else {
+                notes.push(format!(
+                    "这份{edition}年版报告的{table_name}只印了旧版式的{}单行，按该行读取",
+                    row.label
+                ));
+            }
+        }
     }
     for (ix, cell) in read.cells.iter().enumerate() {
         let Some(cell) = cell else { continue };
         let key = &t.cells[ix].key;
-        if variant_and_rows && key.starts_with("t3.other.") {
+        if skipped_variants.iter().any(|p| key.starts_with(p.as_str())) {
             continue;
         }
         // A key is placed once: the table reader keeps the first of a repeated row.
