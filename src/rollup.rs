@@ -369,24 +369,7 @@ mod tests {
         a.set("t4.review.other", Cell::BLANK);
         // b prints the single （六）其他处理 row: a's three sub-rows go into it.
         let t = Edition::E2021.template();
-        for col in [
-            "natural",
-            "commercial",
-            "research",
-            "nonprofit",
-            "legal_svc",
-            "other_org",
-            "total",
-        ] {
-            let sum: i128 = ["other_no_correction", "other_fee_unpaid", "other_other"]
-                .iter()
-                .map(|r| b.get(&format!("t3.{r}.{col}")).unwrap().value.as_i128())
-                .sum();
-            for r in ["other_no_correction", "other_fee_unpaid", "other_other"] {
-                b.set(&format!("t3.{r}.{col}"), Cell::ABSENT);
-            }
-            b.set(&format!("t3.other.{col}"), Cell::int(sum as i64));
-        }
+        crate::synth::use_variant_rows(&mut b);
         let a_other: i128 = ["other_no_correction", "other_fee_unpaid", "other_other"]
             .iter()
             .map(|r| a.get(&format!("t3.{r}.natural")).unwrap().value.as_i128())
