@@ -401,10 +401,6 @@ pub struct Issued {
     pub stored: StoredToken,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The stored hash of a token.
 pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
@@ -476,8 +472,8 @@ impl TokenSpec {
 /// Mints a token (not yet stored).
 pub fn mint(spec: &TokenSpec, created_by: &str) -> Result<Issued, AuthError> {
     spec.check()?;
-    let id = hex(&random::<{ ID_HEX / 2 }>()?);
-    let secret = hex(&random::<{ SECRET_HEX / 2 }>()?);
+    let id = hex::encode(random::<{ ID_HEX / 2 }>()?);
+    let secret = hex::encode(random::<{ SECRET_HEX / 2 }>()?);
     let token = format!("{TOKEN_PREFIX}{id}_{secret}");
     Ok(Issued {
         stored: StoredToken {

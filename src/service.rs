@@ -75,17 +75,6 @@ pub struct Admitted {
     pub warnings: Vec<rules::Finding>,
 }
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
 /// A convert error's field as a request path: cell keys stay cell keys, other fields are
 /// under `report.`.
 fn report_field(field: &str) -> String {
@@ -230,11 +219,11 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         submission_id: r.submission_id.clone(),
         submitted_at: Some(timestamp(r.submitted_at)),
         reason: r.reason.clone(),
-        content_hash: hex(&r.content_hash),
+        content_hash: hex::encode(r.content_hash),
         warnings: r.warnings.clone(),
         submitted_by: r.submitted_by.clone(),
-        previous_hash: hex(&r.previous_hash),
-        chain_hash: hex(&r.chain_hash),
+        previous_hash: hex::encode(r.previous_hash),
+        chain_hash: hex::encode(r.chain_hash),
         explanations: explanations_pb(&r.explanations),
         cross_year: Some(cross_year_pb(r)),
     }
@@ -363,11 +352,11 @@ impl Reports {
             cross_year: Some(cross_year_pb(&rev)),
             revision: rev.revision,
             submission_id: rev.submission_id,
-            content_hash: hex(&rev.content_hash),
+            content_hash: hex::encode(rev.content_hash),
             warnings: rev.warnings,
             created: submitted.created,
             submitted_at: Some(timestamp(rev.submitted_at)),
-            chain_hash: hex(&rev.chain_hash),
+            chain_hash: hex::encode(rev.chain_hash),
         })
     }
 
@@ -381,7 +370,7 @@ impl Reports {
         let admitted = admit(r.report.as_ref())?;
         Ok(pb::ValidateReportResponse {
             warnings: admitted.warnings.iter().map(finding_to_pb).collect(),
-            content_hash: hex(&admitted.content_hash),
+            content_hash: hex::encode(admitted.content_hash),
         })
     }
 
@@ -502,7 +491,7 @@ impl Reports {
                         as i32,
                     revision: s.revision,
                     submitted_at: Some(timestamp(s.submitted_at)),
-                    content_hash: hex(&s.content_hash),
+                    content_hash: hex::encode(s.content_hash),
                     warning_count: u32::try_from(s.warnings.len()).unwrap_or(u32::MAX),
                 })
                 .collect(),

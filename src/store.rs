@@ -993,10 +993,6 @@ pub struct Verification {
     pub breaks: Vec<ChainBreak>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The walk along one report's revisions.
 struct ChainWalk {
     prefix: Vec<u8>,
@@ -1087,8 +1083,8 @@ impl ChainWalk {
                 revision,
                 BreakKind::ContentHash,
                 "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
-                hex(&meta.content_hash),
-                hex(&recomputed),
+                hex::encode(&meta.content_hash),
+                hex::encode(recomputed),
             ));
         }
         let stored_previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
@@ -1105,8 +1101,8 @@ impl ChainWalk {
                             revision - 1
                         )
                     },
-                    hex(&meta.previous_hash),
-                    hex(&p),
+                    hex::encode(&meta.previous_hash),
+                    hex::encode(p),
                 ));
             }
         }
@@ -1130,8 +1126,8 @@ impl ChainWalk {
                 revision,
                 BreakKind::ChainHash,
                 "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
-                hex(&meta.chain_hash),
-                hex(&recomputed_chain),
+                hex::encode(&meta.chain_hash),
+                hex::encode(recomputed_chain),
             ));
         }
     }

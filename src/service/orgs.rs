@@ -18,7 +18,7 @@ use crate::status::ServiceError;
 use crate::store::{Change, NewBody, Revision, Store, StoreError};
 use crate::template::Edition;
 
-use super::{cross_year_pb, hex, timestamp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::{cross_year_pb, timestamp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The service: shared state behind a cheap clone.
 #[derive(Debug, Clone)]
@@ -173,7 +173,7 @@ fn roll_up_part(
                 parts.push(pb::RollUpPart {
                     body: Some(body_to_pb(b)),
                     revision: meta.revision,
-                    content_hash: hex(&meta.content_hash),
+                    content_hash: hex::encode(meta.content_hash),
                 });
             }
             None => missing.push(body_to_pb(b)),
@@ -545,7 +545,7 @@ impl Orgs {
                 edition: pb::Edition::from(edition) as i32,
                 revision: meta.revision,
                 submitted_at: Some(timestamp(meta.submitted_at)),
-                content_hash: hex(&meta.content_hash),
+                content_hash: hex::encode(meta.content_hash),
                 values,
                 packed,
             });
