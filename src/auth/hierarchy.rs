@@ -93,22 +93,27 @@ mod tests {
         assert_eq!(division_prefix("621024101000"), Some("621024101"));
         assert_eq!(division_prefix("621024000000"), Some("621024"));
         assert_eq!(division_prefix("62102410"), None);
-        for (root, org, within) in [
-            ("621024", "621024", true),
-            ("621024", "621024101", true),
-            ("621024", "621024-zrzy", true),
-            ("621000", "621024101", true),
-            ("620000", "621024-zrzy", true),
-            ("621000", "620100", false),
-            ("621024", "621025", false),
-            ("621024", "6210241", true),
-            ("621024101", "621024102", false),
-            ("91620000MA", "91620000MA-1", true),
-            ("91620000MA", "91620000MAX", false),
-            ("abc", "abcd", false),
-            ("", "x", false),
-        ] {
-            assert_eq!(h.contains(root, org), within, "{org} within {root}");
+        // Each root, the codes within it, and codes that are not.
+        let cases: [(&str, &[&str], &[&str]); 7] = [
+            (
+                "621024",
+                &["621024", "621024101", "621024-zrzy", "6210241"],
+                &["621025"],
+            ),
+            ("621000", &["621024101"], &["620100"]),
+            ("620000", &["621024-zrzy"], &[]),
+            ("621024101", &[], &["621024102"]),
+            ("91620000MA", &["91620000MA-1"], &["91620000MAX"]),
+            ("abc", &[], &["abcd"]),
+            ("", &[], &["x"]),
+        ];
+        for (root, within, outside) in cases {
+            for org in within {
+                assert!(h.contains(root, org), "{org} within {root}");
+            }
+            for org in outside {
+                assert!(!h.contains(root, org), "{org} not within {root}");
+            }
         }
     }
 }
