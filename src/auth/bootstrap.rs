@@ -40,6 +40,7 @@ pub async fn bootstrap(store: &Store) -> Result<Option<(Issued, PathBuf)>, Boots
 /// Why bootstrapping failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
+    /// The token file could not be written (the token was not stored).
     #[error("cannot write the admin token to {0}: {1}")]
     File(PathBuf, std::io::Error),
     #[error(transparent)]

@@ -76,6 +76,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// The name stored with a token and shown to people: `admin`, `filer`, `reader`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -84,6 +85,7 @@ impl Role {
         }
     }
 
+    /// The role of a name [`Role::as_str`] gives, `None` for any other string.
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "admin" => Some(Role::Admin),
@@ -101,6 +103,7 @@ impl Role {
         }
     }
 
+    /// The role on the wire.
     pub fn to_pb(self) -> crate::pb::Role {
         match self {
             Role::Admin => crate::pb::Role::Admin,
@@ -109,6 +112,7 @@ impl Role {
         }
     }
 
+    /// The role of a wire value, `None` for `ROLE_UNSPECIFIED`.
     pub fn from_pb(r: crate::pb::Role) -> Option<Role> {
         match r {
             crate::pb::Role::Admin => Some(Role::Admin),
@@ -128,9 +132,12 @@ impl std::fmt::Display for Role {
 /// The authenticated holder of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The token's public id (what revisions record as `submitted_by`).
     pub token_id: String,
     pub role: Role,
+    /// The body a filer token submits for; for other roles, only a label (may be empty).
     pub org: String,
+    /// A filer token that also covers the bodies within `org`.
     pub subtree: bool,
 }
 
@@ -239,6 +246,7 @@ pub enum AuthError {
     /// No randomness from the operating system.
     #[error("cannot get random bytes from the operating system: {0}")]
     Random(String),
+    /// Reading or writing the tokens failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -320,6 +328,7 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A caller whose submissions are checked against `hierarchy`.
     pub fn new(principal: Option<Principal>, hierarchy: Arc<dyn Hierarchy>) -> Caller {
         Caller {
             principal,

@@ -18,7 +18,9 @@ const SECRET_HEX: usize = 64;
 /// A token just issued: the token itself (shown once) and what is stored.
 #[derive(Debug, Clone)]
 pub struct Issued {
+    /// `gx_<id>_<secret>`: shown once, never stored.
     pub token: String,
+    /// The id and hash gxd keeps.
     pub stored: StoredToken,
 }
 
@@ -42,13 +44,17 @@ fn random<const N: usize>() -> Result<[u8; N], AuthError> {
 #[derive(Debug, Clone)]
 pub struct TokenSpec {
     pub role: Role,
+    /// The body a filer submits for (required for filers); a label for other roles.
     pub org: String,
+    /// Filers only: also the bodies within `org`.
     pub subtree: bool,
+    /// Free text for the people managing tokens.
     pub note: String,
 }
 
 /// Longest `org` and `note` of a token, in characters.
 pub const MAX_TOKEN_ORG_CHARS: usize = 128;
+/// See [`MAX_TOKEN_ORG_CHARS`].
 pub const MAX_TOKEN_NOTE_CHARS: usize = 256;
 
 impl TokenSpec {
