@@ -6,6 +6,7 @@ mod cli;
 mod convert;
 mod county;
 mod diff;
+mod docs;
 mod files;
 mod gxctl;
 mod import;

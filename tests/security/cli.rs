@@ -1,6 +1,6 @@
-//! The README's security walk-through through the real gxctl: the first admin token found on
-//! gxd's machine, a filer token for a township, what the filer may and may not do, history
-//! naming the submitter, revocation.
+//! The security walk-through of docs/security.md through the real gxctl: the first admin
+//! token found on gxd's machine, a filer token for a township, what the filer may and may not
+//! do, history naming the submitter, revocation.
 
 use predicates::prelude::*;
 

@@ -129,7 +129,7 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
     let v: serde_json::Value = serde_json::from_str(out.trim())
         .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {out}"));
 
-    // The README's grpcurl walk-through submits this file: it must be the sample.
+    // The grpcurl example in docs/gxd.md submits this file: it must be the sample.
     assert_eq!(
         v["example_matches"], true,
         "examples/gucheng-town-2020.submit.json is stale"
