@@ -17,7 +17,7 @@
 //! `orgs` holds the reporting bodies (see "reporting bodies" below).
 //!
 //! Each revision's metadata also holds the chain hash of the revision before it and its own
-//! ([`crate::chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
+//! ([`chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
 //! tokens by id, each with only the SHA-256 of the token ([`StoredToken`]).
 //!
 //! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
@@ -43,10 +43,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prost::Message;
 use tokio::sync::oneshot;
 
-use crate::chain;
 use crate::orgs::{Body, Directory, DirectoryError, Level};
 use crate::pb;
 use crate::template::Edition;
+
+pub mod chain;
 
 /// The on-disk layout version this code reads and writes.
 const FORMAT: u32 = 2;
