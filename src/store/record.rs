@@ -1,0 +1,131 @@
+//! What a key's value holds: the protobuf records the store writes, and how they read back
+//! as the store's types. Field numbers are the on-disk format: never renumber them.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prost::Message;
+
+use crate::pb;
+
+/// What is recorded with a revision, besides the report.
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct Meta {
+    #[prost(uint32, tag = "1")]
+    pub(super) revision: u32,
+    #[prost(string, tag = "2")]
+    pub(super) submission_id: String,
+    /// Microseconds since the Unix epoch.
+    #[prost(int64, tag = "3")]
+    pub(super) submitted_at_us: i64,
+    #[prost(string, tag = "4")]
+    pub(super) reason: String,
+    #[prost(bytes = "vec", tag = "5")]
+    pub(super) content_hash: Vec<u8>,
+    #[prost(message, repeated, tag = "6")]
+    pub(super) warnings: Vec<pb::Finding>,
+    #[prost(string, tag = "7")]
+    pub(super) org_name: String,
+    #[prost(uint32, tag = "8")]
+    pub(super) edition: u32,
+    /// The chain hash of the previous revision ([`super::GENESIS`] for revision 1).
+    #[prost(bytes = "vec", tag = "9")]
+    pub(super) previous_hash: Vec<u8>,
+    /// This revision's chain hash (`chain::chain_hash`).
+    #[prost(bytes = "vec", tag = "10")]
+    pub(super) chain_hash: Vec<u8>,
+    /// The id of the token that submitted it ("" before tokens existed).
+    #[prost(string, tag = "11")]
+    pub(super) submitted_by: String,
+    /// Explanations of warnings (rule → text), in the order given.
+    #[prost(message, repeated, tag = "12")]
+    pub(super) explanations: Vec<StoredExplanation>,
+    /// The cross-year check: absent when there was no previous year's report.
+    #[prost(message, optional, tag = "13")]
+    pub(super) cross_year: Option<StoredCrossYear>,
+}
+
+/// One stored revision: the value of a key. `meta` is encoded first.
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct Record {
+    #[prost(message, optional, tag = "1")]
+    pub(super) meta: Option<Meta>,
+    /// The canonical encoding of the `pb::Report`.
+    #[prost(bytes = "vec", tag = "2")]
+    pub(super) report: Vec<u8>,
+    /// The report's cell values, packed ([`crate::packed`]); empty in records written before
+    /// it existed.
+    #[prost(bytes = "vec", tag = "3")]
+    pub(super) cells: Vec<u8>,
+}
+
+/// A [`Record`] read without its report: prost skips the unknown field 2 without copying.
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct MetaOnly {
+    #[prost(message, optional, tag = "1")]
+    pub(super) meta: Option<Meta>,
+}
+
+/// Explanation of a warning, stored with a revision.
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct StoredExplanation {
+    #[prost(string, tag = "1")]
+    pub(super) rule: String,
+    #[prost(string, tag = "2")]
+    pub(super) text: String,
+}
+
+/// The cross-year check a revision passed.
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct StoredCrossYear {
+    /// The revision of last year's report it was checked against.
+    #[prost(uint32, tag = "1")]
+    pub(super) previous_revision: u32,
+}
+
+pub(super) fn micros(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
+    }
+}
+
+pub(super) fn from_micros(us: i64) -> SystemTime {
+    if us >= 0 {
+        UNIX_EPOCH + Duration::from_micros(us.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_micros(us.unsigned_abs())
+    }
+}
+
+/// The report bytes (field 2) and the packed cells (field 3, empty if none) of a stored
+/// [`Record`], where they lie: no copy.
+pub(super) fn split_record(value: &[u8]) -> Option<(&[u8], &[u8])> {
+    use prost::encoding::{decode_key, decode_varint, WireType};
+    let mut buf = value;
+    let (mut report, mut cells): (&[u8], &[u8]) = (&[], &[]);
+    while !buf.is_empty() {
+        let (tag, wire) = decode_key(&mut buf).ok()?;
+        match wire {
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+                if len > buf.len() {
+                    return None;
+                }
+                let (field, rest) = buf.split_at(len);
+                match tag {
+                    2 => report = field,
+                    3 => cells = field,
+                    _ => {}
+                }
+                buf = rest;
+            }
+            WireType::Varint => {
+                decode_varint(&mut buf).ok()?;
+            }
+            WireType::SixtyFourBit if buf.len() >= 8 => buf = &buf[8..],
+            WireType::ThirtyTwoBit if buf.len() >= 4 => buf = &buf[4..],
+            _ => return None,
+        }
+    }
+    Some((report, cells))
+}
