@@ -24,7 +24,7 @@
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use super::keys::split_report_prefix;
+use super::keys::split_revision_key;
 use super::record::{Meta, Record};
 use super::{corrupt, Result};
 use crate::pb;
@@ -117,13 +117,7 @@ pub(super) fn chain_unchained(revisions: &sled::Tree) -> Result<u64> {
     let mut n = 0;
     let mut walk: Option<(Vec<u8>, [u8; 32])> = None;
     for k in keys {
-        let split = k
-            .len()
-            .checked_sub(4)
-            .ok_or_else(|| corrupt(&k, "short key"))?;
-        let prefix = &k[..split];
-        let (org_id, year) =
-            split_report_prefix(prefix).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+        let (prefix, org_id, year) = split_revision_key(&k)?;
         let previous = match &walk {
             Some((p, h)) if p.as_slice() == prefix => *h,
             _ => GENESIS,

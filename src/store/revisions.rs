@@ -6,7 +6,9 @@ use prost::Message;
 
 use super::chain;
 use super::flush::Flusher;
-use super::keys::{after_report, report_prefix, revision_key, split_report_prefix};
+use super::keys::{
+    after_body, after_report, report_prefix, revision_key, split_report_prefix, split_revision_key,
+};
 use super::record::{
     from_micros, micros, split_record, Meta, MetaOnly, Record, StoredCrossYear, StoredExplanation,
 };
@@ -130,12 +132,19 @@ pub(super) fn to_revision(key: &[u8], value: &[u8], full: bool) -> Result<Revisi
         (m.meta, Vec::new())
     };
     let meta = meta.ok_or_else(|| corrupt(key, "no metadata"))?;
-    let n = key
-        .len()
-        .checked_sub(4)
-        .ok_or_else(|| corrupt(key, "short key"))?;
-    let (org_id, year) =
-        split_report_prefix(&key[..n]).ok_or_else(|| corrupt(key, "not a revision key"))?;
+    let (_, org_id, year) = split_revision_key(key)?;
+    from_meta(key, org_id, year, meta, report)
+}
+
+/// A revision of report (`org_id`, `year`) from its metadata and report bytes, as read back
+/// or as just written; `key` names it in errors.
+fn from_meta(
+    key: &[u8],
+    org_id: String,
+    year: u32,
+    meta: Meta,
+    report: Vec<u8>,
+) -> Result<Revision> {
     let hash = |what: &str, v: &[u8]| -> Result<[u8; 32]> {
         v.try_into()
             .map_err(|_| corrupt(key, format!("{what} of {} bytes", v.len())))
@@ -274,28 +283,7 @@ impl Store {
         let Record { meta, report, .. } = record;
         let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
-            revision: Revision {
-                org_id: new.org_id,
-                org_name: meta.org_name,
-                year: new.year,
-                edition: Some(new.edition),
-                revision,
-                submission_id: meta.submission_id,
-                submitted_at: from_micros(at),
-                reason: meta.reason,
-                content_hash: new.content_hash,
-                warnings: meta.warnings,
-                report,
-                submitted_by: meta.submitted_by,
-                previous_hash,
-                chain_hash,
-                explanations: meta
-                    .explanations
-                    .into_iter()
-                    .map(|e| (e.rule, e.text))
-                    .collect(),
-                cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
-            },
+            revision: from_meta(&key, new.org_id, new.year, meta, report)?,
             created: true,
         })
     }
@@ -376,13 +364,7 @@ impl Store {
             if !k.starts_with(prefix) {
                 break;
             }
-            let n = k
-                .len()
-                .checked_sub(4)
-                .ok_or_else(|| corrupt(&k, "short key"))?;
-            let report = &k[..n];
-            let (org_id, y) =
-                split_report_prefix(report).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            let (report, org_id, y) = split_revision_key(&k)?;
             match year {
                 Some(want) if y < want => {
                     // Jump to this body's wanted year.
@@ -391,9 +373,7 @@ impl Store {
                 }
                 Some(want) if y > want => {
                     // Past it: on to the next body.
-                    start = org_id.into_bytes();
-                    start
-                        .extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+                    start = after_body(&org_id);
                     continue;
                 }
                 _ => {}
@@ -455,19 +435,13 @@ impl Store {
                 return Ok(());
             };
             let (k, _) = kv?;
-            let n = k
-                .len()
-                .checked_sub(4)
-                .ok_or_else(|| corrupt(&k, "short key"))?;
-            let (org_id, y) =
-                split_report_prefix(&k[..n]).ok_or_else(|| corrupt(&k, "not a revision key"))?;
+            let (_, org_id, y) = split_revision_key(&k)?;
             if y < year {
                 start = report_prefix(&org_id, year)?;
                 continue;
             }
             // Past the year (or at it): the next body starts after every key of this one.
-            let mut next_body = org_id.clone().into_bytes();
-            next_body.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+            let next_body = after_body(&org_id);
             if y == year && keep(&org_id) {
                 let prefix = report_prefix(&org_id, year)?;
                 let (lk, lv) = self.last(&prefix)?.ok_or_else(|| corrupt(&k, "vanished"))?;
