@@ -38,6 +38,8 @@ pub mod server;
 pub mod service;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod store_wire;
 pub mod synth;
 pub mod template;
 

@@ -25,9 +25,8 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use super::keys::split_revision_key;
-use super::record::{Meta, Record};
+use super::record::{Meta, Record, StoredFinding};
 use super::{corrupt, Result};
-use crate::pb;
 
 /// The `previous` of revision 1.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -46,7 +45,7 @@ pub(super) struct Link<'a> {
     pub submission_id: &'a str,
     pub reason: &'a str,
     pub submitted_by: &'a str,
-    pub warnings: &'a [pb::Finding],
+    pub warnings: &'a [StoredFinding],
 }
 
 fn put_bytes(h: &mut Sha256, b: &[u8]) {
@@ -184,7 +183,7 @@ mod tests {
         b.submission_id = "a";
         b.reason = "b";
         assert_ne!(chain_hash(&a), chain_hash(&b));
-        let w = [pb::Finding {
+        let w = [StoredFinding {
             rule: "CELL-BLANK".into(),
             ..Default::default()
         }];

@@ -68,6 +68,10 @@ pub use verify::{BreakKind, ChainBreak, Verification};
 use flush::Flusher;
 use keys::printable_key;
 
+/// For the test that holds the stored warning against the wire's `Finding`.
+#[cfg(test)]
+pub(crate) use record::StoredFinding;
+
 /// The on-disk layout version this code reads and writes.
 const FORMAT: u32 = 2;
 /// The layout before the hash chain, upgraded on open.

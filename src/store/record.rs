@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 
-use crate::pb;
+use crate::rules::{Candidate, Finding, Severity, Suggestion};
 
 /// What is recorded with a revision, besides the report.
 #[derive(Clone, PartialEq, Message)]
@@ -22,7 +22,7 @@ pub(super) struct Meta {
     #[prost(bytes = "vec", tag = "5")]
     pub(super) content_hash: Vec<u8>,
     #[prost(message, repeated, tag = "6")]
-    pub(super) warnings: Vec<pb::Finding>,
+    pub(super) warnings: Vec<StoredFinding>,
     #[prost(string, tag = "7")]
     pub(super) org_name: String,
     #[prost(uint32, tag = "8")]
@@ -49,7 +49,7 @@ pub(super) struct Meta {
 pub(super) struct Record {
     #[prost(message, optional, tag = "1")]
     pub(super) meta: Option<Meta>,
-    /// The canonical encoding of the `pb::Report`.
+    /// The report's canonical protobuf encoding.
     #[prost(bytes = "vec", tag = "2")]
     pub(super) report: Vec<u8>,
     /// The report's cell values, packed ([`crate::packed`]); empty in records written before
@@ -72,6 +72,119 @@ pub(super) struct StoredExplanation {
     pub(super) rule: String,
     #[prost(string, tag = "2")]
     pub(super) text: String,
+}
+
+/// A warning stored with a revision. Format 2 wrote the wire's `gx.v1.Finding` here, and the
+/// chain hash covers each warning's encoding, so this record keeps that message's field
+/// numbers, types and encoding exactly: stored bytes and chain hashes stay what they were. (A
+/// test outside the store, `src/store_wire.rs`, encodes both and compares.)
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct StoredFinding {
+    #[prost(string, tag = "1")]
+    pub(super) rule: String,
+    /// The wire's `Severity` numbers: [`SEVERITY_ERROR`] or [`SEVERITY_WARNING`] (an enum on
+    /// the wire is an int32 varint).
+    #[prost(int32, tag = "2")]
+    pub(super) severity: i32,
+    #[prost(string, repeated, tag = "3")]
+    pub(super) cells: Vec<String>,
+    #[prost(string, repeated, tag = "4")]
+    pub(super) labels: Vec<String>,
+    #[prost(string, optional, tag = "5")]
+    pub(super) expected: Option<String>,
+    #[prost(string, optional, tag = "6")]
+    pub(super) actual: Option<String>,
+    #[prost(message, optional, tag = "7")]
+    pub(super) suggestion: Option<StoredSuggestion>,
+    #[prost(string, tag = "8")]
+    pub(super) message: String,
+}
+
+/// `gx.v1.Suggestion`, as stored in a [`StoredFinding`].
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct StoredSuggestion {
+    #[prost(message, repeated, tag = "1")]
+    pub(super) candidates: Vec<StoredCandidate>,
+    #[prost(string, tag = "2")]
+    pub(super) message: String,
+}
+
+/// `gx.v1.Candidate`, as stored in a [`StoredSuggestion`].
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct StoredCandidate {
+    #[prost(string, tag = "1")]
+    pub(super) cell: String,
+    #[prost(string, tag = "2")]
+    pub(super) label: String,
+    #[prost(string, tag = "3")]
+    pub(super) value: String,
+}
+
+/// `gx.v1.Severity.SEVERITY_ERROR`.
+pub(super) const SEVERITY_ERROR: i32 = 1;
+/// `gx.v1.Severity.SEVERITY_WARNING`.
+pub(super) const SEVERITY_WARNING: i32 = 2;
+
+impl From<&Finding> for StoredFinding {
+    fn from(f: &Finding) -> StoredFinding {
+        StoredFinding {
+            rule: f.rule.clone(),
+            severity: match f.severity {
+                Severity::Error => SEVERITY_ERROR,
+                Severity::Warning => SEVERITY_WARNING,
+            },
+            cells: f.cells.clone(),
+            labels: f.labels.clone(),
+            expected: f.expected.clone(),
+            actual: f.actual.clone(),
+            suggestion: f.suggestion.as_ref().map(|s| StoredSuggestion {
+                candidates: s
+                    .candidates
+                    .iter()
+                    .map(|c| StoredCandidate {
+                        cell: c.cell.clone(),
+                        label: c.label.clone(),
+                        value: c.value.clone(),
+                    })
+                    .collect(),
+                message: s.message.clone(),
+            }),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// Lossless for every record gx writes (their severity is one of the two numbers above). A
+/// record with another number (never written) reads as a warning, as the wire's reader does;
+/// the chain hash is computed over the record itself, never over this conversion.
+impl From<StoredFinding> for Finding {
+    fn from(f: StoredFinding) -> Finding {
+        Finding {
+            rule: f.rule,
+            severity: if f.severity == SEVERITY_ERROR {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            cells: f.cells,
+            labels: f.labels,
+            expected: f.expected,
+            actual: f.actual,
+            suggestion: f.suggestion.map(|s| Suggestion {
+                candidates: s
+                    .candidates
+                    .into_iter()
+                    .map(|c| Candidate {
+                        cell: c.cell,
+                        label: c.label,
+                        value: c.value,
+                    })
+                    .collect(),
+                message: s.message,
+            }),
+            message: f.message,
+        }
+    }
 }
 
 /// The cross-year check a revision passed.

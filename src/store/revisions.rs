@@ -11,9 +11,10 @@ use super::keys::{
 };
 use super::record::{
     from_micros, micros, split_record, Meta, MetaOnly, Record, StoredCrossYear, StoredExplanation,
+    StoredFinding,
 };
 use super::{corrupt, Result, Store, StoreError, STRIPES};
-use crate::pb;
+use crate::rules::Finding;
 use crate::template::Edition;
 
 /// A revision to store.
@@ -28,7 +29,8 @@ pub struct NewRevision {
     /// SHA-256 of `report`.
     pub content_hash: [u8; 32],
     pub reason: String,
-    pub warnings: Vec<pb::Finding>,
+    /// What the rules found besides errors (the report was admitted with them).
+    pub warnings: Vec<Finding>,
     /// Fail with [`StoreError::Conflict`] unless this is the current revision (0: none).
     pub expected_revision: Option<u32>,
     /// The id of the token submitting it.
@@ -54,7 +56,7 @@ pub struct Revision {
     pub submitted_at: SystemTime,
     pub reason: String,
     pub content_hash: [u8; 32],
-    pub warnings: Vec<pb::Finding>,
+    pub warnings: Vec<Finding>,
     /// The canonical encoding of the report (empty when read as metadata only).
     pub report: Vec<u8>,
     /// The id of the token that submitted it ("" before tokens existed).
@@ -162,7 +164,7 @@ fn from_meta(
         submitted_at: from_micros(meta.submitted_at_us),
         reason: meta.reason,
         content_hash,
-        warnings: meta.warnings,
+        warnings: meta.warnings.into_iter().map(Finding::from).collect(),
         report,
         submitted_by: meta.submitted_by,
         previous_hash,
@@ -252,7 +254,7 @@ impl Store {
             submitted_at_us: at,
             reason: new.reason,
             content_hash: new.content_hash.to_vec(),
-            warnings: new.warnings,
+            warnings: new.warnings.iter().map(StoredFinding::from).collect(),
             org_name: new.org_name,
             edition: new.edition.number(),
             previous_hash: previous_hash.to_vec(),
