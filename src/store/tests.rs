@@ -298,3 +298,47 @@ async fn bodies_import_move_and_survive_a_reopen() {
     );
     assert_eq!(store.with_directory(|d| d.len()), 4);
 }
+
+#[test]
+fn verification_prints_its_breaks_and_summary() {
+    let b = ChainBreak {
+        org_id: "ab".into(),
+        year: 2020,
+        revision: 2,
+        kind: BreakKind::ChainHash,
+        detail: "d".into(),
+        stored: "aa".into(),
+        expected: "bb".into(),
+    };
+    assert_eq!(
+        b.to_string(),
+        "ab 2020 revision 2: chain-hash: d (stored aa, expected bb)"
+    );
+    assert_eq!(
+        format!("{b:#}"),
+        "ab 2020 revision 2: chain-hash: d\n  stored   aa\n  expected bb"
+    );
+    let plain = ChainBreak {
+        stored: String::new(),
+        expected: String::new(),
+        ..b.clone()
+    };
+    assert_eq!(format!("{plain:#}"), "ab 2020 revision 2: chain-hash: d");
+    let mut v = Verification {
+        reports: 1,
+        revisions: 1,
+        breaks: vec![],
+    };
+    assert_eq!(
+        v.to_string(),
+        "verified 1 report, 1 revision: every chain holds"
+    );
+    (v.reports, v.revisions, v.breaks) = (2, 3, vec![b.clone()]);
+    assert_eq!(v.to_string(), "verified 2 reports, 3 revisions: 1 break");
+    v.breaks.push(plain);
+    assert_eq!(v.to_string(), "verified 2 reports, 3 revisions: 2 breaks");
+    for k in BreakKind::ALL {
+        assert_eq!(BreakKind::parse(k.as_str()), Some(k));
+    }
+    assert_eq!(BreakKind::parse("chain"), None);
+}

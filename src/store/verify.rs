@@ -4,7 +4,7 @@ use prost::Message;
 
 use super::chain;
 use super::keys::{printable_key, report_prefix, split_report_prefix};
-use super::record::Record;
+use super::record::{Meta, Record};
 use super::{Result, Store};
 
 /// What does not hold in a chain.
@@ -23,6 +23,16 @@ pub enum BreakKind {
 }
 
 impl BreakKind {
+    /// Every kind, in the order of the declaration.
+    pub const ALL: [BreakKind; 5] = [
+        BreakKind::Undecodable,
+        BreakKind::Numbering,
+        BreakKind::ContentHash,
+        BreakKind::PreviousHash,
+        BreakKind::ChainHash,
+    ];
+
+    /// The kind's name, as printed and as sent on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             BreakKind::Undecodable => "undecodable",
@@ -31,6 +41,11 @@ impl BreakKind {
             BreakKind::PreviousHash => "previous-hash",
             BreakKind::ChainHash => "chain-hash",
         }
+    }
+
+    /// The kind named `name` ([`BreakKind::as_str`]), if there is one.
+    pub fn parse(name: &str) -> Option<BreakKind> {
+        BreakKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -48,6 +63,9 @@ pub struct ChainBreak {
     pub expected: String,
 }
 
+/// `{}`: one line, `… (stored S, expected E)` (gxd verify, logs). `{:#}`: the stored and the
+/// expected value on indented lines of their own below it, where long hashes read better
+/// (gxctl verify). No trailing newline.
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -59,10 +77,17 @@ impl std::fmt::Display for ChainBreak {
             self.kind.as_str(),
             self.detail
         )?;
-        if !self.stored.is_empty() || !self.expected.is_empty() {
-            write!(f, " (stored {}, expected {})", self.stored, self.expected)?;
+        if self.stored.is_empty() && self.expected.is_empty() {
+            Ok(())
+        } else if f.alternate() {
+            write!(
+                f,
+                "\n  stored   {}\n  expected {}",
+                self.stored, self.expected
+            )
+        } else {
+            write!(f, " (stored {}, expected {})", self.stored, self.expected)
         }
-        Ok(())
     }
 }
 
@@ -73,6 +98,28 @@ pub struct Verification {
     pub revisions: u64,
     /// Empty when every chain holds.
     pub breaks: Vec<ChainBreak>,
+}
+
+/// The summary line both `gxd verify` and `gxctl verify` end with, e.g. `verified 3 reports, 6
+/// revisions: every chain holds` or `…: 2 breaks` (no trailing newline). The breaks themselves
+/// print through [`ChainBreak`]'s Display.
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "verified {} report{}, {} revision{}: ",
+            self.reports,
+            s(self.reports),
+            self.revisions,
+            s(self.revisions)
+        )?;
+        match self.breaks.len() {
+            0 => write!(f, "every chain holds"),
+            1 => write!(f, "1 break"),
+            n => write!(f, "{n} breaks"),
+        }
+    }
 }
 
 /// The walk along one report's revisions.
@@ -87,7 +134,8 @@ struct ChainWalk {
 }
 
 impl ChainWalk {
-    fn brk(
+    /// A break of this report between a stored and an expected value.
+    fn differs(
         &self,
         revision: u32,
         kind: BreakKind,
@@ -106,51 +154,26 @@ impl ChainWalk {
         }
     }
 
+    /// A break of this report with no values to compare.
+    fn brk(&self, revision: u32, kind: BreakKind, detail: impl Into<String>) -> ChainBreak {
+        self.differs(revision, kind, detail, String::new(), String::new())
+    }
+
     /// Checks one stored revision and moves along.
     fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
-        let expected_number = self.last.saturating_add(1);
-        if revision != expected_number {
-            let missing = if revision > expected_number.saturating_add(1) {
-                format!("revisions {expected_number}–{} missing", revision - 1)
-            } else {
-                format!("revision {expected_number} missing")
-            };
-            out.push(self.brk(
-                revision,
-                BreakKind::Numbering,
-                format!(
-                    "revision {revision} follows revision {}: {missing}",
-                    self.last
-                ),
-                String::new(),
-                String::new(),
-            ));
-            // The link to a missing revision cannot be checked.
-            self.previous = None;
-        }
+        self.check_number(revision, out);
         self.last = revision;
-        let decoded = Record::decode(value)
-            .map_err(|e| e.to_string())
-            .and_then(|r| match r.meta {
-                Some(m) => Ok((m, r.report)),
-                None => Err("no metadata".to_string()),
-            });
-        let (meta, report) = match decoded {
+        let (meta, report) = match decode(value) {
             Ok(x) => x,
             Err(e) => {
-                out.push(self.brk(
-                    revision,
-                    BreakKind::Undecodable,
-                    format!("the stored record does not decode: {e}"),
-                    String::new(),
-                    String::new(),
-                ));
+                let detail = format!("the stored record does not decode: {e}");
+                out.push(self.brk(revision, BreakKind::Undecodable, detail));
                 self.previous = None;
                 return;
             }
         };
         if meta.revision != revision {
-            out.push(self.brk(
+            out.push(self.differs(
                 revision,
                 BreakKind::Numbering,
                 "the record's revision number differs from its key's",
@@ -158,10 +181,46 @@ impl ChainWalk {
                 revision.to_string(),
             ));
         }
-        let recomputed = chain::content_hash(&report);
-        let stored_content: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
-        if stored_content != Some(recomputed) {
-            out.push(self.brk(
+        let content = self.check_content(revision, &meta, &report, out);
+        let previous = self.check_link(revision, &meta, out);
+        // The next revision must link to what is stored here.
+        self.previous = meta.chain_hash.as_slice().try_into().ok();
+        self.check_chain_hash(revision, &meta, content.zip(previous), out);
+    }
+
+    /// Revision numbers go 1, 2, 3, …: a gap is a break, and the link across it cannot be
+    /// checked.
+    fn check_number(&mut self, revision: u32, out: &mut Vec<ChainBreak>) {
+        let expected_number = self.last.saturating_add(1);
+        if revision == expected_number {
+            return;
+        }
+        let missing = if revision > expected_number.saturating_add(1) {
+            format!("revisions {expected_number}–{} missing", revision - 1)
+        } else {
+            format!("revision {expected_number} missing")
+        };
+        let detail = format!(
+            "revision {revision} follows revision {}: {missing}",
+            self.last
+        );
+        out.push(self.brk(revision, BreakKind::Numbering, detail));
+        // The link to a missing revision cannot be checked.
+        self.previous = None;
+    }
+
+    /// The report's bytes against the stored content hash; the stored hash, if 32 bytes long.
+    fn check_content(
+        &self,
+        revision: u32,
+        meta: &Meta,
+        report: &[u8],
+        out: &mut Vec<ChainBreak>,
+    ) -> Option<[u8; 32]> {
+        let recomputed = chain::content_hash(report);
+        let stored: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
+        if stored != Some(recomputed) {
+            out.push(self.differs(
                 revision,
                 BreakKind::ContentHash,
                 "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
@@ -169,49 +228,76 @@ impl ChainWalk {
                 hex::encode(recomputed),
             ));
         }
-        let stored_previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
-        if let Some(p) = self.previous {
-            if stored_previous != Some(p) {
-                out.push(self.brk(
-                    revision,
-                    BreakKind::PreviousHash,
-                    if revision == 1 {
-                        "revision 1 must link to the genesis hash (zeros)".to_string()
-                    } else {
-                        format!(
-                            "the link to revision {} is not that revision's chain hash",
-                            revision - 1
-                        )
-                    },
-                    hex::encode(&meta.previous_hash),
-                    hex::encode(p),
-                ));
-            }
-        }
-        // The next revision must link to what is stored here.
-        self.previous = meta.chain_hash.as_slice().try_into().ok();
-        let (Some(content), Some(previous)) = (stored_content, stored_previous) else {
-            // Hashes of the wrong length: the chain hash cannot be recomputed.
-            out.push(self.brk(
+        stored
+    }
+
+    /// The stored link against the previous revision's chain hash (when that is known); the
+    /// stored link, if 32 bytes long.
+    fn check_link(
+        &self,
+        revision: u32,
+        meta: &Meta,
+        out: &mut Vec<ChainBreak>,
+    ) -> Option<[u8; 32]> {
+        let stored: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
+        let Some(p) = self.previous else {
+            return stored;
+        };
+        if stored != Some(p) {
+            let detail = if revision == 1 {
+                "revision 1 must link to the genesis hash (zeros)".to_string()
+            } else {
+                format!(
+                    "the link to revision {} is not that revision's chain hash",
+                    revision - 1
+                )
+            };
+            out.push(self.differs(
                 revision,
-                BreakKind::ChainHash,
-                "a stored hash is not 32 bytes long",
-                String::new(),
-                String::new(),
+                BreakKind::PreviousHash,
+                detail,
+                hex::encode(&meta.previous_hash),
+                hex::encode(p),
             ));
+        }
+        stored
+    }
+
+    /// The stored chain hash against the one recomputed from the record, its stored
+    /// (content, previous) hashes given when both are 32 bytes long.
+    fn check_chain_hash(
+        &self,
+        revision: u32,
+        meta: &Meta,
+        hashes: Option<([u8; 32], [u8; 32])>,
+        out: &mut Vec<ChainBreak>,
+    ) {
+        let Some((content, previous)) = hashes else {
+            // Hashes of the wrong length: the chain hash cannot be recomputed.
+            let detail = "a stored hash is not 32 bytes long";
+            out.push(self.brk(revision, BreakKind::ChainHash, detail));
             return;
         };
-        let recomputed_chain =
+        let recomputed =
             chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
-        if meta.chain_hash != recomputed_chain {
-            out.push(self.brk(
+        if meta.chain_hash != recomputed {
+            out.push(self.differs(
                 revision,
                 BreakKind::ChainHash,
                 "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
                 hex::encode(&meta.chain_hash),
-                hex::encode(recomputed_chain),
+                hex::encode(recomputed),
             ));
         }
+    }
+}
+
+/// A stored value as its metadata and report bytes, or why it does not decode.
+fn decode(value: &[u8]) -> std::result::Result<(Meta, Vec<u8>), String> {
+    let r = Record::decode(value).map_err(|e| e.to_string())?;
+    match r.meta {
+        Some(m) => Ok((m, r.report)),
+        None => Err("no metadata".to_string()),
     }
 }
 
