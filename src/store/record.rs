@@ -137,18 +137,7 @@ impl From<&Finding> for StoredFinding {
             labels: f.labels.clone(),
             expected: f.expected.clone(),
             actual: f.actual.clone(),
-            suggestion: f.suggestion.as_ref().map(|s| StoredSuggestion {
-                candidates: s
-                    .candidates
-                    .iter()
-                    .map(|c| StoredCandidate {
-                        cell: c.cell.clone(),
-                        label: c.label.clone(),
-                        value: c.value.clone(),
-                    })
-                    .collect(),
-                message: s.message.clone(),
-            }),
+            suggestion: f.suggestion.as_ref().map(StoredSuggestion::from),
             message: f.message.clone(),
         }
     }
@@ -159,31 +148,55 @@ impl From<&Finding> for StoredFinding {
 /// the chain hash is computed over the record itself, never over this conversion.
 impl From<StoredFinding> for Finding {
     fn from(f: StoredFinding) -> Finding {
+        let severity = if f.severity == SEVERITY_ERROR {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         Finding {
+            suggestion: f.suggestion.map(Suggestion::from),
+            severity,
             rule: f.rule,
-            severity: if f.severity == SEVERITY_ERROR {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
             cells: f.cells,
             labels: f.labels,
             expected: f.expected,
             actual: f.actual,
-            suggestion: f.suggestion.map(|s| Suggestion {
-                candidates: s
-                    .candidates
-                    .into_iter()
-                    .map(|c| Candidate {
-                        cell: c.cell,
-                        label: c.label,
-                        value: c.value,
-                    })
-                    .collect(),
-                message: s.message,
-            }),
             message: f.message,
         }
+    }
+}
+
+impl From<&Suggestion> for StoredSuggestion {
+    fn from(s: &Suggestion) -> StoredSuggestion {
+        let candidates = s.candidates.iter().map(StoredCandidate::from).collect();
+        StoredSuggestion {
+            candidates,
+            message: s.message.clone(),
+        }
+    }
+}
+
+impl From<StoredSuggestion> for Suggestion {
+    fn from(s: StoredSuggestion) -> Suggestion {
+        let candidates = s.candidates.into_iter().map(Candidate::from).collect();
+        Suggestion {
+            candidates,
+            message: s.message,
+        }
+    }
+}
+
+impl From<&Candidate> for StoredCandidate {
+    fn from(c: &Candidate) -> StoredCandidate {
+        let Candidate { cell, label, value } = c.clone();
+        StoredCandidate { cell, label, value }
+    }
+}
+
+impl From<StoredCandidate> for Candidate {
+    fn from(c: StoredCandidate) -> Candidate {
+        let StoredCandidate { cell, label, value } = c;
+        Candidate { cell, label, value }
     }
 }
 

@@ -201,6 +201,63 @@ async fn verify_names_what_differs() {
 }
 
 #[tokio::test]
+async fn verify_checks_content_links_and_hash_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = reopen(dir.path());
+    for (org, n) in [("c", 2), ("l", 2), ("s", 1)] {
+        for c in 1..=n {
+            let reason = if c == 1 { "" } else { "fix" };
+            store.submit(new(org, 2020, c, reason)).await.unwrap();
+        }
+    }
+    let rewrite = |org: &str, revision: u32, f: &dyn Fn(&mut Record)| {
+        let key = revision_key(org, 2020, revision).unwrap();
+        let v = store.inner.revisions.get(&key).unwrap().unwrap();
+        let mut r = Record::decode(v.as_ref()).unwrap();
+        f(&mut r);
+        store
+            .inner
+            .revisions
+            .insert(&key, r.encode_to_vec())
+            .unwrap();
+    };
+    // c: the report of revision 1 changed (its chain hash covers the content hash, not the
+    // report, so only the content hash breaks).
+    rewrite("c", 1, &|r| r.report = vec![9]);
+    // l: the link of revision 2 changed (so its chain hash breaks too).
+    rewrite("l", 2, &|r| {
+        r.meta.as_mut().unwrap().previous_hash = vec![1; 32]
+    });
+    // s: a content hash cut short.
+    rewrite("s", 1, &|r| {
+        r.meta.as_mut().unwrap().content_hash.truncate(31)
+    });
+    let v = store.verify(None, None).unwrap();
+    let kinds: Vec<(&str, u32, BreakKind, bool)> = v
+        .breaks
+        .iter()
+        .map(|b| (b.org_id.as_str(), b.revision, b.kind, b.stored.is_empty()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("c", 1, BreakKind::ContentHash, false),
+            ("l", 2, BreakKind::PreviousHash, false),
+            ("l", 2, BreakKind::ChainHash, false),
+            ("s", 1, BreakKind::ContentHash, false),
+            ("s", 1, BreakKind::ChainHash, true),
+        ]
+    );
+    assert_eq!(v.breaks[0].expected, hex::encode(chain::content_hash(&[9])));
+    assert_eq!(v.breaks[1].stored, hex::encode([1; 32]));
+    assert_eq!(
+        v.breaks[1].detail,
+        "the link to revision 1 is not that revision's chain hash"
+    );
+    assert_eq!(v.breaks[4].detail, "a stored hash is not 32 bytes long");
+}
+
+#[tokio::test]
 async fn tokens_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let store = reopen(dir.path());

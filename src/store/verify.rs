@@ -159,6 +159,21 @@ impl ChainWalk {
         self.differs(revision, kind, detail, String::new(), String::new())
     }
 
+    /// A `kind` break (in hex) unless the stored hash is the expected one.
+    fn expect_hash(
+        &self,
+        out: &mut Vec<ChainBreak>,
+        (revision, kind): (u32, BreakKind),
+        stored: &[u8],
+        expected: &[u8; 32],
+        detail: impl FnOnce() -> String,
+    ) {
+        if stored != expected {
+            let (s, e) = (hex::encode(stored), hex::encode(expected));
+            out.push(self.differs(revision, kind, detail(), s, e));
+        }
+    }
+
     /// Checks one stored revision and moves along.
     fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
         self.check_number(revision, out);
@@ -181,11 +196,27 @@ impl ChainWalk {
                 revision.to_string(),
             ));
         }
-        let content = self.check_content(revision, &meta, &report, out);
-        let previous = self.check_link(revision, &meta, out);
+        let content = chain::content_hash(&report);
+        let at = (revision, BreakKind::ContentHash);
+        self.expect_hash(out, at, &meta.content_hash, &content, || {
+            CHANGED_REPORT.into()
+        });
+        if let Some(previous) = self.previous {
+            let at = (revision, BreakKind::PreviousHash);
+            self.expect_hash(out, at, &meta.previous_hash, &previous, || {
+                if revision == 1 {
+                    "revision 1 must link to the genesis hash (zeros)".to_string()
+                } else {
+                    format!(
+                        "the link to revision {} is not that revision's chain hash",
+                        revision - 1
+                    )
+                }
+            });
+        }
         // The next revision must link to what is stored here.
         self.previous = meta.chain_hash.as_slice().try_into().ok();
-        self.check_chain_hash(revision, &meta, content.zip(previous), out);
+        self.check_chain_hash(revision, &meta, out);
     }
 
     /// Revision numbers go 1, 2, 3, …: a gap is a break, and the link across it cannot be
@@ -209,70 +240,11 @@ impl ChainWalk {
         self.previous = None;
     }
 
-    /// The report's bytes against the stored content hash; the stored hash, if 32 bytes long.
-    fn check_content(
-        &self,
-        revision: u32,
-        meta: &Meta,
-        report: &[u8],
-        out: &mut Vec<ChainBreak>,
-    ) -> Option<[u8; 32]> {
-        let recomputed = chain::content_hash(report);
-        let stored: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
-        if stored != Some(recomputed) {
-            out.push(self.differs(
-                revision,
-                BreakKind::ContentHash,
-                "the report's bytes do not hash to the stored content hash: the report was changed after it was stored",
-                hex::encode(&meta.content_hash),
-                hex::encode(recomputed),
-            ));
-        }
-        stored
-    }
-
-    /// The stored link against the previous revision's chain hash (when that is known); the
-    /// stored link, if 32 bytes long.
-    fn check_link(
-        &self,
-        revision: u32,
-        meta: &Meta,
-        out: &mut Vec<ChainBreak>,
-    ) -> Option<[u8; 32]> {
-        let stored: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
-        let Some(p) = self.previous else {
-            return stored;
-        };
-        if stored != Some(p) {
-            let detail = if revision == 1 {
-                "revision 1 must link to the genesis hash (zeros)".to_string()
-            } else {
-                format!(
-                    "the link to revision {} is not that revision's chain hash",
-                    revision - 1
-                )
-            };
-            out.push(self.differs(
-                revision,
-                BreakKind::PreviousHash,
-                detail,
-                hex::encode(&meta.previous_hash),
-                hex::encode(p),
-            ));
-        }
-        stored
-    }
-
-    /// The stored chain hash against the one recomputed from the record, its stored
-    /// (content, previous) hashes given when both are 32 bytes long.
-    fn check_chain_hash(
-        &self,
-        revision: u32,
-        meta: &Meta,
-        hashes: Option<([u8; 32], [u8; 32])>,
-        out: &mut Vec<ChainBreak>,
-    ) {
-        let Some((content, previous)) = hashes else {
+    /// The stored chain hash against the one recomputed from the record.
+    fn check_chain_hash(&self, revision: u32, meta: &Meta, out: &mut Vec<ChainBreak>) {
+        let content: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
+        let previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
+        let (Some(content), Some(previous)) = (content, previous) else {
             // Hashes of the wrong length: the chain hash cannot be recomputed.
             let detail = "a stored hash is not 32 bytes long";
             out.push(self.brk(revision, BreakKind::ChainHash, detail));
@@ -280,17 +252,15 @@ impl ChainWalk {
         };
         let recomputed =
             chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
-        if meta.chain_hash != recomputed {
-            out.push(self.differs(
-                revision,
-                BreakKind::ChainHash,
-                "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored",
-                hex::encode(&meta.chain_hash),
-                hex::encode(recomputed),
-            ));
-        }
+        let at = (revision, BreakKind::ChainHash);
+        self.expect_hash(out, at, &meta.chain_hash, &recomputed, || {
+            CHANGED_RECORD.into()
+        });
     }
 }
+
+const CHANGED_REPORT: &str = "the report's bytes do not hash to the stored content hash: the report was changed after it was stored";
+const CHANGED_RECORD: &str = "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored";
 
 /// A stored value as its metadata and report bytes, or why it does not decode.
 fn decode(value: &[u8]) -> std::result::Result<(Meta, Vec<u8>), String> {
