@@ -6,6 +6,7 @@ use serde_json::json;
 
 use gx::pb;
 use gx::pb::integrity_service_client::IntegrityServiceClient;
+use gx::store::Verification;
 
 use crate::config::Connection;
 use crate::output::{self, paint, OutputFormat};
@@ -35,7 +36,7 @@ pub fn run(conn: &Connection, args: VerifyArgs) -> Result<Exit> {
     runtime()?.block_on(async {
         let remote = Remote::connect(conn).await?;
         let mut client = IntegrityServiceClient::new(remote.channel.clone());
-        let v = client
+        let response = client
             .verify_chains(pb::VerifyChainsRequest {
                 org_id: args.org.clone().unwrap_or_default(),
                 year: args.year,
@@ -43,67 +44,11 @@ pub fn run(conn: &Connection, args: VerifyArgs) -> Result<Exit> {
             .await
             .map_err(|s| remote.fail(s))?
             .into_inner();
-        let breaks: Vec<serde_json::Value> = v
-            .breaks
-            .iter()
-            .map(|b| {
-                json!({
-                    "org_id": b.org_id,
-                    "year": b.year,
-                    "revision": b.revision,
-                    "kind": b.kind,
-                    "detail": b.detail,
-                    "stored": b.stored,
-                    "expected": b.expected,
-                })
-            })
-            .collect();
+        let v = Verification::try_from(response)?;
         match args.output {
-            OutputFormat::Json => output::print_json(&json!({
-                "reports": v.reports,
-                "revisions": v.revisions,
-                "intact": v.breaks.is_empty(),
-                "breaks": breaks,
-            }))?,
-            OutputFormat::Yaml => output::print_yaml(&json!({
-                "reports": v.reports,
-                "revisions": v.revisions,
-                "intact": v.breaks.is_empty(),
-                "breaks": breaks,
-            }))?,
-            OutputFormat::Table => {
-                let mut s = String::new();
-                for b in &v.breaks {
-                    s.push_str(&format!(
-                        "{} {} {} revision {}: {}: {}\n",
-                        paint(output::RED, "broken"),
-                        b.org_id,
-                        b.year,
-                        b.revision,
-                        b.kind,
-                        b.detail
-                    ));
-                    if !b.stored.is_empty() || !b.expected.is_empty() {
-                        s.push_str(&format!(
-                            "  stored   {}\n  expected {}\n",
-                            b.stored, b.expected
-                        ));
-                    }
-                }
-                s.push_str(&format!(
-                    "verified {} report{}, {} revision{}: {}\n",
-                    v.reports,
-                    if v.reports == 1 { "" } else { "s" },
-                    v.revisions,
-                    if v.revisions == 1 { "" } else { "s" },
-                    match v.breaks.len() {
-                        0 => paint(output::GREEN, "every chain holds"),
-                        1 => paint(output::RED, "1 break"),
-                        n => paint(output::RED, &format!("{n} breaks")),
-                    }
-                ));
-                output::print(&s);
-            }
+            OutputFormat::Json => output::print_json(&to_json(&v))?,
+            OutputFormat::Yaml => output::print_yaml(&to_json(&v))?,
+            OutputFormat::Table => output::print(&text(&v)),
         }
         Ok(if v.breaks.is_empty() {
             Exit::Ok
@@ -111,4 +56,45 @@ pub fn run(conn: &Connection, args: VerifyArgs) -> Result<Exit> {
             Exit::Invalid
         })
     })
+}
+
+fn to_json(v: &Verification) -> serde_json::Value {
+    let breaks: Vec<serde_json::Value> = v
+        .breaks
+        .iter()
+        .map(|b| {
+            json!({
+                "org_id": b.org_id,
+                "year": b.year,
+                "revision": b.revision,
+                "kind": b.kind.as_str(),
+                "detail": b.detail,
+                "stored": b.stored,
+                "expected": b.expected,
+            })
+        })
+        .collect();
+    json!({
+        "reports": v.reports,
+        "revisions": v.revisions,
+        "intact": v.breaks.is_empty(),
+        "breaks": breaks,
+    })
+}
+
+/// Through the library's Display, as `gxd verify` prints: each break (its stored and expected
+/// values on lines of their own), then the summary line.
+fn text(v: &Verification) -> String {
+    let mut s = String::new();
+    for b in &v.breaks {
+        s.push_str(&format!("{} {b:#}\n", paint(output::RED, "broken")));
+    }
+    let tone = if v.breaks.is_empty() {
+        output::GREEN
+    } else {
+        output::RED
+    };
+    s.push_str(&paint(tone, &v.to_string()));
+    s.push('\n');
+    s
 }

@@ -220,18 +220,7 @@ async fn verify(args: VerifyArgs, data: &Path) -> Outcome {
     for b in &v.breaks {
         out.push_str(&format!("BROKEN {b}\n"));
     }
-    out.push_str(&format!(
-        "verified {} report{}, {} revision{}: {}\n",
-        v.reports,
-        if v.reports == 1 { "" } else { "s" },
-        v.revisions,
-        if v.revisions == 1 { "" } else { "s" },
-        match v.breaks.len() {
-            0 => "every chain holds".to_string(),
-            1 => "1 break".to_string(),
-            n => format!("{n} breaks"),
-        }
-    ));
+    out.push_str(&format!("{v}\n"));
     print!("{out}");
     if v.breaks.is_empty() {
         Ok(())

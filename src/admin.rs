@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::auth::{self, AuthError, Caller, Role, TokenSpec};
 use crate::pb;
 use crate::status::ServiceError;
-use crate::store::{ChainBreak, Store, StoredToken, Verification};
+use crate::store::{BreakKind, ChainBreak, Store, StoredToken, Verification};
 
 /// A token as the TokenService describes it.
 pub fn token_info(t: &StoredToken) -> pb::TokenInfo {
@@ -146,6 +146,42 @@ pub fn break_to_pb(b: &ChainBreak) -> pb::ChainBreak {
         detail: b.detail.clone(),
         stored: b.stored.clone(),
         expected: b.expected.clone(),
+    }
+}
+
+/// A chain-break kind this version does not know, received from the wire.
+#[derive(Debug, thiserror::Error)]
+#[error("gxd reported a chain break of unknown kind {0:?}")]
+pub struct UnknownBreakKind(pub String);
+
+/// A break from the wire.
+pub fn break_from_pb(b: pb::ChainBreak) -> Result<ChainBreak, UnknownBreakKind> {
+    Ok(ChainBreak {
+        kind: BreakKind::parse(&b.kind).ok_or(UnknownBreakKind(b.kind))?,
+        org_id: b.org_id,
+        year: b.year,
+        revision: b.revision,
+        detail: b.detail,
+        stored: b.stored,
+        expected: b.expected,
+    })
+}
+
+/// A verification from the wire, e.g. for `gxctl verify` to print with the same
+/// [`Verification`] Display as `gxd verify`.
+impl TryFrom<pb::VerifyChainsResponse> for Verification {
+    type Error = UnknownBreakKind;
+
+    fn try_from(v: pb::VerifyChainsResponse) -> Result<Verification, UnknownBreakKind> {
+        Ok(Verification {
+            reports: v.reports,
+            revisions: v.revisions,
+            breaks: v
+                .breaks
+                .into_iter()
+                .map(break_from_pb)
+                .collect::<Result<_, _>>()?,
+        })
     }
 }
 

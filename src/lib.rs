@@ -7,20 +7,20 @@
 //! - [`rules`]: the one rules engine (勾稽关系, types, fault localisation).
 //! - [`files`]: JSON, YAML and the flat cell view.
 //! - [`convert`]: the wire form ([`pb`]) to and from the model.
-//! - [`store`]: durable, versioned storage (the only module that knows sled).
+//! - [`store`]: durable, versioned storage (the only module that knows sled) and the
+//!   revisions' hash chain.
 //! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
 //!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
 //! - [`render`]: the publishable report as HTML, Markdown or flat text.
 //! - [`auth`]: tokens, roles and the one authorisation decision; [`admin`] serves the
-//!   TokenService and IntegrityService; [`chain`] is the revisions' hash chain; [`limits`]
-//!   caps calls in flight and their duration.
+//!   TokenService and IntegrityService; [`limits`] caps calls in flight and their
+//!   duration.
 //! - [`orgs`]: reporting bodies and their hierarchy; [`crossyear`]: the checks of a report
 //!   against the same body's report of the year before; [`rollup`]: the sum (汇总) of many
 //!   reports.
 
 pub mod admin;
 pub mod auth;
-pub mod chain;
 pub mod codec;
 pub mod convert;
 pub mod crossyear;
@@ -38,6 +38,8 @@ pub mod server;
 pub mod service;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod store_wire;
 pub mod synth;
 pub mod template;
 

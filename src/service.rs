@@ -220,7 +220,7 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         submitted_at: Some(timestamp(r.submitted_at)),
         reason: r.reason.clone(),
         content_hash: hex::encode(r.content_hash),
-        warnings: r.warnings.clone(),
+        warnings: r.warnings.iter().map(finding_to_pb).collect(),
         submitted_by: r.submitted_by.clone(),
         previous_hash: hex::encode(r.previous_hash),
         chain_hash: hex::encode(r.chain_hash),
@@ -325,8 +325,8 @@ impl Reports {
         let admitted = admit(r.report.as_ref())?;
         let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
-        let mut warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
-        warnings.extend(passed.findings.iter().map(finding_to_pb));
+        let mut warnings = admitted.warnings;
+        warnings.extend(passed.findings);
         let submitted = self
             .store
             .submit(NewRevision {
@@ -353,7 +353,7 @@ impl Reports {
             revision: rev.revision,
             submission_id: rev.submission_id,
             content_hash: hex::encode(rev.content_hash),
-            warnings: rev.warnings,
+            warnings: rev.warnings.iter().map(finding_to_pb).collect(),
             created: submitted.created,
             submitted_at: Some(timestamp(rev.submitted_at)),
             chain_hash: hex::encode(rev.chain_hash),

@@ -24,7 +24,9 @@
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::pb;
+use super::keys::split_revision_key;
+use super::record::{Meta, Record, StoredFinding};
+use super::{corrupt, Result};
 
 /// The `previous` of revision 1.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -33,7 +35,7 @@ const DOMAIN: &[u8] = b"gx.chain.v1\n";
 
 /// What a revision's chain hash covers.
 #[derive(Debug, Clone, Copy)]
-pub struct Link<'a> {
+pub(super) struct Link<'a> {
     pub org_id: &'a str,
     pub year: u32,
     pub revision: u32,
@@ -43,7 +45,7 @@ pub struct Link<'a> {
     pub submission_id: &'a str,
     pub reason: &'a str,
     pub submitted_by: &'a str,
-    pub warnings: &'a [pb::Finding],
+    pub warnings: &'a [StoredFinding],
 }
 
 fn put_bytes(h: &mut Sha256, b: &[u8]) {
@@ -52,7 +54,7 @@ fn put_bytes(h: &mut Sha256, b: &[u8]) {
 }
 
 /// The chain hash of one revision.
-pub fn chain_hash(l: &Link<'_>) -> [u8; 32] {
+pub(super) fn chain_hash(l: &Link<'_>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(DOMAIN);
     put_bytes(&mut h, l.org_id.as_bytes());
@@ -78,6 +80,66 @@ pub fn chain_hash(l: &Link<'_>) -> [u8; 32] {
 /// The SHA-256 of a report's canonical bytes (its content hash).
 pub fn content_hash(report: &[u8]) -> [u8; 32] {
     Sha256::digest(report).into()
+}
+
+impl Meta {
+    pub(super) fn link<'a>(
+        &'a self,
+        org_id: &'a str,
+        year: u32,
+        previous: &'a [u8; 32],
+        content_hash: &'a [u8; 32],
+    ) -> Link<'a> {
+        Link {
+            org_id,
+            year,
+            revision: self.revision,
+            previous,
+            content_hash,
+            submitted_at_us: self.submitted_at_us,
+            submission_id: &self.submission_id,
+            reason: &self.reason,
+            submitted_by: &self.submitted_by,
+            warnings: &self.warnings,
+        }
+    }
+}
+
+/// Chains every revision of a format-1 `revisions` tree in place, report by report, in key
+/// order, and returns how many revisions it chained. Deterministic, so a crash half-way is
+/// repaired by running it again on the next open (the format changes only at the end).
+pub(super) fn chain_unchained(revisions: &sled::Tree) -> Result<u64> {
+    let keys = revisions
+        .iter()
+        .keys()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut n = 0;
+    let mut walk: Option<(Vec<u8>, [u8; 32])> = None;
+    for k in keys {
+        let (prefix, org_id, year) = split_revision_key(&k)?;
+        let previous = match &walk {
+            Some((p, h)) if p.as_slice() == prefix => *h,
+            _ => GENESIS,
+        };
+        let Some(v) = revisions.get(&k)? else {
+            continue;
+        };
+        let mut r = Record::decode(v.as_ref()).map_err(|e| corrupt(&k, e.to_string()))?;
+        let mut meta = r.meta.take().ok_or_else(|| corrupt(&k, "no metadata"))?;
+        let content: [u8; 32] = meta
+            .content_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(&k, "content hash not 32 bytes"))?;
+        meta.previous_hash = previous.to_vec();
+        let hash = chain_hash(&meta.link(&org_id, year, &previous, &content));
+        meta.chain_hash = hash.to_vec();
+        r.meta = Some(meta);
+        revisions.insert(&k, r.encode_to_vec())?;
+        walk = Some((prefix.to_vec(), hash));
+        n += 1;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -121,7 +183,7 @@ mod tests {
         b.submission_id = "a";
         b.reason = "b";
         assert_ne!(chain_hash(&a), chain_hash(&b));
-        let w = [pb::Finding {
+        let w = [StoredFinding {
             rule: "CELL-BLANK".into(),
             ..Default::default()
         }];

@@ -1,0 +1,130 @@
+//! Group commit: one flusher thread calls sled's blocking `flush()` (sled 0.34's
+//! `flush_async` deadlocks under concurrent use); each write takes a ticket and waits for a
+//! flush that started after it (see the module docs of [`super`]).
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use super::{Result, Store, StoreError};
+
+/// What a waiter learns: its write is on disk, or why not.
+type FlushResult = std::result::Result<(), Arc<str>>;
+
+#[derive(Debug, Default)]
+struct Requests {
+    issued: u64,
+    stop: bool,
+    /// Submissions waiting for their ticket to be flushed, in ticket order.
+    waiters: std::collections::VecDeque<(u64, oneshot::Sender<FlushResult>)>,
+}
+
+/// The flusher thread and the tickets it serves. Each flush wakes exactly the submissions it
+/// made durable (no thundering herd of waiters re-checking a shared watermark).
+#[derive(Debug)]
+pub(super) struct Flusher {
+    requests: Mutex<Requests>,
+    wake: Condvar,
+}
+
+impl Flusher {
+    pub(super) fn start(db: sled::Db) -> std::io::Result<(Arc<Flusher>, JoinHandle<()>)> {
+        let flusher = Arc::new(Flusher {
+            requests: Mutex::new(Requests::default()),
+            wake: Condvar::new(),
+        });
+        let f = flusher.clone();
+        let handle = std::thread::Builder::new()
+            .name("gx-flusher".into())
+            .spawn(move || f.run(&db))?;
+        Ok((flusher, handle))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Requests> {
+        // The lock guards plain counters and a queue; a panic elsewhere cannot leave them
+        // inconsistent.
+        self.requests.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn run(&self, db: &sled::Db) {
+        let mut flushed = 0u64;
+        loop {
+            let target = {
+                let mut r = self.lock();
+                while r.issued == flushed && !r.stop {
+                    r = self.wake.wait(r).unwrap_or_else(|p| p.into_inner());
+                }
+                if r.stop && r.issued == flushed {
+                    break;
+                }
+                r.issued
+            };
+            // Every ticket <= target was issued after its write: this flush covers them.
+            let started = std::time::Instant::now();
+            let result = db.flush();
+            tracing::debug!(
+                tickets = target - flushed,
+                bytes = result.as_ref().ok().copied().unwrap_or(0),
+                micros = started.elapsed().as_micros() as u64,
+                "flushed"
+            );
+            flushed = target;
+            let outcome: FlushResult = match &result {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    tracing::error!(error = %e, "flush failed");
+                    Err(e.to_string().into())
+                }
+            };
+            let done: Vec<_> = {
+                let mut r = self.lock();
+                let n = r.waiters.partition_point(|(t, _)| *t <= target);
+                r.waiters.drain(..n).collect()
+            };
+            for (_, tx) in done {
+                let _ = tx.send(outcome.clone());
+            }
+        }
+        // Stopped: whoever still waits learns that the store closed.
+        let rest: Vec<_> = self.lock().waiters.drain(..).collect();
+        for (_, tx) in rest {
+            let _ = tx.send(Err("the store closed".into()));
+        }
+    }
+
+    /// A ticket for everything written so far, and the receiver its flush answers.
+    pub(super) fn ticket(&self) -> Result<oneshot::Receiver<FlushResult>> {
+        let (tx, rx) = oneshot::channel();
+        let mut r = self.lock();
+        if r.stop {
+            return Err(StoreError::Closed);
+        }
+        r.issued += 1;
+        let ticket = r.issued;
+        r.waiters.push_back((ticket, tx));
+        self.wake.notify_one();
+        Ok(rx)
+    }
+
+    /// Waits until the ticket's write is on disk.
+    pub(super) async fn wait(rx: oneshot::Receiver<FlushResult>) -> Result<()> {
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Flush(e.to_string())),
+            Err(_) => Err(StoreError::Closed),
+        }
+    }
+
+    pub(super) fn stop(&self) {
+        self.lock().stop = true;
+        self.wake.notify_one();
+    }
+}
+
+impl Store {
+    pub(super) async fn durable(&self) -> Result<()> {
+        let ticket = self.inner.flusher.ticket()?;
+        Flusher::wait(ticket).await
+    }
+}

@@ -1,0 +1,249 @@
+//! Durable, versioned storage of reports: the only module that knows sled.
+//!
+//! # Layout
+//!
+//! One sled tree, `revisions`, with one key per revision and nothing else:
+//!
+//! ```text
+//! org.id  \0  year (u32, big-endian)  revision (u32, big-endian)   →   Record
+//! ```
+//!
+//! Keys sort bytewise, so a range scan visits revisions in (org.id, year, revision) order; the
+//! `\0` after the org.id (which may not contain `\0`) keeps `ab` before `ab1`. The latest
+//! revision of a report is the last key with its (org.id, year) prefix. A `Record` is its
+//! metadata (`Meta`) followed by the report's canonical bytes; listings decode the metadata
+//! only. Every write is one insert of a new key: a revision is never changed, and a crash can
+//! never leave half a submission behind. A tree `meta` holds the layout's version. A tree
+//! `orgs` holds the reporting bodies.
+//!
+//! Each revision's metadata also holds the chain hash of the revision before it and its own
+//! ([`chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
+//! tokens by id, each with only the SHA-256 of the token ([`StoredToken`]).
+//!
+//! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
+//! when opened: its revisions are chained in order, with an empty `submitted_by`.
+//!
+//! (A separate "latest" key per report, written with the revision in a sled batch, would make
+//! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
+//! read mode for its whole duration: every write would wait for every flush.)
+//!
+//! # Durability
+//!
+//! [`Store::submit`] returns only after the revision is flushed to disk. Flushing is done by
+//! one flusher thread calling sled's blocking `flush()` (sled 0.34's `flush_async` deadlocks
+//! under concurrent use): a submission writes its revision, takes a ticket, and waits until a
+//! flush that started after the ticket was issued has completed. Every flush covers all the
+//! tickets issued before it started, so concurrent submissions share flushes (group commit).
+//!
+//! # Rooms
+//!
+//! `keys` (the key layout), `record` (the protobuf records and how they read back),
+//! `flush` (group commit), `revisions` (submit, get, list), `chain` (the hash chain and the
+//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+use crate::orgs::{Directory, DirectoryError};
+
+mod chain;
+mod flush;
+mod keys;
+mod orgs;
+mod record;
+mod revisions;
+mod tokens;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use chain::{content_hash, GENESIS};
+pub use orgs::{Change, NewBody};
+pub use revisions::{Cursor, NewRevision, Page, Revision, Submitted, Version};
+pub use tokens::StoredToken;
+pub use verify::{BreakKind, ChainBreak, Verification};
+
+use flush::Flusher;
+use keys::printable_key;
+
+/// For the test that holds the stored warning against the wire's `Finding`.
+#[cfg(test)]
+pub(crate) use record::StoredFinding;
+
+/// The on-disk layout version this code reads and writes.
+const FORMAT: u32 = 2;
+/// The layout before the hash chain, upgraded on open.
+const FORMAT_UNCHAINED: u32 = 1;
+/// sled's segment size. sled writes a page larger than a quarter segment to a file of its
+/// own; with the default 512 KiB, a leaf of ~16 revisions of 10–15 KB each crosses that, and
+/// every rewrite of it created and fsynced a new file (about 40% slower under load).
+const SEGMENT_BYTES: usize = 8 << 20;
+/// Submissions to the same (org, year) are serialised by one of these locks.
+const STRIPES: usize = 64;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process (another gxd) has the data directory open.
+    #[error("the data directory {path} is in use by another process (another gxd?): {detail}")]
+    Locked { path: PathBuf, detail: String },
+    /// The data directory holds a layout this version does not know.
+    #[error("the data directory {path} has store format {found}; this gxd reads format {FORMAT}")]
+    Format { path: PathBuf, found: String },
+    /// `expected_revision` is not the current revision.
+    #[error("expected revision {expected} but the current revision is {current}")]
+    Conflict { expected: u32, current: u32 },
+    /// An amendment without a reason.
+    #[error("a reason is required to amend: revision {current} exists")]
+    ReasonRequired { current: u32 },
+    /// The key cannot be stored (an org.id with `\0`); callers check this first.
+    #[error("org.id may not contain NUL characters")]
+    BadKey,
+    /// A revision number past `u32::MAX`.
+    #[error("the report has reached the maximum number of revisions")]
+    TooManyRevisions,
+    /// A change to the reporting bodies that the directory refuses.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// Stored bytes that do not decode.
+    #[error("corrupt record at {key}: {detail}")]
+    Corrupt { key: String, detail: String },
+    /// A flush failed; the submission may not be on disk.
+    #[error("flushing to disk failed: {0}")]
+    Flush(String),
+    /// The store is closing or closed.
+    #[error("the store is closed")]
+    Closed,
+    #[error(transparent)]
+    Sled(#[from] sled::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A stored value that does not read back, named by its key.
+fn corrupt(key: &[u8], detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        key: printable_key(key),
+        detail: detail.into(),
+    }
+}
+
+/// The report store (cheap to clone; clones share the database).
+#[derive(Debug, Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: sled::Db,
+    revisions: sled::Tree,
+    tokens: sled::Tree,
+    path: PathBuf,
+    stripes: Vec<Mutex<()>>,
+    flusher: Arc<Flusher>,
+    flusher_thread: Mutex<Option<JoinHandle<()>>>,
+    /// Reporting bodies: id → `OrgRecord` (see `orgs`).
+    orgs: sled::Tree,
+    /// Every body in memory, kept in step with `orgs` (writers hold the write lock while
+    /// they insert).
+    directory: RwLock<Directory>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The flusher thread flushes what is left and exits.
+        self.flusher.stop();
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `path`. Fails at once if another process has it open.
+    pub fn open(path: &Path) -> Result<Store> {
+        std::fs::create_dir_all(path).map_err(sled::Error::Io)?;
+        let db = sled::Config::new()
+            .path(path)
+            .segment_size(SEGMENT_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked {
+                        path: path.to_path_buf(),
+                        detail: io.to_string(),
+                    }
+                }
+                e => StoreError::Sled(e),
+            })?;
+        let meta = db.open_tree("meta")?;
+        let revisions = db.open_tree("revisions")?;
+        match meta.get("format")? {
+            None => {
+                meta.insert("format", &FORMAT.to_be_bytes())?;
+                db.flush()?;
+            }
+            Some(v) if v.as_ref() == FORMAT.to_be_bytes() => {}
+            Some(v) if v.as_ref() == FORMAT_UNCHAINED.to_be_bytes() => {
+                let n = chain::chain_unchained(&revisions)?;
+                meta.insert("format", &FORMAT.to_be_bytes())?;
+                db.flush()?;
+                tracing::info!(
+                    revisions = n,
+                    "upgraded the data directory to format {FORMAT}: revisions chained"
+                );
+            }
+            Some(v) => {
+                return Err(StoreError::Format {
+                    path: path.to_path_buf(),
+                    found: format!("{:?}", v.as_ref()),
+                })
+            }
+        }
+        let tokens = db.open_tree("tokens")?;
+        let orgs = db.open_tree("orgs")?;
+        let directory = orgs::load_directory(&orgs)?;
+        let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                revisions,
+                tokens,
+                path: path.to_path_buf(),
+                stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+                flusher,
+                flusher_thread: Mutex::new(Some(thread)),
+                orgs,
+                directory: RwLock::new(directory),
+            }),
+        })
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Stops taking submissions, flushes everything and stops the flusher. Submissions
+    /// waiting for a flush are completed first. Idempotent.
+    pub async fn close(&self) -> Result<()> {
+        self.inner.flusher.stop();
+        let handle = self
+            .inner
+            .flusher_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let db = self.inner.db.clone();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            if let Some(h) = handle {
+                // The flusher only logs; a panic there still leaves the final flush below.
+                let _ = h.join();
+            }
+            db.flush()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Flush(e.to_string()))?
+    }
+}
