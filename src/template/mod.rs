@@ -178,6 +178,8 @@ pub struct TableDecl {
     pub key: &'static str,
     /// 2, 3, 4.
     pub number: u8,
+    /// How findings and labels name the table: 「表二」, 「表三」, 「表四」.
+    pub name: &'static str,
     /// The section heading the table sits under.
     pub section: &'static SectionDecl,
     /// A note printed above the table.
@@ -197,13 +199,9 @@ pub struct SectionDecl {
 }
 
 impl TableDecl {
-    /// 表二, 表三, 表四.
+    /// 表二, 表三, 表四 (the declared [`TableDecl::name`]).
     pub fn name(&self) -> &'static str {
-        match self.number {
-            2 => "表二",
-            3 => "表三",
-            _ => "表四",
-        }
+        self.name
     }
 }
 

@@ -216,6 +216,7 @@ fn table2(edition: Edition) -> TableDecl {
     TableDecl {
         key: "t2",
         number: 2,
+        name: "表二",
         section: &SECTIONS[1],
         note: None,
         orientation: Orientation::Rows,
@@ -243,6 +244,7 @@ fn table3(edition: Edition) -> TableDecl {
     TableDecl {
         key: "t3",
         number: 3,
+        name: "表三",
         section: &SECTIONS[2],
         note: Some(T3_NOTE),
         orientation: Orientation::Rows,
@@ -282,6 +284,7 @@ fn table4() -> TableDecl {
     TableDecl {
         key: "t4",
         number: 4,
+        name: "表四",
         section: &SECTIONS[3],
         note: None,
         orientation: Orientation::Across,
