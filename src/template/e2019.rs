@@ -2,8 +2,8 @@
 //! the rows and provisions it dropped in 2021, and table 3's single （六）其他处理 row.
 
 use super::tables::{
-    col, row, t2_block, ADMIN_FEES, ART20_1, ART20_5, ART20_6, ART20_8, COERCION, LICENSING,
-    PUNISHMENT, REGULATIONS, T3_OTHER,
+    col, row, t2_block, ADMIN_FEES, ART20_1, ART20_5, ART20_6, ART20_8, COERCION, DECISIONS,
+    LICENSING, PUNISHMENT, REGULATIONS, T3_OTHER,
 };
 use super::{BlockDecl, ColumnDecl, Kind, RowDecl};
 
@@ -17,7 +17,7 @@ const CHANGE: ColumnDecl = col("change", "本年增/减", Kind::Signed);
 static T2_ITEM_COLS: [ColumnDecl; 3] = [
     PREV_ITEMS,
     CHANGE,
-    col("decisions", "处理决定数量", Kind::Count),
+    col(DECISIONS, "处理决定数量", Kind::Count),
 ];
 static T2_FEE_COLS: [ColumnDecl; 2] = [PREV_ITEMS, CHANGE];
 static T2_PROC_COLS: [ColumnDecl; 2] = [

@@ -3,20 +3,19 @@
 //! print instead of them.
 
 use super::tables::{
-    col, grow, row, t2_block, ADMIN_FEES, ART20_1, ART20_5, ART20_6, ART20_8, COERCION, LICENSING,
-    OTHER_HANDLING, PUNISHMENT, REGULATIONS, T3_OTHER,
+    col, grow, row, t2_block, ADMIN_FEES, ART20_1, ART20_5, ART20_6, ART20_8, COERCION, DECISIONS,
+    LICENSING, OTHER_HANDLING, PUNISHMENT, REGULATIONS, T3_OTHER,
 };
 use super::{BlockDecl, ColumnDecl, Kind, Presence, RowDecl};
 
-static T2_DOC_COLS: [ColumnDecl; 3] = [
-    col("issued", "本年制发件数", Kind::Count),
-    col("repealed", "本年废止件数", Kind::Count),
-    col("in_force", "现行有效件数", Kind::Count),
-];
-static T2_DECISION_COLS: [ColumnDecl; 1] = [col("decisions", "本年处理决定数量", Kind::Count)];
+pub(super) const ISSUED: ColumnDecl = col("issued", "本年制发件数", Kind::Count);
+pub(super) const REPEALED: ColumnDecl = col("repealed", "本年废止件数", Kind::Count);
+pub(super) const IN_FORCE: ColumnDecl = col("in_force", "现行有效件数", Kind::Count);
+static T2_DOC_COLS: [ColumnDecl; 3] = [ISSUED, REPEALED, IN_FORCE];
+static T2_DECISION_COLS: [ColumnDecl; 1] = [col(DECISIONS, "本年处理决定数量", Kind::Count)];
 static T2_FEE_COLS: [ColumnDecl; 1] = [col("amount", "本年收费金额（单位：万元）", Kind::Amount)];
 
-static NORMATIVE: RowDecl = row("normative_docs", "行政规范性文件");
+pub(super) static NORMATIVE: RowDecl = row("normative_docs", "行政规范性文件");
 
 /// The blocks of table 2, one per cited provision.
 pub(super) fn table2_blocks() -> Vec<BlockDecl> {

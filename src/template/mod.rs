@@ -7,19 +7,26 @@
 //! - `tables`: what both editions share (sections, tables 3 and 4, the unchanged rows of
 //!   table 2) and the assembly of an edition's tables;
 //! - `e2019`, `e2021`: what each edition declares on its own;
+//! - [`relations`]: how cells relate beyond the sums of one report — across years (carry-over,
+//!   the in-force chain), across editions (which cells compare), and variant rows.
 //!
 //! A [`Template`] is the compiled form of an edition: the flat list of cells in printed order
-//! (tables → blocks → rows → columns), a key index, and the identities (勾稽关系) that the
-//! declared sums imply.
+//! (tables → blocks → rows → columns), a key index, the identities (勾稽关系) that the
+//! declared sums imply, and the variant rows with the rows each stands for.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 mod e2019;
 mod e2021;
+pub mod relations;
 mod tables;
 
+pub use relations::{
+    CarryDecl, ChainDecl, ChainLink, RowCells, Variant, VariantGroup, CARRY_OVER, IN_FORCE_CHAIN,
+};
 pub use tables::{group_parent, NESTED_GROUPS, SECTIONS, SECTION_VARIANTS, TITLE_SUFFIX};
 
 /// The national layout a report follows.
@@ -100,11 +107,13 @@ pub enum Kind {
 /// A column of a block.
 #[derive(Debug)]
 pub struct ColumnDecl {
+    /// The last part of its cells' keys, e.g. `natural` in `t3.new.natural`.
     pub key: &'static str,
     /// Official label, e.g. 「商业企业」.
     pub label: &'static str,
     /// The merged header above it, if any, e.g. 「法人或其他组织」.
     pub group: Option<&'static str>,
+    /// What its cells hold: every cell of a column is of one kind.
     pub kind: Kind,
 }
 
@@ -121,11 +130,14 @@ pub enum Presence {
 /// A row of a block.
 #[derive(Debug)]
 pub struct RowDecl {
+    /// The middle part of its cells' keys, e.g. `new` in `t3.new.natural`; `t3.new` names the
+    /// row itself.
     pub key: &'static str,
-    /// Official label, e.g. 「（七）总计」.
-    pub label: &'static str,
     /// The group label printed above it, if any, e.g. 「（三）不予公开」.
     pub group: Option<&'static str>,
+    /// Official label, e.g. 「（七）总计」.
+    pub label: &'static str,
+    /// Whether every report of the edition prints it.
     pub presence: Presence,
 }
 
@@ -265,87 +277,32 @@ pub struct Template {
     pub identities: Vec<Identity>,
     index: HashMap<String, CellIx>,
     /// `t3.new` → its cells (a row's cells are contiguous).
-    rows: HashMap<String, std::ops::Range<CellIx>>,
+    rows: HashMap<String, Range<CellIx>>,
     /// For each cell, the identities it takes part in.
     pub cell_identities: Vec<Vec<u16>>,
+    /// The variant rows, with the rows each stands for.
+    pub variants: Vec<Variant>,
 }
 
 impl Template {
     fn compile(edition: Edition) -> Template {
         let tables = tables::tables(edition);
-        let mut cells = Vec::new();
-        let mut index = HashMap::new();
-        for (ti, table) in tables.iter().enumerate() {
-            for (bi, block) in table.blocks.iter().enumerate() {
-                for row in &block.rows {
-                    for column in block.columns {
-                        let key = format!("{}.{}.{}", table.key, row.key, column.key);
-                        let ix = CellIx::try_from(cells.len()).expect("template fits in u16");
-                        assert!(
-                            index.insert(key.clone(), ix).is_none(),
-                            "duplicate key {key}"
-                        );
-                        cells.push(CellDef {
-                            key,
-                            table: ti as u8,
-                            block: bi as u8,
-                            row,
-                            column,
-                        });
-                    }
-                }
-            }
-        }
-        let mut rows: HashMap<String, std::ops::Range<CellIx>> = HashMap::new();
+        let (cells, index) = compile_cells(&tables);
+        let mut rows: HashMap<String, Range<CellIx>> = HashMap::new();
         for (i, c) in cells.iter().enumerate() {
             let i = i as CellIx;
             rows.entry(c.row_key().to_string())
                 .and_modify(|r| r.end = i + 1)
                 .or_insert(i..i + 1);
         }
-        let mut identities = Vec::new();
-        for (ti, table) in tables.iter().enumerate() {
-            for sum in &table.sums {
-                for block in &table.blocks {
-                    let ix = |row: &str, col: &str| -> CellIx {
-                        index[&format!("{}.{}.{}", table.key, row, col)]
-                    };
-                    match sum.over {
-                        Over::EachRow => {
-                            for row in &block.rows {
-                                identities.push(Identity {
-                                    rule: sum.rule,
-                                    table: ti as u8,
-                                    printed: sum.printed,
-                                    along: Along::Row(row),
-                                    total: sum.total.iter().map(|c| ix(row.key, c)).collect(),
-                                    parts: sum.parts.iter().map(|c| ix(row.key, c)).collect(),
-                                });
-                            }
-                        }
-                        Over::EachColumn => {
-                            for column in block.columns {
-                                identities.push(Identity {
-                                    rule: sum.rule,
-                                    table: ti as u8,
-                                    printed: sum.printed,
-                                    along: Along::Column(column),
-                                    total: sum.total.iter().map(|r| ix(r, column.key)).collect(),
-                                    parts: sum.parts.iter().map(|r| ix(r, column.key)).collect(),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let identities = compile_identities(&tables, &index);
         let mut cell_identities = vec![Vec::new(); cells.len()];
         for (ii, id) in identities.iter().enumerate() {
             for &c in id.total.iter().chain(&id.parts) {
                 cell_identities[c as usize].push(ii as u16);
             }
         }
-        Template {
+        let mut t = Template {
             edition,
             tables,
             cells,
@@ -353,7 +310,10 @@ impl Template {
             index,
             rows,
             cell_identities,
-        }
+            variants: Vec::new(),
+        };
+        t.variants = relations::compile_variants(&t);
+        t
     }
 
     /// The index of the cell with this key.
@@ -376,8 +336,18 @@ impl Template {
 
     /// The cells of the row `table.row`, in column order.
     /// Empty when the edition has no such row.
-    pub fn row_cells(&self, row_key: &str) -> std::ops::Range<CellIx> {
+    pub fn row_cells(&self, row_key: &str) -> Range<CellIx> {
         self.rows.get(row_key).cloned().unwrap_or(0..0)
+    }
+
+    /// The cells of row `row` of table `table` (see [`Template::row_cells`]).
+    pub fn row_at(&self, table: &str, row: &str) -> Range<CellIx> {
+        self.row_cells(&format!("{table}.{row}"))
+    }
+
+    /// The cell in row `row`, column `column` of table `table`, if the edition has it.
+    pub fn cell_at(&self, table: &str, row: &str, column: &str) -> Option<CellIx> {
+        self.ix(&format!("{table}.{row}.{column}"))
     }
 
     /// The official name of a cell: 表三「（七）总计」行「总计」列.
@@ -406,6 +376,72 @@ impl Template {
         }
         s
     }
+}
+
+/// The cells of every table in printed order (tables → blocks → rows → columns), and the key
+/// index.
+fn compile_cells(tables: &[TableDecl]) -> (Vec<CellDef>, HashMap<String, CellIx>) {
+    let mut cells = Vec::new();
+    let mut index = HashMap::new();
+    for (ti, table) in tables.iter().enumerate() {
+        for (bi, block) in table.blocks.iter().enumerate() {
+            for row in &block.rows {
+                for column in block.columns {
+                    let key = format!("{}.{}.{}", table.key, row.key, column.key);
+                    let ix = CellIx::try_from(cells.len()).expect("template fits in u16");
+                    assert!(
+                        index.insert(key.clone(), ix).is_none(),
+                        "duplicate key {key}"
+                    );
+                    cells.push(CellDef {
+                        key,
+                        table: ti as u8,
+                        block: bi as u8,
+                        row,
+                        column,
+                    });
+                }
+            }
+        }
+    }
+    (cells, index)
+}
+
+/// The identities the sum declarations imply: one per row (or column) of every block.
+fn compile_identities(tables: &[TableDecl], index: &HashMap<String, CellIx>) -> Vec<Identity> {
+    let mut identities = Vec::new();
+    for (ti, table) in tables.iter().enumerate() {
+        for sum in &table.sums {
+            // The identity along one row or column: `cell(k)` is its cell on key `k` of the
+            // other axis.
+            let mut push = |along: Along, cell: &dyn Fn(&str) -> CellIx| {
+                identities.push(Identity {
+                    rule: sum.rule,
+                    table: ti as u8,
+                    printed: sum.printed,
+                    along,
+                    total: sum.total.iter().map(|k| cell(k)).collect(),
+                    parts: sum.parts.iter().map(|k| cell(k)).collect(),
+                });
+            };
+            let ix = |row: &str, col: &str| index[&format!("{}.{}.{}", table.key, row, col)];
+            for block in &table.blocks {
+                match sum.over {
+                    Over::EachRow => {
+                        for row in &block.rows {
+                            push(Along::Row(row), &|col| ix(row.key, col));
+                        }
+                    }
+                    Over::EachColumn => {
+                        for column in block.columns {
+                            push(Along::Column(column), &|row| ix(row, column.key));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    identities
 }
 
 fn push_quoted(s: &mut String, label: &str) {

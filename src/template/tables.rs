@@ -62,8 +62,8 @@ pub(super) const fn col(key: &'static str, label: &'static str, kind: Kind) -> C
 pub(super) const fn row(key: &'static str, label: &'static str) -> RowDecl {
     RowDecl {
         key,
-        label,
         group: None,
+        label,
         presence: Presence::Always,
     }
 }
@@ -75,6 +75,12 @@ pub(super) const fn grow(key: &'static str, group: &'static str, label: &'static
         ..row(key, label)
     }
 }
+
+// ---- table keys
+
+pub(super) const T2: &str = "t2";
+pub(super) const T3: &str = "t3";
+pub(super) const T4: &str = "t4";
 
 // ---- table 2: what both editions share
 
@@ -90,6 +96,10 @@ pub(super) const ART20_1: &str = "第二十条第（一）项";
 pub(super) const ART20_5: &str = "第二十条第（五）项";
 pub(super) const ART20_6: &str = "第二十条第（六）项";
 pub(super) const ART20_8: &str = "第二十条第（八）项";
+
+/// The key of 处理决定数量 in （五）（六）: the one table-2 column that means the same in both
+/// editions.
+pub(super) const DECISIONS: &str = "decisions";
 
 /// A block of table 2: one cited provision of 第二十条.
 pub(super) fn t2_block(
@@ -133,7 +143,7 @@ pub(super) const OTHER_HANDLING: &str = "（六）其他处理";
 pub(super) const T3_OTHER: RowDecl = grow("other", RESULTS, OTHER_HANDLING);
 
 static T3_NEW: RowDecl = row("new", "一、本年新收政府信息公开申请数量");
-static T3_CARRIED: RowDecl = row("carried", "二、上年结转政府信息公开申请数量");
+pub(super) static T3_CARRIED: RowDecl = row("carried", "二、上年结转政府信息公开申请数量");
 static T3_RESULT_ROWS: [RowDecl; 18] = [
     grow("granted", RESULTS, "（一）予以公开"),
     grow(
@@ -163,7 +173,7 @@ static T3_RESULT_ROWS: [RowDecl; 18] = [
     ),
 ];
 static T3_RESULTS_TOTAL: RowDecl = grow("results_total", RESULTS, "（七）总计");
-static T3_FORWARD: RowDecl = row("forward", "四、结转下年度继续办理");
+pub(super) static T3_FORWARD: RowDecl = row("forward", "四、结转下年度继续办理");
 
 const T3_NOTE: &str = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）";
 
@@ -214,7 +224,7 @@ fn table2(edition: Edition) -> TableDecl {
         Edition::E2021 => e2021::table2_blocks(),
     };
     TableDecl {
-        key: "t2",
+        key: T2,
         number: 2,
         name: "表二",
         section: &SECTIONS[1],
@@ -242,7 +252,7 @@ fn table3(edition: Edition) -> TableDecl {
         .collect();
     let parts_of_total: Vec<&'static str> = T3_COLS[..6].iter().map(|c| c.key).collect();
     TableDecl {
-        key: "t3",
+        key: T3,
         number: 3,
         name: "表三",
         section: &SECTIONS[2],
@@ -282,7 +292,7 @@ fn table3(edition: Edition) -> TableDecl {
 
 fn table4() -> TableDecl {
     TableDecl {
-        key: "t4",
+        key: T4,
         number: 4,
         name: "表四",
         section: &SECTIONS[3],
