@@ -16,8 +16,8 @@ use similar::{Algorithm, DiffOp};
 pub use crate::crossyear::{CarryColumn, CarryOver};
 use crate::model::{Cell, Report, Section, Value};
 use crate::rules::{self, Finding};
-use crate::template::relations::{counterparts, variant_groups};
-use crate::template::{CellIx, VariantGroup, SECTIONS};
+use crate::template::relations::{counterparts, variant_groups, VariantGroup};
+use crate::template::{CellIx, SECTIONS};
 
 /// What to include.
 #[derive(Debug, Clone, Copy, Default)]

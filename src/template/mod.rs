@@ -267,8 +267,8 @@ pub enum Along {
     Column(&'static ColumnDecl),
 }
 
-/// An edition compiled: tables, the flat list of cells in printed order, the key index and
-/// the identities.
+/// An edition compiled: tables, the flat list of cells in printed order, the key index, the
+/// identities and the variant rows.
 #[derive(Debug)]
 pub struct Template {
     pub edition: Edition,

@@ -239,3 +239,81 @@ pub fn variant_groups() -> &'static [VariantGroup] {
         groups
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(t: &Template, cells: impl IntoIterator<Item = CellIx>) -> Vec<&str> {
+        cells.into_iter().map(|c| t.cell(c).key.as_str()).collect()
+    }
+
+    #[test]
+    fn carry_over_pairs_every_column_across_editions() {
+        let (t19, t21) = (Edition::E2019.template(), Edition::E2021.template());
+        let pairs = CARRY_OVER.pairs(t19, t21);
+        assert_eq!(pairs.len(), 7);
+        let (now, before): (Vec<CellIx>, Vec<CellIx>) = pairs.into_iter().unzip();
+        assert_eq!(keys(t21, now)[0], "t3.carried.natural");
+        assert_eq!(keys(t19, before)[6], "t3.forward.total");
+    }
+
+    #[test]
+    fn the_in_force_chain_links_2021_pairs_only() {
+        let (t19, t21) = (Edition::E2019.template(), Edition::E2021.template());
+        assert!(IN_FORCE_CHAIN.links(t19, t21).is_empty());
+        let links = IN_FORCE_CHAIN.links(t21, t21);
+        let stocks = keys(t21, links.iter().map(|l| l.stock));
+        assert_eq!(
+            stocks,
+            ["t2.regulations.in_force", "t2.normative_docs.in_force"]
+        );
+        assert_eq!(t21.cell(links[1].added).key, "t2.normative_docs.issued");
+        assert_eq!(t21.cell(links[1].removed).key, "t2.normative_docs.repealed");
+    }
+
+    #[test]
+    fn across_editions_table_2_compares_only_decisions() {
+        let t19 = Edition::E2019.template();
+        let map = counterparts(Edition::E2019, Edition::E2021);
+        let t2: Vec<&str> = (0..t19.cells.len())
+            .filter(|&i| map[i].is_some() && t19.cells[i].key.starts_with("t2."))
+            .map(|i| t19.cells[i].key.as_str())
+            .collect();
+        assert_eq!(
+            t2,
+            [
+                "t2.licensing.decisions",
+                "t2.punishment.decisions",
+                "t2.coercion.decisions"
+            ]
+        );
+        // Within one edition every cell has its counterpart.
+        assert!(counterparts(Edition::E2019, Edition::E2019)
+            .iter()
+            .all(Option::is_some));
+    }
+
+    #[test]
+    fn the_single_other_row_stands_for_three_sub_rows() {
+        let groups = variant_groups();
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].covers("t3", "other") && groups[0].covers("t3", "other_other"));
+        assert!(Edition::E2019.template().variants.is_empty());
+        let v = &Edition::E2021.template().variants[0];
+        assert_eq!(v.own.key, "t3.other");
+        let rows: Vec<&str> = v.stands_for.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(
+            rows,
+            [
+                "t3.other_no_correction",
+                "t3.other_fee_unpaid",
+                "t3.other_other"
+            ]
+        );
+        assert!(v
+            .stands_for
+            .iter()
+            .all(|r| r.cells.len() == v.own.cells.len()));
+    }
+}

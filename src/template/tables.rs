@@ -45,7 +45,7 @@ pub static SECTION_VARIANTS: [(u8, &str); 4] = [
     (6, "其他需要报告的事项及说明"),
 ];
 
-/// The title of a published report: 「<body><year>年政府信息公开工作年度报告」.
+/// The title of a published report: `「<body><year>年政府信息公开工作年度报告」`.
 pub const TITLE_SUFFIX: &str = "年政府信息公开工作年度报告";
 
 // ---- declaration helpers
