@@ -10,16 +10,17 @@
 //! Both are warnings: reorganisations and changes of scope break them legitimately. gxd stores a
 //! report with cross-year warnings only when each rule that fired is explained
 //! ([`Explanation`]). Carry-over compares values as the rules engine sums them (blank and not
-//! applicable as 0), with the same per-column comparison as `diff`'s carry-over
-//! ([`crate::diff::carry`]). The in-force chain is a heuristic: it is skipped for a row where
-//! any of its four cells is not applicable, and blank counts as 0. No table-2 rule links a
-//! 2019-edition report to a 2021-edition one (the columns changed meaning).
+//! applicable as 0), with the per-column comparison [`carry`] that `diff` shows too. The
+//! in-force chain is a heuristic: it is skipped for a row where any of its four cells is not
+//! applicable, and blank counts as 0. No table-2 rule links a 2019-edition report to a
+//! 2021-edition one (the columns changed meaning). Which cells pair up is declared in the
+//! template ([`CARRY_OVER`], [`IN_FORCE_CHAIN`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::diff;
 use crate::model::{Report, Value};
 use crate::rules::{Finding, Severity};
+use crate::template::{CellIx, CARRY_OVER, IN_FORCE_CHAIN};
 
 /// Rule id of the carry-over check.
 pub const CARRY: &str = "X-CARRY";
@@ -36,6 +37,51 @@ pub const MAX_EXPLANATION_CHARS: usize = 2000;
 pub struct Explanation {
     pub rule: String,
     pub text: String,
+}
+
+/// This year's 二、上年结转 against last year's 四、结转下年度继续办理, per column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarryOver {
+    pub ok: bool,
+    pub columns: Vec<CarryColumn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarryColumn {
+    /// Last year's cell, e.g. `t3.forward.natural`.
+    pub previous_cell: String,
+    /// This year's cell, e.g. `t3.carried.natural`.
+    pub cell: String,
+    pub label: String,
+    pub previous: String,
+    pub carried: String,
+    pub ok: bool,
+}
+
+/// This year's 二、上年结转 against last year's 四、结转下年度继续办理, per column ([`CARRY_OVER`];
+/// blank and not applicable compare as 0). Shown by `diff` and checked by [`check`].
+pub fn carry(old: &Report, new: &Report) -> CarryOver {
+    let (to, tn) = (old.template(), new.template());
+    let columns: Vec<CarryColumn> = CARRY_OVER
+        .pairs(to, tn)
+        .into_iter()
+        .map(|(ix, pix)| {
+            let def = tn.cell(ix);
+            let (p, c) = (old.cell(pix), new.cell(ix));
+            CarryColumn {
+                previous_cell: to.cell(pix).key.clone(),
+                cell: def.key.clone(),
+                label: def.column.label.to_string(),
+                previous: p.published(),
+                carried: c.published(),
+                ok: p.value.as_i128() == c.value.as_i128(),
+            }
+        })
+        .collect();
+    CarryOver {
+        ok: columns.iter().all(|c| c.ok),
+        columns,
+    }
 }
 
 /// Whether `rule` is a cross-year rule (one that needs an explanation to be stored).
@@ -83,7 +129,7 @@ pub fn check(previous: &Report, current: &Report) -> Vec<Finding> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    carry(previous, current, &mut out);
+    carry_findings(previous, current, &mut out);
     in_force(previous, current, &mut out);
     out
 }
@@ -93,9 +139,9 @@ fn of_year(year: u32) -> String {
     format!("{year}年度报告")
 }
 
-fn carry(previous: &Report, current: &Report, out: &mut Vec<Finding>) {
+fn carry_findings(previous: &Report, current: &Report, out: &mut Vec<Finding>) {
     let (tp, tc) = (previous.template(), current.template());
-    let c = diff::carry(previous, current);
+    let c = carry(previous, current);
     for col in c.columns.iter().filter(|c| !c.ok) {
         let (Some(ci), Some(pi)) = (tc.ix(&col.cell), tp.ix(&col.previous_cell)) else {
             continue;
@@ -132,8 +178,8 @@ fn carry(previous: &Report, current: &Report, out: &mut Vec<Finding>) {
 }
 
 /// A value as the chain counts it: blank is 0, not applicable (or absent) skips the row.
-fn chain_value(r: &Report, key: &str) -> Option<i128> {
-    match r.get(key)?.value {
+fn chain_value(r: &Report, ix: CellIx) -> Option<i128> {
+    match r.cell(ix).value {
         Value::Int(n) => Some(i128::from(n)),
         Value::Blank => Some(0),
         _ => None,
@@ -143,23 +189,13 @@ fn chain_value(r: &Report, key: &str) -> Option<i128> {
 fn in_force(previous: &Report, current: &Report, out: &mut Vec<Finding>) {
     let tc = current.template();
     let tp = previous.template();
-    for row in ["regulations", "normative_docs"] {
-        let key = |col: &str| format!("t2.{row}.{col}");
-        let (k_now, k_issued, k_repealed) = (key("in_force"), key("issued"), key("repealed"));
-        // Both reports must have the chain's cells: only 2021-edition pairs do.
-        let (Some(ix_now), Some(ix_issued), Some(ix_repealed), Some(ix_prev)) = (
-            tc.ix(&k_now),
-            tc.ix(&k_issued),
-            tc.ix(&k_repealed),
-            tp.ix(&k_now),
-        ) else {
-            continue;
-        };
+    // Both reports must have the chain's cells: only 2021-edition pairs do.
+    for link in IN_FORCE_CHAIN.links(tp, tc) {
         let (Some(now), Some(issued), Some(repealed), Some(prev)) = (
-            chain_value(current, &k_now),
-            chain_value(current, &k_issued),
-            chain_value(current, &k_repealed),
-            chain_value(previous, &k_now),
+            chain_value(current, link.stock),
+            chain_value(current, link.added),
+            chain_value(current, link.removed),
+            chain_value(previous, link.previous),
         ) else {
             continue;
         };
@@ -167,26 +203,33 @@ fn in_force(previous: &Report, current: &Report, out: &mut Vec<Finding>) {
         if expected == now {
             continue;
         }
+        let key = |ix| tc.cell(ix).key.clone();
         let col = |ix| tc.cell(ix).column.label;
+        let k_now = key(link.stock);
         out.push(Finding {
             rule: IN_FORCE.into(),
             severity: Severity::Warning,
-            cells: vec![k_now.clone(), k_now.clone(), k_issued.clone(), k_repealed],
+            cells: vec![
+                k_now.clone(),
+                k_now.clone(),
+                key(link.added),
+                key(link.removed),
+            ],
             labels: vec![
-                format!("{}{}", of_year(current.year), tc.label(ix_now)),
-                format!("{}{}", of_year(previous.year), tp.label(ix_prev)),
-                format!("{}{}", of_year(current.year), tc.label(ix_issued)),
-                format!("{}{}", of_year(current.year), tc.label(ix_repealed)),
+                format!("{}{}", of_year(current.year), tc.label(link.stock)),
+                format!("{}{}", of_year(previous.year), tp.label(link.previous)),
+                format!("{}{}", of_year(current.year), tc.label(link.added)),
+                format!("{}{}", of_year(current.year), tc.label(link.removed)),
             ],
             expected: Some(expected.to_string()),
             actual: Some(now.to_string()),
             suggestion: None,
             message: format!(
                 "{}（{k_now}）为 {now}，但{}该项为 {prev}，加「{}」{issued}、减「{}」{repealed}，应为 {expected}；如因自然失效、修订等计法不同，请说明",
-                tc.label(ix_now),
+                tc.label(link.stock),
                 of_year(previous.year),
-                col(ix_issued),
-                col(ix_repealed),
+                col(link.added),
+                col(link.removed),
             ),
         });
     }
@@ -204,25 +247,16 @@ mod tests {
         let mut cur = synth::consistent(edition, 8);
         cur.org = prev.org.clone();
         cur.year = prev.year + 1;
-        for col in [
-            "natural",
-            "commercial",
-            "research",
-            "nonprofit",
-            "legal_svc",
-            "other_org",
-        ] {
-            let f = prev.get(&format!("t3.forward.{col}")).unwrap().clone();
-            let c = cur.get(&format!("t3.carried.{col}")).unwrap().clone();
-            // Keep the balance: move the difference into 一、本年新收.
-            let key = format!("t3.new.{col}");
+        for (ix, pix) in CARRY_OVER.pairs(prev.template(), cur.template()) {
+            let f = prev.cell(pix).clone();
+            let c = cur.cell(ix).clone();
+            // Keep the balance (and the row sums): move the difference into 一、本年新收.
+            let key = format!("t3.new.{}", cur.template().cell(ix).column.key);
             let new =
                 cur.get(&key).unwrap().value.as_i128() + c.value.as_i128() - f.value.as_i128();
             cur.set(&key, Cell::int(new as i64));
-            cur.set(&format!("t3.carried.{col}"), f);
+            cur.cells[ix as usize] = f;
         }
-        let f = prev.get("t3.forward.total").unwrap().clone();
-        cur.set("t3.carried.total", f);
         (prev, cur)
     }
 

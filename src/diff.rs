@@ -5,17 +5,19 @@
 //! （六）其他处理 row, which compares with the sum of the rows it stands for. In table 2 only
 //! cells with the same key *and* meaning compare: within one edition all of them; across
 //! editions only `decisions` of 第二十条第（五）（六）项. Every other cell is listed as not
-//! comparable — a 2019 column is never passed off as a 2021 column.
-
-use std::sync::OnceLock;
+//! comparable — a 2019 column is never passed off as a 2021 column. Both relations are declared
+//! in the template ([`counterparts`], [`variant_groups`]); the carry-over is
+//! [`crate::crossyear::carry`].
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp};
 
+pub use crate::crossyear::{CarryColumn, CarryOver};
 use crate::model::{Cell, Report, Section, Value};
 use crate::rules::{self, Finding};
-use crate::template::{CellIx, Edition, Presence, SECTIONS};
+use crate::template::relations::{counterparts, variant_groups, VariantGroup};
+use crate::template::{CellIx, SECTIONS};
 
 /// What to include.
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,34 +103,19 @@ pub struct TextChange {
     pub text: String,
 }
 
-/// This year's 二、上年结转 against last year's 四、结转下年度继续办理, per column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CarryOver {
-    pub ok: bool,
-    pub columns: Vec<CarryColumn>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CarryColumn {
-    /// Last year's cell, e.g. `t3.forward.natural`.
-    pub previous_cell: String,
-    /// This year's cell, e.g. `t3.carried.natural`.
-    pub cell: String,
-    pub label: String,
-    pub previous: String,
-    pub carried: String,
-    pub ok: bool,
-}
-
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
+    /// The earlier report (or revision) and the later one.
     pub old: Side,
     pub new: Side,
+    /// The compared cells, table by table (only changed ones unless [`Options::all`]).
     pub tables: Vec<TableDiff>,
+    /// Cells on one side only.
     pub not_comparable: Vec<NotComparable>,
+    /// The narrative sections that are not both empty.
     pub narrative: Vec<SectionDiff>,
-    /// Present when `new` is the year after `old`.
+    /// Present when `new` is the year after `old` ([`crate::crossyear::carry`]).
     pub carry_over: Option<CarryOver>,
 }
 
@@ -197,7 +184,7 @@ pub fn diff(
             }),
         }
     }
-    let carry_over = (new.year == old.year + 1).then(|| carry(old, new));
+    let carry_over = (new.year == old.year + 1).then(|| crate::crossyear::carry(old, new));
     Diff {
         old: side(old, old_revision),
         new: side(new, new_revision),
@@ -215,54 +202,27 @@ struct Unit {
     new: Vec<CellIx>,
 }
 
-/// The variant rows of every edition: (table, variant row, the rows it stands for).
-fn variant_groups() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
-    let mut groups = Vec::new();
-    for e in Edition::ALL {
-        for table in &e.template().tables {
-            for row in table.blocks.iter().flat_map(|b| &b.rows) {
-                if let Presence::InsteadOf(others) = row.presence {
-                    if !groups
-                        .iter()
-                        .any(|(t, r, _)| *t == table.key && *r == row.key)
-                    {
-                        groups.push((table.key, row.key, others));
-                    }
-                }
-            }
-        }
-    }
-    groups
-}
-
-fn present(r: &Report, key: &str) -> Option<CellIx> {
-    let ix = r.template().ix(key)?;
+fn present(r: &Report, table: &str, row: &str, col: &str) -> Option<CellIx> {
+    let ix = r.template().cell_at(table, row, col)?;
     (r.cell(ix).value != Value::Absent).then_some(ix)
 }
 
 /// The cells a report uses for one column of a variant group: the variant row's cell, or the
 /// cells of the rows it stands for.
-fn group_cells(
-    r: &Report,
-    table: &str,
-    variant: &str,
-    others: &[&str],
-    col: &str,
-) -> (bool, Vec<CellIx>) {
-    if let Some(ix) = present(r, &format!("{table}.{variant}.{col}")) {
+fn group_cells(r: &Report, g: &VariantGroup, col: &str) -> (bool, Vec<CellIx>) {
+    if let Some(ix) = present(r, g.table, g.row, col) {
         return (true, vec![ix]);
     }
-    let cells = others
+    let cells = g
+        .stands_for
         .iter()
-        .filter_map(|o| present(r, &format!("{table}.{o}.{col}")))
+        .filter_map(|o| present(r, g.table, o, col))
         .collect();
     (false, cells)
 }
 
 fn pair_cells(old: &Report, new: &Report) -> (Vec<Unit>, Vec<NotComparable>) {
     let (to, tn) = (old.template(), new.template());
-    let same_edition = old.edition == new.edition;
-    let groups = variant_groups();
     let mut used_new = vec![false; tn.cells.len()];
     let mut used_old = vec![false; to.cells.len()];
     let mut units = Vec::new();
@@ -273,17 +233,13 @@ fn pair_cells(old: &Report, new: &Report) -> (Vec<Unit>, Vec<NotComparable>) {
             continue;
         }
         let table = to.tables[def.table as usize].key;
-        let (row, col) = (def.row.key, def.column.key);
-        if table == "t2" && !same_edition && col != "decisions" {
-            not_comparable.push(one_side("old", old, ix));
-            continue;
-        }
-        let group = groups
+        let col = def.column.key;
+        let group = variant_groups()
             .iter()
-            .find(|(t, v, others)| *t == table && (*v == row || others.contains(&row)));
-        if let Some((t, variant, others)) = group {
-            let (old_variant, old_cells) = group_cells(old, t, variant, others, col);
-            let (new_variant, new_cells) = group_cells(new, t, variant, others, col);
+            .find(|g| g.covers(table, def.row.key));
+        if let Some(g) = group {
+            let (old_variant, old_cells) = group_cells(old, g, col);
+            let (new_variant, new_cells) = group_cells(new, g, col);
             if old_variant != new_variant && !new_cells.is_empty() {
                 for &c in &old_cells {
                     used_old[c as usize] = true;
@@ -299,8 +255,10 @@ fn pair_cells(old: &Report, new: &Report) -> (Vec<Unit>, Vec<NotComparable>) {
                 continue;
             }
         }
-        let counterpart =
-            key_map(old.edition, new.edition)[i].filter(|&n| new.cell(n).value != Value::Absent);
+        // Across editions only cells of the same meaning pair up (not table 2's changed
+        // columns): the rest are not comparable.
+        let counterpart = counterparts(old.edition, new.edition)[i]
+            .filter(|&n| new.cell(n).value != Value::Absent);
         match counterpart {
             Some(n) if !used_new[n as usize] => {
                 used_new[n as usize] = true;
@@ -320,20 +278,6 @@ fn pair_cells(old: &Report, new: &Report) -> (Vec<Unit>, Vec<NotComparable>) {
         }
     }
     (units, not_comparable)
-}
-
-/// For each cell of `from`'s template, the cell with the same key in `to`'s (computed once).
-fn key_map(from: Edition, to: Edition) -> &'static [Option<CellIx>] {
-    static MAPS: [OnceLock<Vec<Option<CellIx>>>; 4] = [const { OnceLock::new() }; 4];
-    let slot = &MAPS[from as usize * 2 + to as usize];
-    slot.get_or_init(|| {
-        let target = to.template();
-        from.template()
-            .cells
-            .iter()
-            .map(|c| target.ix(&c.key))
-            .collect()
-    })
 }
 
 fn one_side(side: &str, r: &Report, ix: CellIx) -> NotComparable {
@@ -405,33 +349,6 @@ fn compare(old: &Report, new: &Report, u: &Unit) -> CellDiff {
         delta: delta.map(|d| d.normalize().to_string()),
         pct,
         changed,
-    }
-}
-
-/// This year's 二、上年结转 against last year's 四、结转下年度继续办理, per column (blank and not
-/// applicable compare as 0). Shared with the cross-year gate ([`crate::crossyear`]).
-pub fn carry(old: &Report, new: &Report) -> CarryOver {
-    let (to, tn) = (old.template(), new.template());
-    let mut columns = Vec::new();
-    for ix in tn.row_cells("t3.carried") {
-        let def = tn.cell(ix);
-        let prev_key = format!("t3.forward.{}", def.column.key);
-        let Some(pix) = to.ix(&prev_key) else {
-            continue;
-        };
-        let (p, c) = (old.cell(pix), new.cell(ix));
-        columns.push(CarryColumn {
-            previous_cell: prev_key,
-            cell: def.key.clone(),
-            label: def.column.label.to_string(),
-            previous: p.published(),
-            carried: c.published(),
-            ok: p.value.as_i128() == c.value.as_i128(),
-        });
-    }
-    CarryOver {
-        ok: columns.iter().all(|c| c.ok),
-        columns,
     }
 }
 

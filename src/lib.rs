@@ -18,6 +18,8 @@
 //! - [`orgs`]: reporting bodies and their hierarchy; [`crossyear`]: the checks of a report
 //!   against the same body's report of the year before; [`rollup`]: the sum (汇总) of many
 //!   reports.
+//! - `synth` (with the `synth` feature, which the tests and benches turn on): synthetic,
+//!   consistent reports for tests and benchmarks.
 
 pub mod admin;
 pub mod auth;
@@ -40,6 +42,7 @@ pub mod status;
 pub mod store;
 #[cfg(test)]
 mod store_wire;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod template;
 

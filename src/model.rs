@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::template::{CellIx, Edition, Kind, Presence, Template};
+use crate::template::{CellIx, Edition, Kind, Presence, RowCells, Template};
 
 /// The reporting body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -360,34 +360,28 @@ impl CellsBuilder {
     pub fn finish(self) -> Result<Vec<Cell>, PlaceError> {
         let t = self.template;
         let mut cells = self.cells;
-        let rows = t.tables.iter().flat_map(|table| {
-            table
-                .blocks
-                .iter()
-                .flat_map(move |b| b.rows.iter().map(move |r| (table.key, *r)))
-        });
-        for (table, row) in rows {
-            let Presence::InsteadOf(others) = row.presence else {
-                continue;
+        for v in &t.variants {
+            let given = |cells: &[Option<Cell>], row: &RowCells| {
+                row.cells.clone().any(|c| cells[c as usize].is_some())
             };
-            let row_key = format!("{table}.{}", row.key);
-            let given = |cells: &[Option<Cell>], key: &str| {
-                t.row_cells(key).any(|c| cells[c as usize].is_some())
-            };
-            let other_keys: Vec<String> = others.iter().map(|o| format!("{table}.{o}")).collect();
-            let row_given = given(&cells, &row_key);
-            let others_given = other_keys.iter().any(|k| given(&cells, k));
+            let row_given = given(&cells, &v.own);
+            let others_given = v.stands_for.iter().any(|o| given(&cells, o));
             if row_given && others_given {
+                let instead: Vec<&str> = v.stands_for.iter().map(|o| o.key.as_str()).collect();
                 return Err(PlaceError::Layout {
-                    key: row_key.clone(),
+                    key: v.own.key.clone(),
                     edition: t.edition,
-                    variant: row_key,
-                    instead: other_keys.join(", "),
+                    variant: v.own.key.clone(),
+                    instead: instead.join(", "),
                 });
             }
-            let absent: Vec<String> = if row_given { other_keys } else { vec![row_key] };
-            for key in &absent {
-                for c in t.row_cells(key).collect::<Vec<_>>() {
+            let absent: Vec<&RowCells> = if row_given {
+                v.stands_for.iter().collect()
+            } else {
+                vec![&v.own]
+            };
+            for row in absent {
+                for c in row.cells.clone() {
                     cells[c as usize] = Some(Cell::ABSENT);
                 }
             }

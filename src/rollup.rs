@@ -174,27 +174,21 @@ impl Sum {
         let mut na = self.not_applicable;
         let mut folded = vec![false; t.cells.len()];
         // Variant rows: fold the sub-rows into the variant row when any part printed it.
-        for table in &t.tables {
-            for row in table.blocks.iter().flat_map(|b| &b.rows) {
-                let Presence::InsteadOf(others) = row.presence else {
-                    continue;
-                };
-                let variant = t.row_cells(&format!("{}.{}", table.key, row.key));
-                if variant.clone().all(|ix| present[ix as usize] == 0) {
-                    continue;
-                }
-                for other in others {
-                    let sub = t.row_cells(&format!("{}.{other}", table.key));
-                    for (v, s) in variant.clone().zip(sub) {
-                        let (v, s) = (v as usize, s as usize);
-                        let (i, a, p, n) = (ints[s], amounts[s], present[s], na[s]);
-                        ints[v] += i;
-                        amounts[v] += a;
-                        present[v] += p;
-                        na[v] += n;
-                        present[s] = 0;
-                        folded[s] = true;
-                    }
+        for v in &t.variants {
+            let variant = v.own.cells.clone();
+            if variant.clone().all(|ix| present[ix as usize] == 0) {
+                continue;
+            }
+            for other in &v.stands_for {
+                for (v, s) in variant.clone().zip(other.cells.clone()) {
+                    let (v, s) = (v as usize, s as usize);
+                    let (i, a, p, n) = (ints[s], amounts[s], present[s], na[s]);
+                    ints[v] += i;
+                    amounts[v] += a;
+                    present[v] += p;
+                    na[v] += n;
+                    present[s] = 0;
+                    folded[s] = true;
                 }
             }
         }

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Report, Value};
-use crate::template::{Along, CellIx, Edition, Kind, Presence, Template, FIRST_YEAR};
+use crate::template::{Along, CellIx, Edition, Kind, Template, FIRST_YEAR};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -174,7 +174,6 @@ fn check_year(report: &Report, out: &mut Vec<Finding>) {
 
 fn check_cells(report: &Report, t: &Template, out: &mut Vec<Finding>) {
     let mut blanks: Vec<Vec<CellIx>> = vec![Vec::new(); t.tables.len()];
-    let mut variant_rows = Vec::new();
     for (i, (def, cell)) in t.cells.iter().zip(&report.cells).enumerate() {
         let ix = i as CellIx;
         match cell.value {
@@ -197,16 +196,10 @@ fn check_cells(report: &Report, t: &Template, out: &mut Vec<Finding>) {
             }
             _ => {}
         }
-        if let Presence::InsteadOf(_) = def.row.presence {
-            if cell.value != Value::Absent
-                && def.column.key
-                    == t.tables[def.table as usize].blocks[def.block as usize].columns[0].key
-            {
-                variant_rows.push(ix);
-            }
-        }
     }
-    for ix in variant_rows {
+    // A variant row printed: one warning, on its first cell.
+    let printed = t.variants.iter().map(|v| v.own.cells.start);
+    for ix in printed.filter(|&ix| report.cell(ix).value != Value::Absent) {
         let def = t.cell(ix);
         let mut f = cell_finding(
             t,

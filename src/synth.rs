@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::model::{Cell, Narrative, Org, Report, Section, Subsection, Value};
-use crate::template::{Edition, Kind, Presence};
+use crate::template::{Along, CellIx, Edition, Identity, Kind, Presence};
 
 /// SplitMix64: a tiny, well-known generator; enough for test data.
 #[derive(Debug, Clone)]
@@ -63,50 +63,57 @@ pub fn consistent(edition: Edition, seed: u64) -> Report {
             Kind::Amount => Value::Amount(Decimal::new(rng.below(100_000_000) as i64, 2)),
         });
     }
-    let set = |r: &mut Report, key: String, n: i64| r.set(&key, Cell::int(n));
-    let get = |r: &Report, key: &str| r.get(key).map_or(0, |c| c.value.as_i128() as i64);
-    // Table 3: results rows are free; forward free; carried ≤ results_total + forward.
-    let table3 = t.table("t3").expect("table 3");
-    let block = &table3.blocks[0];
-    let result_rows: Vec<&str> = table3
-        .sums
-        .iter()
-        .find(|s| s.total == ["results_total"])
-        .map(|s| s.parts.clone())
-        .unwrap_or_default();
-    let applicant: Vec<&str> = block.columns[..6].iter().map(|c| c.key).collect();
-    for col in &applicant {
-        let results: i64 = result_rows
-            .iter()
-            .map(|row| get(&r, &format!("t3.{row}.{col}")))
-            .sum();
-        set(&mut r, format!("t3.results_total.{col}"), results);
-        let forward = get(&r, &format!("t3.forward.{col}"));
-        let carried = rng.below((results + forward) as u64 + 1) as i64;
-        set(&mut r, format!("t3.carried.{col}"), carried);
-        set(&mut r, format!("t3.new.{col}"), results + forward - carried);
-    }
-    for row in &block.rows {
-        if row.presence != Presence::Always {
-            continue;
-        }
-        let total: i64 = applicant
-            .iter()
-            .map(|col| get(&r, &format!("t3.{}.{col}", row.key)))
-            .sum();
-        set(&mut r, format!("t3.{}.total", row.key), total);
-    }
-    // Table 4: each group's total is the sum of its parts.
-    let table4 = t.table("t4").expect("table 4");
-    for row in &table4.blocks[0].rows {
-        let parts: i64 = table4.blocks[0].columns[..4]
-            .iter()
-            .map(|c| get(&r, &format!("t4.{}.{}", row.key, c.key)))
-            .sum();
-        set(&mut r, format!("t4.{}.total", row.key), parts);
-    }
+    fill_identities(&mut r, &mut rng);
     r.narrative = narrative(&mut rng);
     r
+}
+
+/// Makes every identity of the template hold, given random parts. Identities along a column
+/// come first, skipping the column of row totals (the row sums settle it): one with a single
+/// total cell takes the sum of its parts (（七）总计 = the result rows); one with several
+/// (一 + 二 = （七）总计 + 四) splits its total side at random among its parts, the first part
+/// taking what is left. Then every printed row's total is the sum of its parts.
+fn fill_identities(r: &mut Report, rng: &mut Rng) {
+    let t = r.template();
+    let value = |r: &Report, cells: &[CellIx]| -> i64 {
+        cells
+            .iter()
+            .map(|&c| r.cell(c).value.as_i128() as i64)
+            .sum()
+    };
+    let mut row_total = vec![false; t.cells.len()];
+    for id in &t.identities {
+        if let Along::Row(_) = id.along {
+            for &c in &id.total {
+                row_total[c as usize] = true;
+            }
+        }
+    }
+    let columns: Vec<&Identity> = t
+        .identities
+        .iter()
+        .filter(|id| matches!(id.along, Along::Column(_)))
+        .filter(|id| !id.total.iter().any(|&c| row_total[c as usize]))
+        .collect();
+    for id in columns.iter().filter(|id| id.total.len() == 1) {
+        r.cells[id.total[0] as usize] = Cell::int(value(r, &id.parts));
+    }
+    for id in columns.iter().filter(|id| id.total.len() > 1) {
+        let mut left = value(r, &id.total);
+        for &part in &id.parts[1..] {
+            let n = rng.below(left as u64 + 1) as i64;
+            r.cells[part as usize] = Cell::int(n);
+            left -= n;
+        }
+        r.cells[id.parts[0] as usize] = Cell::int(left);
+    }
+    for id in &t.identities {
+        if let Along::Row(row) = id.along {
+            if row.presence == Presence::Always {
+                r.cells[id.total[0] as usize] = Cell::int(value(r, &id.parts));
+            }
+        }
+    }
 }
 
 fn narrative(rng: &mut Rng) -> Narrative {
@@ -169,21 +176,15 @@ fn narrative(rng: &mut Rng) -> Narrative {
 /// the single 2019-style （六）其他处理 row), holding their sum. The identities still hold.
 pub fn use_variant_rows(r: &mut Report) {
     let t = r.template();
-    for table in &t.tables {
-        for row in table.blocks.iter().flat_map(|b| &b.rows) {
-            let Presence::InsteadOf(others) = row.presence else {
-                continue;
-            };
-            for ix in t.row_cells(&format!("{}.{}", table.key, row.key)) {
-                let col = t.cell(ix).column.key;
-                let mut sum = 0i64;
-                for other in others.iter() {
-                    let key = format!("{}.{other}.{col}", table.key);
-                    sum += r.get(&key).map_or(0, |c| c.value.as_i128() as i64);
-                    r.set(&key, Cell::ABSENT);
-                }
-                r.cells[ix as usize] = Cell::int(sum);
+    for v in &t.variants {
+        for (k, ix) in v.own.cells.clone().enumerate() {
+            let mut sum = 0i64;
+            for other in &v.stands_for {
+                let cell = other.cells.start + k as CellIx;
+                sum += r.cell(cell).value.as_i128() as i64;
+                r.cells[cell as usize] = Cell::ABSENT;
             }
+            r.cells[ix as usize] = Cell::int(sum);
         }
     }
 }
