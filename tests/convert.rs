@@ -355,3 +355,94 @@ fn diffs_and_findings() -> (Vec<gx::diff::Diff>, Vec<gx::Finding>) {
     assert!(findings.iter().any(|f| !f.is_error()));
     (diffs, findings)
 }
+
+/// The exact messages of shape errors (clients and officials read them).
+#[test]
+fn shape_error_messages_are_exact() {
+    let cell = |value| {
+        Some(pb::Cell {
+            value: Some(value),
+            raw: String::new(),
+        })
+    };
+    let count = |n| cell(pb::cell::Value::Count(n));
+    let amount = |s: &str| cell(pb::cell::Value::Amount(s.into()));
+    let row = |c| {
+        Some(pb::Table3Row {
+            total: c,
+            ..Default::default()
+        })
+    };
+    let report = |e: Edition, change: &dyn Fn(&mut pb::Report)| {
+        let mut p = report_to_pb(&synth::consistent(e, 3));
+        change(&mut p);
+        p
+    };
+    let (e2019, e2021) = (Edition::E2019, Edition::E2021);
+    let t2_2019 = report(e2019, &|_| {}).table2;
+    let t2_2021 = report(e2021, &|_| {}).table2;
+    let other_other = report(e2019, &|p| {
+        p.table3.as_mut().unwrap().other_other = row(count(1))
+    });
+    let cases = [
+        (
+            report(e2019, &|p| p.table2 = t2_2021.clone()),
+            "table2_2021",
+            "a 2021-edition table 2 in a 2019-edition report; use table2_2019",
+        ),
+        (
+            report(e2021, &|p| p.table2 = t2_2019.clone()),
+            "table2_2019",
+            "a 2019-edition table 2 in a 2021-edition report; use table2_2021",
+        ),
+        (
+            other_other.clone(),
+            "t3.other_other.total",
+            "no such cell in the 2019 edition; the table's shape is not of its edition",
+        ),
+        (
+            report(e2021, &|p| p.table3.as_mut().unwrap().other = row(count(1))),
+            "table3",
+            "t3.other: the 2021 edition prints either row t3.other or rows \
+             t3.other_no_correction, t3.other_fee_unpaid, t3.other_other, not both",
+        ),
+        (
+            report(e2021, &|p| {
+                p.table4
+                    .as_mut()
+                    .unwrap()
+                    .lit_direct
+                    .as_mut()
+                    .unwrap()
+                    .pending = count(i64::MAX)
+            }),
+            "t4.lit_direct.pending",
+            "9223372036854775807 is too large (at most 18 digits)",
+        ),
+        (
+            report(e2019, &|p| {
+                p.table3.as_mut().unwrap().forward = row(amount("1.5"))
+            }),
+            "t3.forward.total",
+            "expected a whole number (field `count`), found amount \"1.5\"",
+        ),
+        (
+            report(e2019, &|p| {
+                if let Some(pb::report::Table2::Table22019(t2)) = p.table2.as_mut() {
+                    t2.central_procurement.as_mut().unwrap().amount = amount("NaN");
+                }
+            }),
+            "t2.central_procurement.amount",
+            "expected an exact decimal amount in 万元 (like 7730.28), found \"NaN\"",
+        ),
+    ];
+    for (p, field, message) in cases {
+        let e = report_from_pb(&p).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), (field, message));
+    }
+    let e = gx::convert::canonical_values(&other_other).unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.message.as_str()),
+        ("t3.other_other.total", "no such cell in the 2019 edition")
+    );
+}
