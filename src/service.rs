@@ -22,7 +22,7 @@ use tonic::{Request, Response, Status};
 use tracing::Span;
 
 use crate::auth::Caller;
-use crate::convert::{self, finding_to_pb};
+use crate::convert;
 use crate::model::Report;
 use crate::pb;
 use crate::rules;
@@ -325,8 +325,9 @@ impl Reports {
         let admitted = admit(r.report.as_ref())?;
         let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
-        let mut warnings: Vec<pb::Finding> = admitted.warnings.iter().map(finding_to_pb).collect();
-        warnings.extend(passed.findings.iter().map(finding_to_pb));
+        let mut warnings: Vec<pb::Finding> =
+            admitted.warnings.iter().map(pb::Finding::from).collect();
+        warnings.extend(passed.findings.iter().map(pb::Finding::from));
         let submitted = self
             .store
             .submit(NewRevision {
@@ -369,7 +370,7 @@ impl Reports {
         }
         let admitted = admit(r.report.as_ref())?;
         Ok(pb::ValidateReportResponse {
-            warnings: admitted.warnings.iter().map(finding_to_pb).collect(),
+            warnings: admitted.warnings.iter().map(pb::Finding::from).collect(),
             content_hash: hex::encode(admitted.content_hash),
         })
     }

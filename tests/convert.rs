@@ -253,14 +253,14 @@ fn canonical_encoding_is_unchanged() {
         got.push((format!("scrambled {e}"), digest(scrambled)));
     }
     let (diffs, findings) = diffs_and_findings();
-    let wire_diffs: Vec<pb::Diff> = diffs.iter().map(gx::convert::diff_to_pb).collect();
+    let wire_diffs: Vec<pb::Diff> = diffs.iter().map(pb::Diff::from).collect();
     for (d, w) in diffs.iter().zip(&wire_diffs) {
-        assert_eq!(&gx::convert::diff_from_pb(w), d);
+        assert_eq!(&gx::diff::Diff::from(w), d);
     }
     got.push(("diffs".into(), digest(wire_diffs)));
-    let wire_findings: Vec<pb::Finding> = findings.iter().map(gx::convert::finding_to_pb).collect();
+    let wire_findings: Vec<pb::Finding> = findings.iter().map(pb::Finding::from).collect();
     for (f, w) in findings.iter().zip(&wire_findings) {
-        assert_eq!(&gx::convert::finding_from_pb(w), f);
+        assert_eq!(&gx::Finding::from(w), f);
     }
     got.push(("findings".into(), digest(wire_findings)));
     let want: &[(&str, &str)] = &[

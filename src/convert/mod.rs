@@ -1,19 +1,19 @@
 //! Between the wire ([`pb::Report`] and the other messages) and the library's types.
 //!
-//! Cells go through one table of proto fields ([`cells`]), compiled per edition against the
+//! Cells go through one table of proto fields (`cells.rs`), compiled per edition against the
 //! template: the proto's field names are the cell keys' segments, labels stay in the template.
-//! Messages that mirror a library struct field for field ([`mirror`]: findings, explanations,
-//! diffs) convert with `From`, both ways.
+//! Messages that mirror a library struct field for field (`mirror.rs`: findings, explanations,
+//! diffs, the narrative) convert with `From`, both ways.
 
 mod cells;
+mod mirror;
 
 use rust_decimal::Decimal;
 
-use crate::model::{
-    parse_decimal, Cell, CellsBuilder, Narrative, Org, Report, Section, Subsection, Value,
-};
+use crate::model::{parse_decimal, Cell, CellsBuilder, Org, Report, Value};
 use crate::pb;
 use crate::template::{Edition, Kind};
+use mirror::Wire;
 
 /// A request field that is missing, malformed or out of range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,55 +98,16 @@ fn cell_to_pb(cell: &Cell) -> Option<pb::Cell> {
     })
 }
 
-fn section_from_pb(s: Option<&pb::Section>) -> Section {
-    s.map(|s| Section {
-        text: s.text.clone(),
-        subsections: s
-            .subsections
-            .iter()
-            .map(|x| Subsection {
-                title: x.title.clone(),
-                text: x.text.clone(),
-            })
-            .collect(),
-    })
-    .unwrap_or_default()
-}
-
-fn section_to_pb(s: &Section) -> Option<pb::Section> {
-    (!s.is_empty()).then(|| pb::Section {
-        text: s.text.clone(),
-        subsections: s
-            .subsections
-            .iter()
-            .map(|x| pb::Subsection {
-                title: x.title.clone(),
-                text: x.text.clone(),
-            })
-            .collect(),
-    })
-}
-
 /// Reads a report from the wire. Checks shape and types only; the rules run on the result.
 pub fn report_from_pb(p: &pb::Report) -> Result<Report, FieldError> {
     let (org, edition) = header_from_pb(p)?;
     refuse_other_editions_tables(p, edition)?;
     let cells = cells_from_pb(p, edition)?;
-    let narrative = p
-        .narrative
-        .as_ref()
-        .map(|n| Narrative {
-            preamble: n.preamble.clone(),
-            overview: section_from_pb(n.overview.as_ref()),
-            problems: section_from_pb(n.problems.as_ref()),
-            other: section_from_pb(n.other.as_ref()),
-        })
-        .unwrap_or_default();
     Ok(Report {
         org,
         year: p.year,
         edition,
-        narrative,
+        narrative: p.narrative.wire(),
         cells,
     })
 }
@@ -168,11 +129,7 @@ fn header_from_pb(p: &pb::Report) -> Result<(Org, Edition), FieldError> {
             "required: the year the report covers, e.g. 2020",
         ));
     }
-    let org = Org {
-        id: org.id.clone(),
-        name: org.name.clone(),
-    };
-    Ok((org, edition_from_pb(p.edition, p.year)?))
+    Ok((Org::from(org), edition_from_pb(p.edition, p.year)?))
 }
 
 /// Refuses a table message of another edition (table 2 has one per edition).
@@ -222,20 +179,11 @@ fn cells_from_pb(p: &pb::Report, edition: Edition) -> Result<Vec<Cell>, FieldErr
 
 /// Writes a report for the wire.
 pub fn report_to_pb(r: &Report) -> pb::Report {
-    let n = &r.narrative;
     let mut p = pb::Report {
-        org: Some(pb::Org {
-            id: r.org.id.clone(),
-            name: r.org.name.clone(),
-        }),
+        org: Some(pb::Org::from(&r.org)),
         year: r.year,
         edition: pb::Edition::from(r.edition) as i32,
-        narrative: (!n.is_empty()).then(|| pb::Narrative {
-            preamble: n.preamble.clone(),
-            overview: section_to_pb(&n.overview),
-            problems: section_to_pb(&n.problems),
-            other: section_to_pb(&n.other),
-        }),
+        narrative: r.narrative.wire(),
         table2: None,
         table3: None,
         table4: None,
@@ -264,258 +212,4 @@ pub fn canonical_values(p: &pb::Report) -> Result<(Edition, Vec<Value>), FieldEr
         Ok(())
     })?;
     Ok((edition, values))
-}
-
-impl From<crate::rules::Severity> for pb::Severity {
-    fn from(s: crate::rules::Severity) -> pb::Severity {
-        match s {
-            crate::rules::Severity::Error => pb::Severity::Error,
-            crate::rules::Severity::Warning => pb::Severity::Warning,
-        }
-    }
-}
-
-/// A finding for the wire.
-pub fn finding_to_pb(f: &crate::rules::Finding) -> pb::Finding {
-    pb::Finding {
-        rule: f.rule.clone(),
-        severity: pb::Severity::from(f.severity) as i32,
-        cells: f.cells.clone(),
-        labels: f.labels.clone(),
-        expected: f.expected.clone(),
-        actual: f.actual.clone(),
-        suggestion: f.suggestion.as_ref().map(|s| pb::Suggestion {
-            candidates: s
-                .candidates
-                .iter()
-                .map(|c| pb::Candidate {
-                    cell: c.cell.clone(),
-                    label: c.label.clone(),
-                    value: c.value.clone(),
-                })
-                .collect(),
-            message: s.message.clone(),
-        }),
-        message: f.message.clone(),
-    }
-}
-
-/// A finding from the wire. An unknown or unspecified severity reads as a warning.
-pub fn finding_from_pb(f: &pb::Finding) -> crate::rules::Finding {
-    use crate::rules::{Candidate, Finding, Severity, Suggestion};
-    Finding {
-        rule: f.rule.clone(),
-        severity: match pb::Severity::try_from(f.severity) {
-            Ok(pb::Severity::Error) => Severity::Error,
-            _ => Severity::Warning,
-        },
-        cells: f.cells.clone(),
-        labels: f.labels.clone(),
-        expected: f.expected.clone(),
-        actual: f.actual.clone(),
-        suggestion: f.suggestion.as_ref().map(|s| Suggestion {
-            candidates: s
-                .candidates
-                .iter()
-                .map(|c| Candidate {
-                    cell: c.cell.clone(),
-                    label: c.label.clone(),
-                    value: c.value.clone(),
-                })
-                .collect(),
-            message: s.message.clone(),
-        }),
-        message: f.message.clone(),
-    }
-}
-
-/// A diff for the wire.
-pub fn diff_to_pb(d: &crate::diff::Diff) -> pb::Diff {
-    use crate::diff as df;
-    let side = |s: &df::Side| pb::DiffSide {
-        org_id: s.org_id.clone(),
-        org_name: s.org_name.clone(),
-        year: s.year,
-        edition: s.edition,
-        revision: s.revision,
-        valid: s.valid,
-        errors: s.errors as u32,
-        warnings: s.warnings as u32,
-        findings: s.findings.iter().map(finding_to_pb).collect(),
-        explanations: s.explanations.iter().map(explanation_to_pb).collect(),
-    };
-    pb::Diff {
-        old: Some(side(&d.old)),
-        new: Some(side(&d.new)),
-        tables: d
-            .tables
-            .iter()
-            .map(|t| pb::TableDiff {
-                table: t.table.clone(),
-                heading: t.heading.clone(),
-                cells: t
-                    .cells
-                    .iter()
-                    .map(|c| pb::CellDiff {
-                        key: c.key.clone(),
-                        label: c.label.clone(),
-                        old_cells: c.old_cells.clone(),
-                        new_cells: c.new_cells.clone(),
-                        old: c.old.clone(),
-                        new: c.new.clone(),
-                        delta: c.delta.clone(),
-                        pct: c.pct.clone(),
-                        changed: c.changed,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        not_comparable: d
-            .not_comparable
-            .iter()
-            .map(|n| pb::NotComparable {
-                side: n.side.clone(),
-                cell: n.cell.clone(),
-                label: n.label.clone(),
-                value: n.value.clone(),
-            })
-            .collect(),
-        narrative: d
-            .narrative
-            .iter()
-            .map(|s| pb::SectionDiff {
-                section: s.section.clone(),
-                heading: s.heading.clone(),
-                similarity: s.similarity,
-                changes: s
-                    .changes
-                    .iter()
-                    .map(|c| pb::TextChange {
-                        op: c.op.clone(),
-                        text: c.text.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        carry_over: d.carry_over.as_ref().map(|c| pb::CarryOver {
-            ok: c.ok,
-            columns: c
-                .columns
-                .iter()
-                .map(|k| pb::CarryColumn {
-                    previous_cell: k.previous_cell.clone(),
-                    cell: k.cell.clone(),
-                    label: k.label.clone(),
-                    previous: k.previous.clone(),
-                    carried: k.carried.clone(),
-                    ok: k.ok,
-                })
-                .collect(),
-        }),
-    }
-}
-
-/// A diff from the wire.
-pub fn diff_from_pb(d: &pb::Diff) -> crate::diff::Diff {
-    use crate::diff as df;
-    let side = |s: Option<&pb::DiffSide>| {
-        let s = s.cloned().unwrap_or_default();
-        df::Side {
-            org_id: s.org_id,
-            org_name: s.org_name,
-            year: s.year,
-            edition: s.edition,
-            revision: s.revision,
-            valid: s.valid,
-            errors: s.errors as usize,
-            warnings: s.warnings as usize,
-            findings: s.findings.iter().map(finding_from_pb).collect(),
-            explanations: s.explanations.iter().map(explanation_from_pb).collect(),
-        }
-    };
-    df::Diff {
-        old: side(d.old.as_ref()),
-        new: side(d.new.as_ref()),
-        tables: d
-            .tables
-            .iter()
-            .map(|t| df::TableDiff {
-                table: t.table.clone(),
-                heading: t.heading.clone(),
-                cells: t
-                    .cells
-                    .iter()
-                    .map(|c| df::CellDiff {
-                        key: c.key.clone(),
-                        label: c.label.clone(),
-                        old_cells: c.old_cells.clone(),
-                        new_cells: c.new_cells.clone(),
-                        old: c.old.clone(),
-                        new: c.new.clone(),
-                        delta: c.delta.clone(),
-                        pct: c.pct.clone(),
-                        changed: c.changed,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        not_comparable: d
-            .not_comparable
-            .iter()
-            .map(|n| df::NotComparable {
-                side: n.side.clone(),
-                cell: n.cell.clone(),
-                label: n.label.clone(),
-                value: n.value.clone(),
-            })
-            .collect(),
-        narrative: d
-            .narrative
-            .iter()
-            .map(|s| df::SectionDiff {
-                section: s.section.clone(),
-                heading: s.heading.clone(),
-                similarity: s.similarity,
-                changes: s
-                    .changes
-                    .iter()
-                    .map(|c| df::TextChange {
-                        op: c.op.clone(),
-                        text: c.text.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        carry_over: d.carry_over.as_ref().map(|c| df::CarryOver {
-            ok: c.ok,
-            columns: c
-                .columns
-                .iter()
-                .map(|k| df::CarryColumn {
-                    previous_cell: k.previous_cell.clone(),
-                    cell: k.cell.clone(),
-                    label: k.label.clone(),
-                    previous: k.previous.clone(),
-                    carried: k.carried.clone(),
-                    ok: k.ok,
-                })
-                .collect(),
-        }),
-    }
-}
-
-/// An explanation for the wire.
-pub fn explanation_to_pb(e: &crate::crossyear::Explanation) -> pb::Explanation {
-    pb::Explanation {
-        rule: e.rule.clone(),
-        text: e.text.clone(),
-    }
-}
-
-/// An explanation from the wire.
-pub fn explanation_from_pb(e: &pb::Explanation) -> crate::crossyear::Explanation {
-    crate::crossyear::Explanation {
-        rule: e.rule.clone(),
-        text: e.text.clone(),
-    }
 }
