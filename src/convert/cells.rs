@@ -13,11 +13,18 @@ use crate::pb;
 use crate::pb::report::Table2;
 use crate::template::{CellIx, Edition};
 
+/// The most cells a row message has (table 3's seven).
+const MAX_COLUMNS: usize = 7;
+
+/// A row's cells in column order, `None` where not given (and past its last column).
+pub(super) type RowCells<'a> = [Option<&'a pb::Cell>; MAX_COLUMNS];
+
 /// A proto row message: its cell fields in column order.
 trait Row: Default {
     /// The cell fields' names, in column order: the template's column keys.
     const COLUMNS: &'static [&'static str];
-    fn cell(&self, col: usize) -> Option<&pb::Cell>;
+    /// All cells at once: one call per row keeps the value walk a direct index per cell.
+    fn cells(&self) -> RowCells<'_>;
     fn cell_mut(&mut self, col: usize) -> Option<&mut Option<pb::Cell>>;
 }
 
@@ -26,13 +33,18 @@ macro_rules! row_messages {
     ($($message:ident { $($col:ident),* $(,)? })*) => { $(
         impl Row for pb::$message {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($col)),*];
-            fn cell(&self, col: usize) -> Option<&pb::Cell> {
-                [$(&self.$col),*].get(col).and_then(|c| c.as_ref())
+            fn cells(&self) -> RowCells<'_> {
+                let mut cells = [None; MAX_COLUMNS];
+                for (out, cell) in cells.iter_mut().zip([$(&self.$col),*]) {
+                    *out = cell.as_ref();
+                }
+                cells
             }
             fn cell_mut(&mut self, col: usize) -> Option<&mut Option<pb::Cell>> {
                 [$(&mut self.$col),*].into_iter().nth(col)
             }
         }
+        const _: () = assert!(<pb::$message as Row>::COLUMNS.len() <= MAX_COLUMNS);
     )* };
 }
 
@@ -52,8 +64,8 @@ row_messages! {
 pub(super) trait RowSlot {
     /// The row message's cell fields, in column order.
     fn columns(&self) -> &'static [&'static str];
-    /// The cell in column `col`, when the row and the cell are given.
-    fn cell(&self, col: usize) -> Option<&pb::Cell>;
+    /// The cells given, in column order (none when the row is not given).
+    fn cells(&self) -> RowCells<'_>;
     /// Sets the cell in column `col`. A row is created by its first given cell, so a row
     /// with no cell given stays left out.
     fn put(&mut self, col: usize, cell: Option<pb::Cell>);
@@ -64,8 +76,8 @@ impl<R: Row> RowSlot for Option<R> {
         R::COLUMNS
     }
 
-    fn cell(&self, col: usize) -> Option<&pb::Cell> {
-        self.as_ref().and_then(|r| r.cell(col))
+    fn cells(&self) -> RowCells<'_> {
+        self.as_ref().map_or([None; MAX_COLUMNS], R::cells)
     }
 
     fn put(&mut self, col: usize, cell: Option<pb::Cell>) {
@@ -267,8 +279,8 @@ impl Layout {
             let Some(slot) = (row.field.get)(p) else {
                 continue;
             };
-            for (col, cell) in row.cells.iter().enumerate() {
-                if let Some(given) = slot.cell(col) {
+            for (cell, given) in row.cells.iter().zip(slot.cells()) {
+                if let Some(given) = given {
                     f(cell, given)?;
                 }
             }
