@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use tokio_stream::StreamExt;
 
-use gx::convert::{finding_from_pb, report_from_pb};
+use gx::convert::report_from_pb;
 use gx::files::{self, Format};
 use gx::pb;
 use gx::template::{Edition, Kind};
@@ -55,7 +55,7 @@ pub fn rollup(conn: &Connection, args: RollupArgs) -> Result<Exit> {
         let report = report_from_pb(&r.report.clone().unwrap_or_default()).map_err(|e| {
             Failure::new(Exit::Failure, format!("gxd sent a roll-up gxctl cannot read: {e}"))
         })?;
-        let findings: Vec<_> = r.findings.iter().map(finding_from_pb).collect();
+        let findings: Vec<_> = r.findings.iter().map(gx::Finding::from).collect();
         let valid = !findings.iter().any(|f| f.is_error());
         match args.output {
             ReportFormat::Cells => output::print(&files::write(&report, Format::Cells)),

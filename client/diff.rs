@@ -461,7 +461,7 @@ pub fn run(conn: &Connection, args: DiffArgs) -> anyhow::Result<Exit> {
             }
             Err(s) => return Err(remote.fail(s)),
         };
-        print(&gx::convert::diff_from_pb(&d), args.output)?;
+        print(&gx::diff::Diff::from(&d), args.output)?;
         Ok(Exit::Ok)
     })
 }

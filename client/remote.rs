@@ -6,7 +6,7 @@ use serde::Serialize;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use gx::convert::{finding_from_pb, report_from_pb, report_to_pb};
+use gx::convert::{report_from_pb, report_to_pb};
 use gx::files::{self, Format};
 use gx::pb;
 use gx::pb::report_service_client::ReportServiceClient;
@@ -310,11 +310,11 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                         revision: Some(r.revision),
                         created: Some(r.created),
                         content_hash: Some(r.content_hash),
-                        warnings: r.warnings.iter().map(finding_from_pb).collect(),
+                        warnings: r.warnings.iter().map(gx::Finding::from).collect(),
                         explanations: r
                             .explanations
                             .iter()
-                            .map(gx::convert::explanation_from_pb)
+                            .map(gx::crossyear::Explanation::from)
                             .collect(),
                         cross_year: r.cross_year.as_ref().map(cross_year_json),
                         error: None,
@@ -653,10 +653,10 @@ fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
         "submitted_at": info.submitted_at.as_ref().map(|t| t.to_string()),
         "reason": info.reason,
         "content_hash": info.content_hash,
-        "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
+        "warnings": info.warnings.iter().map(gx::Finding::from).collect::<Vec<_>>(),
         "submitted_by": info.submitted_by,
         "chain_hash": info.chain_hash,
-        "explanations": info.explanations.iter().map(gx::convert::explanation_from_pb).collect::<Vec<_>>(),
+        "explanations": info.explanations.iter().map(gx::crossyear::Explanation::from).collect::<Vec<_>>(),
         "cross_year": cross_year_json(&info.cross_year.unwrap_or_default()),
     })
 }

@@ -22,7 +22,7 @@ use tonic::{Request, Response, Status};
 use tracing::Span;
 
 use crate::auth::Caller;
-use crate::convert::{self, finding_to_pb};
+use crate::convert;
 use crate::model::Report;
 use crate::pb;
 use crate::rules;
@@ -220,7 +220,7 @@ fn revision_info(r: &Revision) -> pb::RevisionInfo {
         submitted_at: Some(timestamp(r.submitted_at)),
         reason: r.reason.clone(),
         content_hash: hex::encode(r.content_hash),
-        warnings: r.warnings.iter().map(finding_to_pb).collect(),
+        warnings: r.warnings.iter().map(pb::Finding::from).collect(),
         submitted_by: r.submitted_by.clone(),
         previous_hash: hex::encode(r.previous_hash),
         chain_hash: hex::encode(r.chain_hash),
@@ -353,7 +353,7 @@ impl Reports {
             revision: rev.revision,
             submission_id: rev.submission_id,
             content_hash: hex::encode(rev.content_hash),
-            warnings: rev.warnings.iter().map(finding_to_pb).collect(),
+            warnings: rev.warnings.iter().map(pb::Finding::from).collect(),
             created: submitted.created,
             submitted_at: Some(timestamp(rev.submitted_at)),
             chain_hash: hex::encode(rev.chain_hash),
@@ -369,7 +369,7 @@ impl Reports {
         }
         let admitted = admit(r.report.as_ref())?;
         Ok(pb::ValidateReportResponse {
-            warnings: admitted.warnings.iter().map(finding_to_pb).collect(),
+            warnings: admitted.warnings.iter().map(pb::Finding::from).collect(),
             content_hash: hex::encode(admitted.content_hash),
         })
     }

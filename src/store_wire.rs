@@ -7,7 +7,6 @@
 
 use prost::Message;
 
-use crate::convert::finding_to_pb;
 use crate::pb;
 use crate::rules::{Candidate, Finding, Severity, Suggestion};
 use crate::store::StoredFinding;
@@ -66,7 +65,7 @@ fn a_stored_finding_encodes_as_the_wire_finding() {
         let stored = StoredFinding::from(&f);
         assert_eq!(
             stored.encode_to_vec(),
-            finding_to_pb(&f).encode_to_vec(),
+            pb::Finding::from(&f).encode_to_vec(),
             "{f:?}"
         );
         assert_eq!(Finding::from(stored), f);
@@ -81,7 +80,7 @@ fn any_wire_finding_reads_and_rewrites_unchanged() {
         for severity in [0, 1, 2, 7, -1] {
             let wire = pb::Finding {
                 severity,
-                ..finding_to_pb(&f)
+                ..pb::Finding::from(&f)
             }
             .encode_to_vec();
             let stored = StoredFinding::decode(wire.as_slice()).unwrap();

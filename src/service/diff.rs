@@ -1,6 +1,7 @@
 //! `DiffReports`: two stored reports through the library's diff.
 
-use crate::convert::{diff_to_pb, report_from_pb};
+use crate::convert::report_from_pb;
+use crate::crossyear::Explanation;
 use crate::diff::{self, Options};
 use crate::model::Report;
 use crate::pb;
@@ -47,7 +48,7 @@ impl super::Reports {
         let explained = |i: &Option<pb::RevisionInfo>| -> Vec<_> {
             i.iter()
                 .flat_map(|i| &i.explanations)
-                .map(crate::convert::explanation_from_pb)
+                .map(Explanation::from)
                 .collect()
         };
         let (old_explained, new_explained) = (explained(&old_info), explained(&new_info));
@@ -61,7 +62,7 @@ impl super::Reports {
         d.old.explanations = old_explained;
         d.new.explanations = new_explained;
         Ok(pb::DiffReportsResponse {
-            diff: Some(diff_to_pb(&d)),
+            diff: Some(pb::Diff::from(&d)),
         })
     }
 }

@@ -9,7 +9,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tracing::Span;
 
-use crate::convert::{canonical_values, finding_to_pb, report_to_pb};
+use crate::convert::{canonical_values, report_to_pb};
 use crate::model::{Org, Value};
 use crate::orgs::{Body, Level};
 use crate::pb;
@@ -402,7 +402,7 @@ impl Orgs {
         let verdict = crate::rules::validate(&total.report);
         Ok(pb::RollUpResponse {
             report: Some(report_to_pb(&total.report)),
-            findings: verdict.findings.iter().map(finding_to_pb).collect(),
+            findings: verdict.findings.iter().map(pb::Finding::from).collect(),
             parts,
             missing,
             blank_cells: u32::try_from(total.blank_cells).unwrap_or(u32::MAX),

@@ -52,7 +52,7 @@ async fn submit_get_list_revisions_round_trip() {
     let offline: Vec<pb::Finding> = gx::validate(&gx::convert::report_from_pb(&report).unwrap())
         .findings
         .iter()
-        .map(gx::convert::finding_to_pb)
+        .map(pb::Finding::from)
         .collect();
     assert_eq!(sub.warnings, offline);
 
