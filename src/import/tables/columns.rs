@@ -1,0 +1,222 @@
+//! pdftotext: where a row's columns are, learnt from complete rows of the same width or from
+//! the column headers printed above it, and values placed on them.
+
+use super::super::lexicon::{Lexicon, Role};
+use super::super::normalize::{is_value, label_key};
+use super::fit::Fit;
+use super::has_role;
+use super::units::{Slot, Unit};
+
+/// Which metric (chars or display columns) and the centre of each of `n` columns, learnt
+/// from positioned units with exactly `n` value cells.
+pub(super) fn column_positions(units: &[&Unit], n: usize) -> Option<(bool, Vec<f32>)> {
+    let mut sums = [vec![Vec::<f32>::new(); n], vec![Vec::<f32>::new(); n]];
+    for u in units {
+        if !u.layout || u.slots.len() != n || u.values() != n {
+            continue;
+        }
+        for (c, s) in u.slots.iter().enumerate() {
+            if let Slot::Cell {
+                pos: Some((x, w)), ..
+            } = s
+            {
+                sums[0][c].push((x.0 + x.1) as f32 / 2.0);
+                sums[1][c].push((w.0 + w.1) as f32 / 2.0);
+            }
+        }
+    }
+    if sums[0].iter().any(Vec::is_empty) {
+        return None;
+    }
+    let spread = |cols: &Vec<Vec<f32>>| -> f32 {
+        cols.iter()
+            .map(|v| {
+                let (lo, hi) = v
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                hi - lo
+            })
+            .sum()
+    };
+    // pdftotext places words by their physical position: display columns (a CJK character
+    // two) are the natural metric; characters only where they are clearly more regular.
+    let display = spread(&sums[1]) <= spread(&sums[0]);
+    let cols = &sums[usize::from(display)];
+    // Rows that do not line up are no ground for placing anything.
+    if spread(cols) > 2.0 * n as f32 {
+        return None;
+    }
+    let centres: Vec<f32> = cols
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            v.sort_by(f32::total_cmp);
+            v[v.len() / 2]
+        })
+        .collect();
+    Some((display, centres))
+}
+
+/// Column centres from the column headers printed above a row in pdftotext text (headers
+/// may be wrapped over lines: 「上一年项」/「目数量」). Both metrics are returned (characters,
+/// display columns); `labels` are the row's column labels in order.
+pub(super) fn header_positions(
+    units: &[Unit],
+    floor: usize,
+    ui: usize,
+    labels: &[&str],
+) -> Vec<(bool, Vec<f32>)> {
+    if !units.get(ui).is_some_and(|u| u.layout) {
+        return Vec::new();
+    }
+    // The value-less lines above the row, back to its block's title or the previous table.
+    let table = units[ui].label.as_ref().and_then(|m| {
+        let lex = Lexicon::get();
+        m.entries.iter().find_map(|&i| match lex.entry(i).role {
+            Role::Row { table, .. } => Some(table),
+            _ => None,
+        })
+    });
+    let mut lines: Vec<&Unit> = Vec::new();
+    for u in units[floor.min(ui)..ui].iter().rev().take(80) {
+        if !u.layout {
+            break;
+        }
+        if let Some(m) = &u.label {
+            if has_role(m, |r| matches!(r, Role::BlockTitle { .. })) {
+                break;
+            }
+            let other_table = has_role(
+                m,
+                |r| matches!(r, Role::Row { table: t, .. } if Some(t) != table),
+            ) && !has_role(
+                m,
+                |r| matches!(r, Role::Row { table: t, .. } if Some(t) == table),
+            );
+            if other_table && table.is_some() {
+                break;
+            }
+        }
+        let numbers = u.slots.iter().any(|s| match s {
+            Slot::Cell { text, .. } => is_value(text),
+            _ => false,
+        });
+        if !numbers {
+            lines.push(u);
+        }
+    }
+    lines.reverse();
+    // Candidates: a piece, joined with the overlapping pieces of up to two lines below.
+    struct Cand {
+        key: String,
+        x: (u32, u32),
+        w: (u32, u32),
+    }
+    let mut cands: Vec<Cand> = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        for p in &line.pieces {
+            let mut text = p.text.clone();
+            let (mut x, mut w) = (p.x, p.w);
+            cands.push(Cand {
+                key: label_key(&text),
+                x,
+                w,
+            });
+            // Up to two more parts on the next three lines (merged header cells centre
+            // their text vertically, so a line between may hold other headers).
+            let mut prev_line = line.loc.line;
+            let mut parts = 0;
+            for below in lines.iter().skip(li + 1) {
+                if below.loc.line > prev_line + 2 || parts == 2 {
+                    break;
+                }
+                // Overlapping in display columns, else in characters.
+                let Some(q) = below
+                    .pieces
+                    .iter()
+                    .find(|q| q.w.0 < w.1 && q.w.1 > w.0)
+                    .or_else(|| below.pieces.iter().find(|q| q.x.0 < x.1 && q.x.1 > x.0))
+                else {
+                    continue;
+                };
+                prev_line = below.loc.line;
+                parts += 1;
+                text.push_str(&q.text);
+                x = (x.0.min(q.x.0), x.1.max(q.x.1));
+                w = (w.0.min(q.w.0), w.1.max(q.w.1));
+                cands.push(Cand {
+                    key: label_key(&text),
+                    x,
+                    w,
+                });
+            }
+        }
+    }
+    // The labels in order, left to right, in each metric on its own.
+    let mut out = Vec::new();
+    for display in [false, true] {
+        let span = |c: &Cand| if display { c.w } else { c.x };
+        let mut order: Vec<&Cand> = cands.iter().collect();
+        order.sort_by_key(|c| span(c).0);
+        let mut centres = Vec::new();
+        let mut after = 0u32;
+        for label in labels {
+            let key = label_key(label);
+            let Some(c) = order.iter().find(|c| span(c).0 >= after && c.key == key) else {
+                break;
+            };
+            after = span(c).1;
+            centres.push((span(c).0 + span(c).1) as f32 / 2.0);
+        }
+        if centres.len() == labels.len() {
+            out.push((display, centres));
+        }
+    }
+    out
+}
+
+/// Places positioned values on the nearest column centre; None unless every value lands
+/// unambiguously on its own column, in order.
+pub(super) fn align<'s>(
+    slots: &'s [Slot],
+    (display, centres): &(bool, Vec<f32>),
+) -> Option<Vec<Fit<'s>>> {
+    let n = centres.len();
+    let min_gap = centres
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f32::MAX, f32::min);
+    if n < 2 || min_gap <= 1.0 {
+        return None;
+    }
+    let tol = min_gap * 0.45;
+    let mut fits = vec![Fit::Blank; n];
+    let mut last: Option<usize> = None;
+    for s in slots {
+        let Slot::Cell {
+            pos: Some((x, w)), ..
+        } = s
+        else {
+            if matches!(s, Slot::Unknown) {
+                return None;
+            }
+            continue;
+        };
+        let p = if *display {
+            (w.0 + w.1) as f32 / 2.0
+        } else {
+            (x.0 + x.1) as f32 / 2.0
+        };
+        let (col, dist) = centres
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, (c - p).abs()))
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        if dist > tol || last.is_some_and(|l| col <= l) {
+            return None;
+        }
+        fits[col] = Fit::Cell(s);
+        last = Some(col);
+    }
+    Some(fits)
+}
