@@ -3,13 +3,96 @@
 
 use super::super::lexicon::{Lexicon, Role};
 use super::super::normalize::{is_value, label_key};
-use super::fit::Fit;
-use super::has_role;
+use super::super::Unreadable;
+use super::fit::{place, Fit};
 use super::units::{Slot, Unit};
+use super::{has_role, roles, Deferred, Reading, T4};
+use crate::template::CellIx;
+
+impl<'u> Reading<'u> {
+    /// pdftotext rows with fewer values than columns: placed by column positions learnt from
+    /// complete rows of the same width or from the headers above, or reported unreadable.
+    pub(super) fn place_deferred(&mut self) {
+        for d in std::mem::take(&mut self.deferred) {
+            let peers = self.peers(&d);
+            let fits = self
+                .positions(&d, &peers)
+                .iter()
+                .find(|p| peers.iter().all(|u| align(&u.slots, p).is_some()))
+                .and_then(|p| align(&d.slots, p));
+            match fits {
+                Some(fits) => place(self.t, d.ix, &fits, d.loc, &mut self.out),
+                None => self.unreadable_row(&d),
+            }
+        }
+    }
+
+    /// The table's other positioned rows of the width of `d`: every placement must fit them
+    /// (none for table 4, whose rows differ).
+    fn peers(&self, d: &Deferred) -> Vec<&'u Unit> {
+        let t = self.t;
+        let table = t.table_of(d.ix).key;
+        if table == T4 {
+            return Vec::new();
+        }
+        self.units
+            .iter()
+            .filter(|u| u.layout && u.values() > 0)
+            .filter(|u| {
+                u.label.as_ref().is_some_and(|m| {
+                    roles(m, self.edition).iter().any(|(r, _)| match r {
+                        Role::Row { table: tt, row } => {
+                            *tt == table && t.row_cells(&format!("{tt}.{row}")).len() == d.n
+                        }
+                        _ => false,
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The column positions to try for `d`: learnt from its complete peers, then from the
+    /// headers above it (in the peers' metric).
+    fn positions(&self, d: &Deferred, peers: &[&Unit]) -> Vec<(bool, Vec<f32>)> {
+        let t = self.t;
+        let labels: Vec<&str> = (0..d.n)
+            .map(|i| t.cell(d.ix + i as CellIx).column.label)
+            .collect();
+        let complete = column_positions(peers, d.n);
+        let display = complete.as_ref().is_none_or(|(display, _)| *display);
+        let floor = if d.ui >= self.t4_from {
+            self.t4_from
+        } else {
+            0
+        };
+        let mut candidates: Vec<(bool, Vec<f32>)> = complete.into_iter().collect();
+        candidates.extend(
+            header_positions(self.units, floor, d.ui, &labels)
+                .into_iter()
+                .filter(|(m, _)| *m == display),
+        );
+        candidates
+    }
+
+    /// Every cell of a row that could not be placed: unreadable, with why.
+    fn unreadable_row(&mut self, d: &Deferred) {
+        let t = self.t;
+        for i in 0..d.n {
+            let ix = d.ix + i as CellIx;
+            self.out.unreadable.push(Unreadable {
+                key: t.cell(ix).key.clone(),
+                label: t.label(ix),
+                loc: Some(d.loc),
+                text: None,
+                reason: format!("「{}」{}", d.row_label, d.reason),
+            });
+        }
+    }
+}
 
 /// Which metric (chars or display columns) and the centre of each of `n` columns, learnt
 /// from positioned units with exactly `n` value cells.
-pub(super) fn column_positions(units: &[&Unit], n: usize) -> Option<(bool, Vec<f32>)> {
+fn column_positions(units: &[&Unit], n: usize) -> Option<(bool, Vec<f32>)> {
     let mut sums = [vec![Vec::<f32>::new(); n], vec![Vec::<f32>::new(); n]];
     for u in units {
         if !u.layout || u.slots.len() != n || u.values() != n {
@@ -57,10 +140,18 @@ pub(super) fn column_positions(units: &[&Unit], n: usize) -> Option<(bool, Vec<f
     Some((display, centres))
 }
 
+/// A column header in pdftotext text: a piece, or a piece joined with the overlapping pieces
+/// of the lines below, with its columns (characters, display).
+struct Header {
+    key: String,
+    x: (u32, u32),
+    w: (u32, u32),
+}
+
 /// Column centres from the column headers printed above a row in pdftotext text (headers
 /// may be wrapped over lines: 「上一年项」/「目数量」). Both metrics are returned (characters,
 /// display columns); `labels` are the row's column labels in order.
-pub(super) fn header_positions(
+fn header_positions(
     units: &[Unit],
     floor: usize,
     ui: usize,
@@ -69,7 +160,16 @@ pub(super) fn header_positions(
     if !units.get(ui).is_some_and(|u| u.layout) {
         return Vec::new();
     }
-    // The value-less lines above the row, back to its block's title or the previous table.
+    let headers = headers(&header_lines(units, floor, ui));
+    [false, true]
+        .into_iter()
+        .filter_map(|display| Some((display, centres_in_order(&headers, labels, display)?)))
+        .collect()
+}
+
+/// The value-less lines above the row `ui`, back to its block's title or the previous table
+/// (not above `floor`), top to bottom.
+fn header_lines(units: &[Unit], floor: usize, ui: usize) -> Vec<&Unit> {
     let table = units[ui].label.as_ref().and_then(|m| {
         let lex = Lexicon::get();
         m.entries.iter().find_map(|&i| match lex.entry(i).role {
@@ -106,18 +206,18 @@ pub(super) fn header_positions(
         }
     }
     lines.reverse();
-    // Candidates: a piece, joined with the overlapping pieces of up to two lines below.
-    struct Cand {
-        key: String,
-        x: (u32, u32),
-        w: (u32, u32),
-    }
-    let mut cands: Vec<Cand> = Vec::new();
+    lines
+}
+
+/// The candidate headers of header lines: each piece, and each piece joined with the
+/// overlapping pieces of up to two lines below.
+fn headers(lines: &[&Unit]) -> Vec<Header> {
+    let mut cands: Vec<Header> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
         for p in &line.pieces {
             let mut text = p.text.clone();
             let (mut x, mut w) = (p.x, p.w);
-            cands.push(Cand {
+            cands.push(Header {
                 key: label_key(&text),
                 x,
                 w,
@@ -144,7 +244,7 @@ pub(super) fn header_positions(
                 text.push_str(&q.text);
                 x = (x.0.min(q.x.0), x.1.max(q.x.1));
                 w = (w.0.min(q.w.0), w.1.max(q.w.1));
-                cands.push(Cand {
+                cands.push(Header {
                     key: label_key(&text),
                     x,
                     w,
@@ -152,35 +252,31 @@ pub(super) fn header_positions(
             }
         }
     }
-    // The labels in order, left to right, in each metric on its own.
-    let mut out = Vec::new();
-    for display in [false, true] {
-        let span = |c: &Cand| if display { c.w } else { c.x };
-        let mut order: Vec<&Cand> = cands.iter().collect();
-        order.sort_by_key(|c| span(c).0);
-        let mut centres = Vec::new();
-        let mut after = 0u32;
-        for label in labels {
-            let key = label_key(label);
-            let Some(c) = order.iter().find(|c| span(c).0 >= after && c.key == key) else {
-                break;
-            };
-            after = span(c).1;
-            centres.push((span(c).0 + span(c).1) as f32 / 2.0);
-        }
-        if centres.len() == labels.len() {
-            out.push((display, centres));
-        }
+    cands
+}
+
+/// The centres of `labels` found among the headers in order, left to right, in one metric
+/// (display columns or characters); None unless every label is found.
+fn centres_in_order(headers: &[Header], labels: &[&str], display: bool) -> Option<Vec<f32>> {
+    let span = |c: &Header| if display { c.w } else { c.x };
+    let mut order: Vec<&Header> = headers.iter().collect();
+    order.sort_by_key(|c| span(c).0);
+    let mut centres = Vec::new();
+    let mut after = 0u32;
+    for label in labels {
+        let key = label_key(label);
+        let Some(c) = order.iter().find(|c| span(c).0 >= after && c.key == key) else {
+            break;
+        };
+        after = span(c).1;
+        centres.push((span(c).0 + span(c).1) as f32 / 2.0);
     }
-    out
+    (centres.len() == labels.len()).then_some(centres)
 }
 
 /// Places positioned values on the nearest column centre; None unless every value lands
 /// unambiguously on its own column, in order.
-pub(super) fn align<'s>(
-    slots: &'s [Slot],
-    (display, centres): &(bool, Vec<f32>),
-) -> Option<Vec<Fit<'s>>> {
+fn align<'s>(slots: &'s [Slot], (display, centres): &(bool, Vec<f32>)) -> Option<Vec<Fit<'s>>> {
     let n = centres.len();
     let min_gap = centres
         .windows(2)

@@ -57,7 +57,7 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    fn new(loc: Loc, label_text: String) -> Unit {
+    pub(super) fn new(loc: Loc, label_text: String) -> Unit {
         Unit {
             loc,
             label_text,
