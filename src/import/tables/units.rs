@@ -5,6 +5,7 @@ use super::super::lexicon::{Lexicon, Match, Role};
 use super::super::normalize::{cell_text, is_value, label_key, trim, CellText};
 use super::super::outline::heading;
 use super::wrapped::merge_wrapped;
+use super::T4;
 use crate::template::Edition;
 
 /// A value slot after a label.
@@ -91,7 +92,7 @@ fn row_width(m: &Match) -> usize {
     m.entries
         .iter()
         .filter_map(|&i| match lex.entry(i).role {
-            Role::Row { table, row } if table != "t4" => Some((table, row)),
+            Role::Row { table, row } if table != T4 => Some((table, row)),
             _ => None,
         })
         .flat_map(|(table, row)| {
