@@ -1,12 +1,12 @@
 //! pdftotext: where a row's columns are, learnt from complete rows of the same width or from
 //! the column headers printed above it, and values placed on them.
 
-use super::super::lexicon::{Lexicon, Role};
-use super::super::normalize::{is_value, label_key};
-use super::super::Unreadable;
 use super::fit::{place, Fit};
 use super::units::{Slot, Unit};
 use super::{has_role, roles, Deferred, Reading, T4};
+use crate::import::lexicon::{Lexicon, Role};
+use crate::import::normalize::{is_value, label_key};
+use crate::import::Unreadable;
 use crate::template::CellIx;
 
 impl<'u> Reading<'u> {

@@ -1,10 +1,10 @@
 //! Fitting a row's slots to its columns, and placing the fitted values into cells.
 
-use super::super::doc::Loc;
-use super::super::normalize::{clip, read_cell};
-use super::super::Unreadable;
 use super::units::Slot;
 use super::Tables;
+use crate::import::doc::Loc;
+use crate::import::normalize::{clip, read_cell};
+use crate::import::Unreadable;
 use crate::model::Cell;
 use crate::template::{CellIx, Template};
 
@@ -132,8 +132,8 @@ pub(super) fn place(t: &Template, start: CellIx, fits: &[Fit<'_>], loc: Loc, out
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::doc::Loc;
     use super::*;
+    use crate::import::doc::Loc;
 
     fn cell(t: &str) -> Slot {
         Slot::Cell {

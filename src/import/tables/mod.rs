@@ -18,15 +18,26 @@ mod wrapped;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::doc::Loc;
+use super::doc::{Block, Loc};
 use super::lexicon::{Lexicon, Match, Role};
 use super::normalize::clip;
 use super::{FuzzyMatch, Unreadable};
 use crate::model::Cell;
 use crate::template::{CellIx, Edition, Template};
 use fit::{fit, place};
-pub(crate) use t4::KEY as T4;
-pub(crate) use units::{separator, units, Slot, Unit};
+pub(crate) use units::{separator, Slot, Unit};
+
+/// The template's key of table 4, the one table the importer reads on its own: printed
+/// across, its rows are groups of columns of one printed row.
+pub(crate) const T4: &str = "t4";
+
+/// Units of a run of blocks (see [`units::units`]), with the labels pdftotext wrapped over
+/// lines joined.
+pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -> Vec<Unit> {
+    let mut out = units::units(blocks, after, sep);
+    wrapped::merge_wrapped(&mut out);
+    out
+}
 
 /// Whether any role of the label passes `f`.
 fn has_role(m: &Match, f: impl Fn(Role) -> bool) -> bool {

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::super::doc::Loc;
-use super::super::lexicon::{Match, Role};
-use super::super::{FuzzyMatch, Unreadable};
 use super::units::{Slot, Unit};
 use super::{official, roles, Reading, T4};
+use crate::import::doc::Loc;
+use crate::import::lexicon::{Match, Role};
+use crate::import::{FuzzyMatch, Unreadable};
 use crate::template::{Presence, RowDecl};
 
 impl Reading<'_> {

@@ -3,13 +3,10 @@
 
 use std::ops::Range;
 
-use super::super::lexicon::Role;
 use super::units::{Slot, Unit};
-use super::{roles, Reading};
+use super::{roles, Reading, T4};
+use crate::import::lexicon::Role;
 use crate::template::{CellIx, TableDecl, Template};
-
-/// The template's key of table 4, the one table the importer reads on its own.
-pub(crate) const KEY: &str = "t4";
 
 /// The key of a row of a table (`t4.review`).
 fn row_key(table: &TableDecl, row: &str) -> String {
@@ -31,7 +28,7 @@ fn table_cells(t: &Template, table: &TableDecl) -> Range<CellIx> {
 impl Reading<'_> {
     /// Table 4: by its printed rows when they carry their labels, else as one printed row.
     pub(super) fn table4(&mut self) {
-        let Some(table) = self.t.table(KEY) else {
+        let Some(table) = self.t.table(T4) else {
             return;
         };
         if !self.table4_rows(table) {

@@ -1,11 +1,10 @@
 //! Blocks into units: a label and the value slots printed after it, whatever the form.
 
-use super::super::doc::{Block, BlockKind, Loc, Tok};
-use super::super::lexicon::{Lexicon, Match, Role};
-use super::super::normalize::{cell_text, is_value, label_key, trim, CellText};
-use super::super::outline::heading;
-use super::wrapped::merge_wrapped;
 use super::T4;
+use crate::import::doc::{Block, BlockKind, Loc, Tok};
+use crate::import::lexicon::{Lexicon, Match, Role};
+use crate::import::normalize::{cell_text, is_value, label_key, trim, CellText};
+use crate::import::outline::heading;
 use crate::template::Edition;
 
 /// A value slot after a label.
@@ -248,7 +247,7 @@ fn split_row(cells: &[Tok<'_>], loc: Loc, layout: bool) -> Unit {
 /// Units of a run of blocks; `after` is the block that follows the run, if any (its empty
 /// lines before it may be empty cells of the run's last row).
 /// `sep` is the document's [`separator`].
-pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -> Vec<Unit> {
+pub(super) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -> Vec<Unit> {
     let mut out: Vec<Unit> = Vec::new();
     let mut cur: Option<Unit> = None;
     let mut prev_text = false;
@@ -337,7 +336,6 @@ pub(crate) fn units(blocks: &[Block<'_>], after: Option<&Block<'_>>, sep: u32) -
         }
         finish(u, &mut out);
     }
-    merge_wrapped(&mut out);
     out
 }
 

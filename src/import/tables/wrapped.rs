@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use super::super::lexicon::{Lexicon, Match, Role};
-use super::super::normalize::label_key;
 use super::has_role;
 use super::units::{Piece, Slot, Unit};
+use crate::import::lexicon::{Lexicon, Match, Role};
+use crate::import::normalize::label_key;
 
 /// pdftotext: row labels wrapped over lines. A values line takes the label parts from up to
 /// two lines above and below that lie in its label's column; a line without values takes the
