@@ -25,6 +25,8 @@ use gx::pb::org_service_client::OrgServiceClient;
 use gx::pb::report_service_client::ReportServiceClient;
 use gxd::{bearer, start_gxd};
 use tokio_stream::StreamExt;
+use tonic::service::interceptor::InterceptedService;
+use tonic::service::Interceptor;
 use tonic::transport::{Channel, Endpoint};
 
 const YEAR: u32 = 2023;
@@ -119,6 +121,9 @@ fn town_id(city: usize, town: usize) -> String {
     format!("62{city:02}{town:05}")
 }
 
+/// The org service with the bearer token.
+type Orgs<F> = OrgServiceClient<InterceptedService<Channel, F>>;
+
 fn main() {
     let o = options();
     let (server, addr, token) = start_gxd();
@@ -137,204 +142,236 @@ fn main() {
             .connect()
             .await
             .expect("connect");
-        let mut orgs = OrgServiceClient::with_interceptor(channel.clone(), auth.clone()).max_decoding_message_size(64 << 20);
+        let mut orgs = OrgServiceClient::with_interceptor(channel.clone(), auth.clone())
+            .max_decoding_message_size(64 << 20);
         let total = o.cities * o.towns;
         println!(
             "gxd at {addr}: {} cities × {} townships = {total} reports of {YEAR}, narrative ≈{} B",
             o.cities, o.towns, o.narrative
         );
+        register_bodies(&mut orgs, &o).await;
+        submit_reports(&channel, &auth, &o).await;
+        roll_up(&mut orgs).await;
+        export_packed(&mut orgs, pid).await;
+        export_text(&mut orgs, pid).await;
+        export_gxctl(&addr, token.as_deref(), pid, total);
+    });
+    drop(server);
+}
 
-        // ---- bodies
-        let t = Instant::now();
-        let mut bodies = vec![pb::Body {
-            id: "62".into(),
-            name: "甘肃省".into(),
-            level: pb::OrgLevel::Province as i32,
+/// Registers the province, its cities and their townships.
+async fn register_bodies<F: Interceptor>(orgs: &mut Orgs<F>, o: &Options) {
+    let t = Instant::now();
+    let mut bodies = vec![pb::Body {
+        id: "62".into(),
+        name: "甘肃省".into(),
+        level: pb::OrgLevel::Province as i32,
+        ..Default::default()
+    }];
+    for c in 0..o.cities {
+        bodies.push(pb::Body {
+            id: format!("62{c:02}"),
+            name: format!("第{c}市"),
+            level: pb::OrgLevel::City as i32,
+            parent: "62".into(),
             ..Default::default()
-        }];
-        for c in 0..o.cities {
-            bodies.push(pb::Body {
-                id: format!("62{c:02}"),
-                name: format!("第{c}市"),
-                level: pb::OrgLevel::City as i32,
-                parent: "62".into(),
+        });
+    }
+    orgs.import_orgs(pb::ImportOrgsRequest {
+        bodies,
+        update: false,
+    })
+    .await
+    .expect("province and cities");
+    for c in 0..o.cities {
+        let bodies = (0..o.towns)
+            .map(|t| pb::Body {
+                id: town_id(c, t),
+                name: format!("第{c}市第{t}镇"),
+                level: pb::OrgLevel::Township as i32,
+                parent: format!("62{c:02}"),
                 ..Default::default()
-            });
-        }
+            })
+            .collect();
         orgs.import_orgs(pb::ImportOrgsRequest {
             bodies,
             update: false,
         })
         .await
-        .expect("province and cities");
-        for c in 0..o.cities {
-            let bodies = (0..o.towns)
-                .map(|t| pb::Body {
-                    id: town_id(c, t),
-                    name: format!("第{c}市第{t}镇"),
-                    level: pb::OrgLevel::Township as i32,
-                    parent: format!("62{c:02}"),
-                    ..Default::default()
-                })
-                .collect();
-            orgs.import_orgs(pb::ImportOrgsRequest {
-                bodies,
-                update: false,
-            })
-            .await
-            .expect("townships");
-        }
-        println!(
-            "registered {} bodies in {:.1} s",
-            total + o.cities + 1,
-            t.elapsed().as_secs_f64()
-        );
+        .expect("townships");
+    }
+    println!(
+        "registered {} bodies in {:.1} s",
+        o.cities * o.towns + o.cities + 1,
+        t.elapsed().as_secs_f64()
+    );
+}
 
-        // ---- reports
-        let t = Instant::now();
-        let next = Arc::new(AtomicU64::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..o.concurrency {
-            let next = next.clone();
-            let mut client = ReportServiceClient::with_interceptor(channel.clone(), auth.clone());
-            let (towns, narrative) = (o.towns, o.narrative);
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    if i >= total {
-                        break;
-                    }
-                    let mut r = gx::synth::consistent(gx::Edition::E2021, i as u64);
-                    r.year = YEAR;
-                    r.org.id = town_id(i / towns, i % towns);
-                    while r.narrative.preamble.len() < narrative {
-                        r.narrative.preamble.push_str("政务公开工作稳步推进。");
-                    }
-                    client
-                        .submit_report(pb::SubmitReportRequest {
-                            report: Some(gx::convert::report_to_pb(&r)),
-                            reason: String::new(),
-                            expected_revision: None,
-                            explanations: Vec::new(),
-                        })
-                        .await
-                        .expect("submit");
+/// Submits one report per township from `concurrency` clients.
+async fn submit_reports<F>(channel: &Channel, auth: &F, o: &Options)
+where
+    F: Interceptor + Clone + Send + 'static,
+{
+    let total = o.cities * o.towns;
+    let t = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..o.concurrency {
+        let next = next.clone();
+        let mut client = ReportServiceClient::with_interceptor(channel.clone(), auth.clone());
+        let (towns, narrative) = (o.towns, o.narrative);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if i >= total {
+                    break;
                 }
-            }));
-        }
-        for task in tasks {
-            task.await.expect("submitter");
-        }
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "submitted {total} reports in {secs:.1} s ({:.0}/s)",
-            total as f64 / secs
-        );
-
-        // ---- roll-up of one city
-        let mut times = Vec::new();
-        let mut parts = 0;
-        for _ in 0..7 {
-            let t = Instant::now();
-            let r = orgs
-                .roll_up(pb::RollUpRequest {
-                    org_id: "6200".into(),
-                    year: YEAR,
-                })
-                .await
-                .expect("roll-up")
-                .into_inner();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            parts = r.parts.len();
-        }
-        let first = times[0];
-        times.sort_by(f64::total_cmp);
-        println!(
-            "RollUp of one city ({parts} reports): first {first:.1} ms, median {:.1} ms, best {:.1} ms (target ≤ 100 ms)",
-            times[times.len() / 2],
-            times[0]
-        );
-
-        // ---- export, read as a client reads it
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let before = rss_kib(pid) as f64 / 1024.0;
-        let sampler = Sampler::start(pid);
-        let t = Instant::now();
-        let mut stream = orgs
-            .export_reports(pb::ExportReportsRequest {
-                year: YEAR,
-                org_id: String::new(),
-                packed: true,
-            })
-            .await
-            .expect("export")
-            .into_inner();
-        let mut rows = 0u64;
-        let mut bytes = 0usize;
-        while let Some(m) = stream.next().await {
-            let m = m.expect("export message");
-            for r in m.rows {
-                rows += 1;
-                let edition = if r.edition == pb::Edition::Edition2019 as i32 {
-                    gx::Edition::E2019
-                } else {
-                    gx::Edition::E2021
-                };
-                bytes += gx::packed::unpack(edition, &r.packed).expect("packed row").len();
+                let mut r = gx::synth::consistent(gx::Edition::E2021, i as u64);
+                r.year = YEAR;
+                r.org.id = town_id(i / towns, i % towns);
+                while r.narrative.preamble.len() < narrative {
+                    r.narrative.preamble.push_str("政务公开工作稳步推进。");
+                }
+                client
+                    .submit_report(pb::SubmitReportRequest {
+                        report: Some(gx::convert::report_to_pb(&r)),
+                        reason: String::new(),
+                        expected_revision: None,
+                        explanations: Vec::new(),
+                    })
+                    .await
+                    .expect("submit");
             }
-        }
-        let secs = t.elapsed().as_secs_f64();
-        let (low, high) = sampler.finish();
-        let after = rss_kib(pid) as f64 / 1024.0;
-        println!(
-            "ExportReports (packed, unpacked here): {rows} rows, {bytes} cells in {secs:.2} s = {:.0} rows/s (target ≥ 50,000)",
-            rows as f64 / secs
-        );
-        println!(
-            "gxd RSS: {before:.0} MiB before, {low:.0}–{high:.0} MiB during, {after:.0} MiB after"
-        );
+        }));
+    }
+    for task in tasks {
+        task.await.expect("submitter");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "submitted {total} reports in {secs:.1} s ({:.0}/s)",
+        total as f64 / secs
+    );
+}
 
-        // ---- the same with the values as text (what a client that does not read the packing gets)
-        let sampler = Sampler::start(pid);
+/// RollUp of one city, seven times.
+async fn roll_up<F: Interceptor>(orgs: &mut Orgs<F>) {
+    let mut times = Vec::new();
+    let mut parts = 0;
+    for _ in 0..7 {
         let t = Instant::now();
-        let mut stream = orgs
-            .export_reports(pb::ExportReportsRequest {
+        let r = orgs
+            .roll_up(pb::RollUpRequest {
+                org_id: "6200".into(),
                 year: YEAR,
-                org_id: String::new(),
-                packed: false,
             })
             .await
-            .expect("export")
+            .expect("roll-up")
             .into_inner();
-        let mut rows = 0u64;
-        while let Some(m) = stream.next().await {
-            rows += m.expect("export message").rows.len() as u64;
-        }
-        let secs = t.elapsed().as_secs_f64();
-        let (low, high) = sampler.finish();
-        println!(
-            "ExportReports (values as text): {rows} rows in {secs:.2} s = {:.0} rows/s; gxd RSS {low:.0}–{high:.0} MiB",
-            rows as f64 / secs
-        );
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        parts = r.parts.len();
+    }
+    let first = times[0];
+    times.sort_by(f64::total_cmp);
+    println!(
+        "RollUp of one city ({parts} reports): first {first:.1} ms, median {:.1} ms, best {:.1} ms (target ≤ 100 ms)",
+        times[times.len() / 2],
+        times[0]
+    );
+}
 
-        // ---- the same through gxctl, as CSV into /dev/null
-        let sampler = Sampler::start(pid);
-        let t = Instant::now();
-        let status = Command::new(env!("CARGO_BIN_EXE_gxctl"))
-            .args(["export", "--year", &YEAR.to_string(), "-o", "csv", "--out", "/dev/null"])
-            .env("GX_SERVER", format!("http://{addr}"))
-            .env("GX_CONFIG", "/nonexistent/gx-bench-config.yaml")
-            .env("GX_TOKEN", token.clone().unwrap_or_default())
-            .env_remove("GX_ORG")
-            .status()
-            .expect("gxctl runs");
-        let secs = t.elapsed().as_secs_f64();
-        let (low, high) = sampler.finish();
-        assert!(status.success(), "gxctl export failed");
-        println!(
-            "gxctl export -o csv: {total} rows in {secs:.2} s = {:.0} rows/s; gxd RSS {low:.0}–{high:.0} MiB",
-            total as f64 / secs
-        );
-    });
-    drop(server);
+/// ExportReports of the whole year, its values packed or as text.
+async fn export<F: Interceptor>(
+    orgs: &mut Orgs<F>,
+    packed: bool,
+) -> tonic::Streaming<pb::ExportReportsResponse> {
+    orgs.export_reports(pb::ExportReportsRequest {
+        year: YEAR,
+        org_id: String::new(),
+        packed,
+    })
+    .await
+    .expect("export")
+    .into_inner()
+}
+
+/// The export, packed, read and unpacked as a client reads it, with gxd's memory.
+async fn export_packed<F: Interceptor>(orgs: &mut Orgs<F>, pid: u32) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = rss_kib(pid) as f64 / 1024.0;
+    let sampler = Sampler::start(pid);
+    let t = Instant::now();
+    let mut stream = export(orgs, true).await;
+    let mut rows = 0u64;
+    let mut bytes = 0usize;
+    while let Some(m) = stream.next().await {
+        let m = m.expect("export message");
+        for r in m.rows {
+            rows += 1;
+            let edition = if r.edition == pb::Edition::Edition2019 as i32 {
+                gx::Edition::E2019
+            } else {
+                gx::Edition::E2021
+            };
+            bytes += gx::packed::unpack(edition, &r.packed)
+                .expect("packed row")
+                .len();
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let (low, high) = sampler.finish();
+    let after = rss_kib(pid) as f64 / 1024.0;
+    println!(
+        "ExportReports (packed, unpacked here): {rows} rows, {bytes} cells in {secs:.2} s = {:.0} rows/s (target ≥ 50,000)",
+        rows as f64 / secs
+    );
+    println!(
+        "gxd RSS: {before:.0} MiB before, {low:.0}–{high:.0} MiB during, {after:.0} MiB after"
+    );
+}
+
+/// The same with the values as text (what a client that does not read the packing gets).
+async fn export_text<F: Interceptor>(orgs: &mut Orgs<F>, pid: u32) {
+    let sampler = Sampler::start(pid);
+    let t = Instant::now();
+    let mut stream = export(orgs, false).await;
+    let mut rows = 0u64;
+    while let Some(m) = stream.next().await {
+        rows += m.expect("export message").rows.len() as u64;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let (low, high) = sampler.finish();
+    println!(
+        "ExportReports (values as text): {rows} rows in {secs:.2} s = {:.0} rows/s; gxd RSS {low:.0}–{high:.0} MiB",
+        rows as f64 / secs
+    );
+}
+
+/// The same through `gxctl export -o csv` into /dev/null, end to end.
+fn export_gxctl(addr: &str, token: Option<&str>, pid: u32, total: usize) {
+    let sampler = Sampler::start(pid);
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_gxctl"))
+        .args([
+            "export",
+            "--year",
+            &YEAR.to_string(),
+            "-o",
+            "csv",
+            "--out",
+            "/dev/null",
+        ])
+        .env("GX_SERVER", format!("http://{addr}"))
+        .env("GX_CONFIG", "/nonexistent/gx-bench-config.yaml")
+        .env("GX_TOKEN", token.unwrap_or_default())
+        .env_remove("GX_ORG")
+        .status()
+        .expect("gxctl runs");
+    let secs = t.elapsed().as_secs_f64();
+    let (low, high) = sampler.finish();
+    assert!(status.success(), "gxctl export failed");
+    println!(
+        "gxctl export -o csv: {total} rows in {secs:.2} s = {:.0} rows/s; gxd RSS {low:.0}–{high:.0} MiB",
+        total as f64 / secs
+    );
 }

@@ -21,9 +21,10 @@ mod lexicon;
 mod normalize;
 mod outline;
 mod readers;
+mod regions;
 mod tables;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -31,10 +32,11 @@ use serde::Serialize;
 pub use decode::MAX_INPUT;
 pub use doc::{Form, Loc};
 
-use crate::model::{CellsBuilder, Org, Report, Value};
+use crate::model::{Cell, CellsBuilder, Org, Report, Value};
 use crate::template::{Edition, Presence};
 use doc::Block;
 use lexicon::{Lexicon, Role};
+use regions::Regions;
 
 /// Why an input could not be imported at all.
 #[derive(Debug, thiserror::Error)]
@@ -297,47 +299,6 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     }
 }
 
-/// The first block at or after `from` whose text is a label of table 4 only.
-fn t4_anchor(blocks: &[Block<'_>], from: usize, to: usize) -> Option<usize> {
-    let lex = Lexicon::get();
-    (from..to).find(|&i| {
-        let b = &blocks[i];
-        let texts: Vec<&str> = if b.cells.is_empty() {
-            vec![b.text.as_ref()]
-        } else {
-            b.cells.iter().map(|c| c.text.as_ref()).collect()
-        };
-        texts.iter().any(|t| {
-            lex.exact(&normalize::label_key(t))
-                .is_some_and(|m| m.entries.iter().all(|&e| lex.entry(e).role.table() == "t4"))
-        })
-    })
-}
-
-/// The first block at or after `from` with a label of tables 2 or 3.
-fn tables_anchor(blocks: &[Block<'_>], from: usize, to: usize) -> Option<usize> {
-    let lex = Lexicon::get();
-    (from..to).find(|&i| {
-        let b = &blocks[i];
-        let texts: Vec<&str> = if b.cells.is_empty() {
-            vec![b.text.as_ref()]
-        } else {
-            b.cells.iter().map(|c| c.text.as_ref()).collect()
-        };
-        texts.iter().any(|t| {
-            t.chars().count() >= 4
-                && lex.exact(&normalize::label_key(t)).is_some_and(|m| {
-                    m.entries.iter().any(|&e| {
-                        matches!(
-                            lex.entry(e).role,
-                            Role::BlockTitle { .. } | Role::Row { .. }
-                        )
-                    })
-                })
-        })
-    })
-}
-
 /// The first year 「20xx年」 in a text.
 fn year_in(text: &str) -> Option<u32> {
     let b = text.as_bytes();
@@ -355,6 +316,8 @@ fn year_in(text: &str) -> Option<u32> {
     })
 }
 
+/// Imports one report from the blocks of its input: finds the tables, reads the year, name
+/// and edition, reads the tables and assembles the report.
 fn import_blocks(
     blocks: &[Block<'_>],
     form: Form,
@@ -373,105 +336,115 @@ fn import_blocks(
             o.more_titles
         ));
     }
-    let end = o.end;
-    let blocks = &blocks[..end];
-    let h = |n: u8| o.heading(n);
-    let intro = h(1)
-        .map(|b| b + 1)
-        .or(o.title.as_ref().map(|t| t.block + 1))
-        .unwrap_or(0);
-    let tables_start = [h(2), h(3), h(4)]
-        .into_iter()
-        .flatten()
-        .min()
-        .or_else(|| tables_anchor(blocks, intro, end))
-        .unwrap_or(end);
-    let last_table_heading = [h(2), h(3), h(4)]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(tables_start);
-    let tables_end = o
-        .headings
-        .iter()
-        .filter(|(b, n)| *b > last_table_heading && !(2..=4).contains(n))
-        .map(|(b, _)| *b)
-        .min()
-        .unwrap_or(end);
-    let t4_block = h(4)
-        .filter(|&b| b >= tables_start && b < tables_end)
-        .or_else(|| {
-            let from = h(3).unwrap_or(tables_start);
-            t4_anchor(blocks, from, tables_end)
-        })
-        .unwrap_or(tables_end);
-    let sep = tables::separator(blocks);
-    // A region's heading is not part of its table.
-    let skip_heading = |b: usize, n: u8| if h(n) == Some(b) { b + 1 } else { b };
-    let t2_from = skip_heading(tables_start, 2).min(t4_block);
-    let t4_units_from = skip_heading(t4_block, 4).min(tables_end);
-    let mut units = tables::units(&blocks[t2_from..t4_block], blocks.get(t4_block), sep);
-    let t4_from = units.len();
-    units.extend(tables::units(
-        &blocks[t4_units_from.min(tables_end)..tables_end],
-        blocks.get(tables_end),
-        sep,
-    ));
-
-    let rows_found = units
-        .iter()
-        .filter(|u| {
-            u.label.as_ref().is_some_and(|m| {
-                let lex = Lexicon::get();
-                m.entries
-                    .iter()
-                    .any(|&e| matches!(lex.entry(e).role, Role::Row { .. }))
-            })
-        })
-        .count();
-    if rows_found == 0 {
-        let detail = if o.titles > 1 {
-            format!(
-                "页面上有{}个报告标题，但没有报告的表格：这像是报告列表页",
-                o.titles
-            )
-        } else if o.titles == 1 {
-            "有报告标题，但没有找到表二、表三、表四的任何行".to_string()
-        } else {
-            "没有找到报告标题，也没有找到表二、表三、表四的任何行".to_string()
-        };
-        return Err(ImportError::NoReport(detail));
+    let blocks = &blocks[..o.end];
+    let regions = Regions::find(blocks, &o);
+    let (units, t4_from) = regions.units(blocks, &o);
+    if !units.iter().any(has_row_label) {
+        return Err(no_report(&o));
     }
+    let before_tables = &blocks[..regions.tables_start.min(blocks.len())];
+    let year = year(opts, &o, before_tables, &mut notes)?;
+    let name = name(opts, &o, &mut notes);
+    let (edition, edition_reason) = edition(opts, &units, year);
 
-    // Year and name.
-    let title_year = o.title.as_ref().and_then(|t| t.year);
-    let year = match opts.year.or(title_year) {
-        Some(y) => y,
-        None => {
-            // The text before the tables: preamble and 一、总体情况.
-            let found = blocks[..tables_start.min(blocks.len())]
-                .iter()
-                .find_map(|b| year_in(&b.text));
-            match found {
-                Some(y) => {
-                    notes.push(format!("标题中没有年份，按正文中首次出现的{y}年"));
-                    y
-                }
-                None => return Err(ImportError::NoYear),
-            }
-        }
+    let region = blocks
+        .get(regions.tables_start)
+        .map(|b| b.loc)
+        .unwrap_or_default();
+    let mut read = tables::read(&units, t4_from, edition, region);
+    notes.append(&mut read.notes);
+    let skipped = skipped_variants(edition, &read.rows, &mut notes);
+    let report = Report {
+        org: Org {
+            id: opts.org_id.clone(),
+            name,
+        },
+        year,
+        edition,
+        narrative: outline::narrative(blocks, &o, regions.tables_start),
+        cells: cells(edition, &read.cells, &skipped)?,
     };
-    let name = match (&opts.org_name, &o.title) {
+    let counts = counts(&report, &read.unreadable);
+    let t = edition.template();
+    let mut unreadable = read.unreadable;
+    unreadable.sort_by_key(|u| t.ix(&u.key));
+    Ok(Imported {
+        report,
+        form,
+        encoding,
+        edition,
+        edition_reason,
+        counts,
+        unreadable,
+        fuzzy: read.fuzzy,
+        notes,
+    })
+}
+
+/// Whether a unit's label is a row label of any table.
+fn has_row_label(u: &tables::Unit) -> bool {
+    u.label.as_ref().is_some_and(|m| {
+        let lex = Lexicon::get();
+        m.entries
+            .iter()
+            .any(|&e| matches!(lex.entry(e).role, Role::Row { .. }))
+    })
+}
+
+/// Why an input with no row of any table holds no report.
+fn no_report(o: &outline::Outline) -> ImportError {
+    let detail = if o.titles > 1 {
+        format!(
+            "页面上有{}个报告标题，但没有报告的表格：这像是报告列表页",
+            o.titles
+        )
+    } else if o.titles == 1 {
+        "有报告标题，但没有找到表二、表三、表四的任何行".to_string()
+    } else {
+        "没有找到报告标题，也没有找到表二、表三、表四的任何行".to_string()
+    };
+    ImportError::NoReport(detail)
+}
+
+/// The report's year: given, else from the title, else the first year in the text before
+/// the tables (preamble and 一、总体情况), with a note.
+fn year(
+    opts: &ImportOptions,
+    o: &outline::Outline,
+    before_tables: &[Block<'_>],
+    notes: &mut Vec<String>,
+) -> Result<u32, ImportError> {
+    let title_year = o.title.as_ref().and_then(|t| t.year);
+    if let Some(y) = opts.year.or(title_year) {
+        return Ok(y);
+    }
+    let y = before_tables
+        .iter()
+        .find_map(|b| year_in(&b.text))
+        .ok_or(ImportError::NoYear)?;
+    notes.push(format!("标题中没有年份，按正文中首次出现的{y}年"));
+    Ok(y)
+}
+
+/// The body's name: given, else from the title, else unknown (with a note).
+fn name(opts: &ImportOptions, o: &outline::Outline, notes: &mut Vec<String>) -> String {
+    match (&opts.org_name, &o.title) {
         (Some(n), _) => n.clone(),
         (None, Some(t)) => t.name.clone(),
         (None, None) => {
             notes.push("没有找到报告标题，机关名称未知".to_string());
             String::new()
         }
-    };
+    }
+}
 
-    // Edition.
-    let ev = tables::edition_evidence(&units);
+/// The edition and why, in Chinese: given; else the edition more of whose own labels are
+/// printed; else the one in force in the report's year.
+fn edition(opts: &ImportOptions, units: &[tables::Unit], year: u32) -> (Edition, String) {
+    if let Some(e) = opts.edition {
+        return (e, format!("按指定的{e}年版"));
+    }
+    let ev = tables::edition_evidence(units);
     let list = |v: &Vec<&str>| {
         let mut s: Vec<String> = v.iter().take(4).map(|l| format!("「{l}」")).collect();
         if v.len() > 4 {
@@ -479,56 +452,53 @@ fn import_blocks(
         }
         s.concat()
     };
-    let (edition, reason) = if let Some(e) = opts.edition {
-        (e, format!("按指定的{e}年版"))
-    } else if ev[0].len() != ev[1].len() {
-        let (e, mine, theirs) = if ev[0].len() > ev[1].len() {
-            (Edition::E2019, &ev[0], &ev[1])
-        } else {
-            (Edition::E2021, &ev[1], &ev[0])
-        };
-        let mut r = format!("表中有{e}年版特有的标签{}", list(mine));
-        if !theirs.is_empty() {
-            let other = if e == Edition::E2019 { 2021 } else { 2019 };
-            let _ = write!(r, "；也有{other}年版的{}", list(theirs));
-        }
-        (e, r)
-    } else {
+    if ev[0].len() == ev[1].len() {
         let e = Edition::for_year(year);
-        (
+        return (
             e,
             format!("表中没有版本特有的标签，按报告年份{year}年定为{e}年版"),
-        )
+        );
+    }
+    let (e, mine, theirs) = if ev[0].len() > ev[1].len() {
+        (Edition::E2019, &ev[0], &ev[1])
+    } else {
+        (Edition::E2021, &ev[1], &ev[0])
     };
+    let mut r = format!("表中有{e}年版特有的标签{}", list(mine));
+    if !theirs.is_empty() {
+        let other = if e == Edition::E2019 { 2021 } else { 2019 };
+        let _ = write!(r, "；也有{other}年版的{}", list(theirs));
+    }
+    (e, r)
+}
 
-    let region = blocks.get(tables_start).map(|b| b.loc).unwrap_or_default();
-    let mut read = tables::read(&units, t4_from, edition, region);
-    notes.append(&mut read.notes);
-
-    // Assemble.
-    let t = edition.template();
-    let mut builder = CellsBuilder::new(edition);
-    // Variant rows (the single （六）其他处理 row of a 2021-edition report), from the template:
-    // printed alone, the variant is read; printed beside the rows it stands for, it is not.
-    let mut skipped_variants: Vec<String> = Vec::new();
-    for table in &t.tables {
+/// Variant rows (the single （六）其他处理 row of a 2021-edition report), from the template:
+/// printed alone, the variant is read; printed beside the rows it stands for, it is not. The
+/// key prefixes (`t3.other.`) of the variants not read, with a note for each variant printed.
+fn skipped_variants(
+    edition: Edition,
+    rows: &HashSet<String>,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    let mut skipped: Vec<String> = Vec::new();
+    for table in &edition.template().tables {
         for row in table.blocks.iter().flat_map(|b| &b.rows) {
             let Presence::InsteadOf(others) = row.presence else {
                 continue;
             };
-            if !read.rows.contains(&format!("{}.{}", table.key, row.key)) {
+            if !rows.contains(&format!("{}.{}", table.key, row.key)) {
                 continue;
             }
             let table_name = table.name();
             if others
                 .iter()
-                .any(|o| read.rows.contains(&format!("{}.{o}", table.key)))
+                .any(|o| rows.contains(&format!("{}.{o}", table.key)))
             {
                 notes.push(format!(
                     "{table_name}同时印有{}的单行与其分行，单行的数值未导入",
                     row.label
                 ));
-                skipped_variants.push(format!("{}.{}.", table.key, row.key));
+                skipped.push(format!("{}.{}.", table.key, row.key));
             } else {
                 notes.push(format!(
                     "这份{edition}年版报告的{table_name}只印了旧版式的{}单行，按该行读取",
@@ -537,32 +507,36 @@ fn import_blocks(
             }
         }
     }
-    for (ix, cell) in read.cells.iter().enumerate() {
+    skipped
+}
+
+/// The report's cells from the cells read, without the skipped variant rows.
+fn cells(
+    edition: Edition,
+    read: &[Option<Cell>],
+    skipped: &[String],
+) -> Result<Vec<Cell>, ImportError> {
+    let t = edition.template();
+    let mut builder = CellsBuilder::new(edition);
+    for (ix, cell) in read.iter().enumerate() {
         let Some(cell) = cell else { continue };
         let key = &t.cells[ix].key;
-        if skipped_variants.iter().any(|p| key.starts_with(p.as_str())) {
+        if skipped.iter().any(|p| key.starts_with(p.as_str())) {
             continue;
         }
         // A key is placed once: the table reader keeps the first of a repeated row.
         let _ = builder.set(key, cell.clone());
     }
-    let cells = builder
+    builder
         .finish()
-        .map_err(|e| ImportError::NoReport(e.to_string()))?;
-    let narrative = outline::narrative(blocks, &o, tables_start);
-    let report = Report {
-        org: Org {
-            id: opts.org_id.clone(),
-            name,
-        },
-        year,
-        edition,
-        narrative,
-        cells,
-    };
-    let unreadable_keys: BTreeSet<&str> = read.unreadable.iter().map(|u| u.key.as_str()).collect();
+        .map_err(|e| ImportError::NoReport(e.to_string()))
+}
+
+/// Counts of the report's cells; `unreadable` cells are counted as such whatever they hold.
+fn counts(report: &Report, unreadable: &[Unreadable]) -> Counts {
+    let unreadable_keys: BTreeSet<&str> = unreadable.iter().map(|u| u.key.as_str()).collect();
     let mut counts = Counts::default();
-    for (def, cell) in t.cells.iter().zip(&report.cells) {
+    for (def, cell) in report.template().cells.iter().zip(&report.cells) {
         if cell.value == Value::Absent {
             continue;
         }
@@ -578,17 +552,5 @@ fn import_blocks(
             Value::Absent => {}
         }
     }
-    let mut unreadable = read.unreadable;
-    unreadable.sort_by_key(|u| t.ix(&u.key));
-    Ok(Imported {
-        report,
-        form,
-        encoding,
-        edition,
-        edition_reason: reason,
-        counts,
-        unreadable,
-        fuzzy: read.fuzzy,
-        notes,
-    })
+    counts
 }

@@ -7,11 +7,16 @@ use std::borrow::Cow;
 use super::doc::{Block, BlockKind, Loc, Tok};
 use super::normalize::{is_space, is_value, trim};
 
-/// Flat text scraped from a web page: each line a paragraph or one table cell; the empty
-/// lines before each line are counted (an empty line inside a table may be an empty cell).
-/// A line with tabs is a row of cells.
-pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
-    let mut out = Vec::with_capacity(text.len() / 24 + 16);
+/// The blocks of the non-empty lines of a text: `block` makes a line's block, given its
+/// 1-based number, the line and the line trimmed, or None to pass the line over. Each block is
+/// given the number of empty lines before it (an empty line inside a table may be an empty
+/// cell) and whether the line before it was not empty; a line passed over counts as neither.
+fn line_blocks<'a>(
+    text: &'a str,
+    capacity: usize,
+    mut block: impl FnMut(usize, &'a str, &'a str) -> Option<Block<'a>>,
+) -> Vec<Block<'a>> {
+    let mut out = Vec::with_capacity(capacity);
     let mut gap = 0u32;
     let mut prev_nonempty = false;
     for (i, line) in text.split('\n').enumerate() {
@@ -21,8 +26,25 @@ pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
             prev_nonempty = false;
             continue;
         }
-        let loc = Loc::line(i + 1);
-        let mut block = if t.contains('\t') {
+        let Some(mut b) = block(i + 1, line, t) else {
+            continue;
+        };
+        b.gap = gap;
+        b.cont = prev_nonempty;
+        out.push(b);
+        gap = 0;
+        prev_nonempty = true;
+    }
+    out
+}
+
+/// Flat text scraped from a web page: each line a paragraph or one table cell; the empty
+/// lines before each line are counted (an empty line inside a table may be an empty cell).
+/// A line with tabs is a row of cells.
+pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
+    line_blocks(text, text.len() / 24 + 16, |n, line, t| {
+        let loc = Loc::line(n);
+        Some(if t.contains('\t') {
             // Empty cells at either end are cells too: keep the tabs.
             let row = line.trim_matches(|c: char| is_space(c) && c != '\t');
             let cells: Vec<Tok> = row.split('\t').map(|c| Tok::plain(trim(c))).collect();
@@ -36,14 +58,8 @@ pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
             }
         } else {
             Block::para(loc, t)
-        };
-        block.gap = gap;
-        block.cont = prev_nonempty;
-        out.push(block);
-        gap = 0;
-        prev_nonempty = true;
-    }
-    out
+        })
+    })
 }
 
 /// Whether a line is a Markdown table separator row (`|---|:--:|`).
@@ -114,23 +130,14 @@ fn md_cells(line: &str) -> Vec<&str> {
 /// Markdown: pipe tables are rows (separator rows dropped), other lines paragraphs with
 /// heading marks and inline markup removed.
 pub(crate) fn markdown(text: &str) -> Vec<Block<'_>> {
-    let mut out = Vec::new();
-    let mut gap = 0u32;
-    let mut prev_nonempty = false;
-    for (i, line) in text.split('\n').enumerate() {
-        let t = trim(line);
-        if t.is_empty() {
-            gap = gap.saturating_add(1);
-            prev_nonempty = false;
-            continue;
-        }
-        let loc = Loc::line(i + 1);
-        let block = if t.starts_with('|') {
+    line_blocks(text, 0, |n, _, t| {
+        let loc = Loc::line(n);
+        if t.starts_with('|') {
             let cells = md_cells(t);
             if md_separator(&cells) {
-                continue;
+                return None;
             }
-            Block {
+            return Some(Block {
                 loc,
                 kind: BlockKind::Row,
                 text: Cow::Borrowed(t),
@@ -138,25 +145,17 @@ pub(crate) fn markdown(text: &str) -> Vec<Block<'_>> {
                     .into_iter()
                     .map(|c| Tok::plain(md_inline(trim(c))))
                     .collect(),
-                gap,
-                cont: prev_nonempty,
-            }
-        } else {
-            let p = t.trim_start_matches('#').trim_start_matches('>');
-            let p = trim(p);
-            if p.is_empty() || p.bytes().all(|b| b == b'-' || b == b'*' || b == b'_') {
-                continue;
-            }
-            let mut b = Block::para(loc, md_inline(p));
-            b.gap = gap;
-            b.cont = prev_nonempty;
-            b
-        };
-        out.push(block);
-        gap = 0;
-        prev_nonempty = true;
-    }
-    out
+                gap: 0,
+                cont: false,
+            });
+        }
+        let p = t.trim_start_matches('#').trim_start_matches('>');
+        let p = trim(p);
+        if p.is_empty() || p.bytes().all(|b| b == b'-' || b == b'*' || b == b'_') {
+            return None;
+        }
+        Some(Block::para(loc, md_inline(p)))
+    })
 }
 
 /// Whether a line of PDF text is a page number: `-3-`, `— 3 —`, `第3页`, `第 3 页 共 9 页`,

@@ -11,7 +11,7 @@
 //! `（七）总计` spans two label columns).
 
 use crate::model::{Report, Value};
-use crate::template::{group_parent, BlockDecl, CellIx, Orientation, TableDecl};
+use crate::template::{group_parent, BlockDecl, CellIx, Orientation, RowDecl, TableDecl};
 
 /// A header cell (`<th>`): a label and its span.
 #[derive(Debug, Clone)]
@@ -130,6 +130,23 @@ pub(crate) fn grids(report: &Report) -> Vec<Grid> {
     out
 }
 
+/// Numbers the header cells of a grid in document order (for `id`/`headers`).
+#[derive(Default)]
+struct Ids(usize);
+
+impl Ids {
+    fn take(&mut self) -> usize {
+        let id = self.0;
+        self.0 += 1;
+        id
+    }
+}
+
+/// A printed row of a block: its first cell and its declaration.
+type PrintedRow = (usize, &'static RowDecl);
+
+/// The grid of one block of a table: the rows the report prints, laid out by the table's
+/// orientation. `first` is the block's first cell.
 fn grid(
     report: &Report,
     table: &'static TableDecl,
@@ -138,150 +155,162 @@ fn grid(
     first: usize,
 ) -> Grid {
     let ncols = block.columns.len();
-    // The printed rows and their first cell.
-    let rows: Vec<(usize, &'static crate::template::RowDecl)> = block
+    let rows: Vec<PrintedRow> = block
         .rows
         .iter()
         .enumerate()
         .map(|(ri, r)| (first + ri * ncols, *r))
         .filter(|(start, _)| printed(report, *start..*start + ncols))
         .collect();
-    let cell_range = |start: usize| (start..start + ncols).map(|c| c as CellIx);
-
-    let mut next_id = 0usize;
-    let mut take_id = || {
-        let id = next_id;
-        next_id += 1;
-        id
+    let mut grid = Grid {
+        table,
+        block: bi,
+        caption: block.title,
+        label_cols: 0,
+        head: Vec::new(),
+        has_corner: false,
+        col_paths: Vec::new(),
+        col_head_ids: Vec::new(),
+        rows: Vec::new(),
     };
-
     match table.orientation {
-        Orientation::Rows => {
-            let col_paths: Vec<Vec<&'static str>> = block
-                .columns
-                .iter()
-                .map(|c| c.group.into_iter().chain([c.label]).collect())
-                .collect();
-            let row_paths: Vec<Vec<&'static str>> = rows
-                .iter()
-                .map(|(_, r)| {
-                    let parent = r.group.and_then(group_parent);
-                    parent.into_iter().chain(r.group).chain([r.label]).collect()
-                })
-                .collect();
-            let head_depth = col_paths.iter().map(Vec::len).max().unwrap_or(1);
-            let label_cols = row_paths.iter().map(Vec::len).max().unwrap_or(1);
+        Orientation::Rows => by_rows(&mut grid, block, &rows),
+        Orientation::Across => across(&mut grid, block, &rows),
+    }
+    grid
+}
 
-            // Header rows: the corner, then the column headers level by level.
-            let mut head: Vec<Vec<Head>> = vec![Vec::new(); head_depth];
-            head[0].push(Head {
-                label: block.corner.unwrap_or(""),
-                rowspan: head_depth,
-                colspan: label_cols,
-                id: take_id(),
+/// The cells of a row starting at `start`.
+fn cell_range(start: usize, ncols: usize) -> impl Iterator<Item = CellIx> {
+    (start..start + ncols).map(|c| c as CellIx)
+}
+
+/// Header rows for value columns with these label paths, one row per level of `head`;
+/// returns, per column, the ids of the header cells above it.
+fn column_heads(
+    col_paths: &[Vec<&'static str>],
+    head: &mut [Vec<Head>],
+    ids: &mut Ids,
+) -> Vec<Vec<usize>> {
+    let depth = head.len();
+    let mut col_head_ids = vec![Vec::new(); col_paths.len()];
+    for (level, level_spans) in spans(col_paths, depth).into_iter().enumerate() {
+        for s in level_spans {
+            let id = ids.take();
+            for ids in &mut col_head_ids[s.start..s.start + s.len] {
+                ids.push(id);
+            }
+            head[level].push(Head {
+                label: s.label,
+                rowspan: if s.leaf { depth - level } else { 1 },
+                colspan: s.len,
+                id,
             });
-            let mut col_head_ids = vec![Vec::new(); col_paths.len()];
-            for (level, level_spans) in spans(&col_paths, head_depth).into_iter().enumerate() {
-                for s in level_spans {
-                    let id = take_id();
-                    for ids in &mut col_head_ids[s.start..s.start + s.len] {
-                        ids.push(id);
-                    }
-                    head[level].push(Head {
-                        label: s.label,
-                        rowspan: if s.leaf { head_depth - level } else { 1 },
-                        colspan: s.len,
-                        id,
-                    });
-                }
-            }
-
-            // Body rows: the label cells starting on each row, level by level.
-            let mut body: Vec<Row> = rows
-                .iter()
-                .zip(&row_paths)
-                .map(|((start, _), path)| Row {
-                    heads: Vec::new(),
-                    cells: cell_range(*start).collect(),
-                    path: path.clone(),
-                    head_ids: Vec::new(),
-                })
-                .collect();
-            let levels = spans(&row_paths, label_cols);
-            // Ids in document order: row by row, outer level first.
-            let mut starts: Vec<(usize, usize, &Span)> = levels
-                .iter()
-                .enumerate()
-                .flat_map(|(level, ss)| ss.iter().map(move |s| (s.start, level, s)))
-                .collect();
-            starts.sort_by_key(|(start, level, _)| (*start, *level));
-            for (start, level, s) in starts {
-                let id = take_id();
-                for row in &mut body[start..start + s.len] {
-                    row.head_ids.push(id);
-                }
-                body[start].heads.push(Head {
-                    label: s.label,
-                    rowspan: s.len,
-                    colspan: if s.leaf { label_cols - level } else { 1 },
-                    id,
-                });
-            }
-            Grid {
-                table,
-                block: bi,
-                caption: block.title,
-                label_cols,
-                head,
-                has_corner: true,
-                col_paths,
-                col_head_ids,
-                rows: body,
-            }
-        }
-        Orientation::Across => {
-            // Each printed row becomes a group of columns; one data row holds every cell.
-            let mut col_paths = Vec::with_capacity(rows.len() * ncols);
-            let mut cells = Vec::with_capacity(rows.len() * ncols);
-            for (start, r) in &rows {
-                for c in block.columns {
-                    col_paths.push(r.group.into_iter().chain([r.label, c.label]).collect());
-                }
-                cells.extend(cell_range(*start));
-            }
-            let depth = col_paths.iter().map(Vec::len).max().unwrap_or(1);
-            let mut head: Vec<Vec<Head>> = vec![Vec::new(); depth];
-            let mut col_head_ids = vec![Vec::new(); col_paths.len()];
-            for (level, level_spans) in spans(&col_paths, depth).into_iter().enumerate() {
-                for s in level_spans {
-                    let id = take_id();
-                    for ids in &mut col_head_ids[s.start..s.start + s.len] {
-                        ids.push(id);
-                    }
-                    head[level].push(Head {
-                        label: s.label,
-                        rowspan: if s.leaf { depth - level } else { 1 },
-                        colspan: s.len,
-                        id,
-                    });
-                }
-            }
-            Grid {
-                table,
-                block: bi,
-                caption: block.title,
-                label_cols: 0,
-                head,
-                has_corner: false,
-                col_paths,
-                col_head_ids,
-                rows: vec![Row {
-                    heads: Vec::new(),
-                    cells,
-                    path: Vec::new(),
-                    head_ids: Vec::new(),
-                }],
-            }
         }
     }
+    col_head_ids
+}
+
+/// A table printed by rows: the corner and the column headers above, a row-label column per
+/// level of the row paths, a body row per printed row.
+fn by_rows(grid: &mut Grid, block: &'static BlockDecl, rows: &[PrintedRow]) {
+    let mut ids = Ids::default();
+    grid.col_paths = block
+        .columns
+        .iter()
+        .map(|c| c.group.into_iter().chain([c.label]).collect())
+        .collect();
+    let row_paths: Vec<Vec<&'static str>> = rows
+        .iter()
+        .map(|(_, r)| {
+            let parent = r.group.and_then(group_parent);
+            parent.into_iter().chain(r.group).chain([r.label]).collect()
+        })
+        .collect();
+    let head_depth = grid.col_paths.iter().map(Vec::len).max().unwrap_or(1);
+    grid.label_cols = row_paths.iter().map(Vec::len).max().unwrap_or(1);
+
+    // Header rows: the corner, then the column headers level by level.
+    grid.head = vec![Vec::new(); head_depth];
+    grid.head[0].push(Head {
+        label: block.corner.unwrap_or(""),
+        rowspan: head_depth,
+        colspan: grid.label_cols,
+        id: ids.take(),
+    });
+    grid.has_corner = true;
+    grid.col_head_ids = column_heads(&grid.col_paths, &mut grid.head, &mut ids);
+    grid.rows = body_rows(
+        rows,
+        row_paths,
+        grid.label_cols,
+        block.columns.len(),
+        &mut ids,
+    );
+}
+
+/// The body rows of a table printed by rows: each with the label cells that start on it,
+/// level by level, numbered row by row, outer level first.
+fn body_rows(
+    rows: &[PrintedRow],
+    row_paths: Vec<Vec<&'static str>>,
+    label_cols: usize,
+    ncols: usize,
+    ids: &mut Ids,
+) -> Vec<Row> {
+    let levels = spans(&row_paths, label_cols);
+    let mut body: Vec<Row> = rows
+        .iter()
+        .zip(row_paths)
+        .map(|((start, _), path)| Row {
+            heads: Vec::new(),
+            cells: cell_range(*start, ncols).collect(),
+            path,
+            head_ids: Vec::new(),
+        })
+        .collect();
+    let mut starts: Vec<(usize, usize, &Span)> = levels
+        .iter()
+        .enumerate()
+        .flat_map(|(level, ss)| ss.iter().map(move |s| (s.start, level, s)))
+        .collect();
+    starts.sort_by_key(|(start, level, _)| (*start, *level));
+    for (start, level, s) in starts {
+        let id = ids.take();
+        for row in &mut body[start..start + s.len] {
+            row.head_ids.push(id);
+        }
+        body[start].heads.push(Head {
+            label: s.label,
+            rowspan: s.len,
+            colspan: if s.leaf { label_cols - level } else { 1 },
+            id,
+        });
+    }
+    body
+}
+
+/// A table printed across (table 4): each printed row becomes a group of columns; one data
+/// row holds every cell.
+fn across(grid: &mut Grid, block: &'static BlockDecl, rows: &[PrintedRow]) {
+    let mut ids = Ids::default();
+    let ncols = block.columns.len();
+    let mut cells = Vec::with_capacity(rows.len() * ncols);
+    grid.col_paths = Vec::with_capacity(rows.len() * ncols);
+    for (start, r) in rows {
+        for c in block.columns {
+            grid.col_paths
+                .push(r.group.into_iter().chain([r.label, c.label]).collect());
+        }
+        cells.extend(cell_range(*start, ncols));
+    }
+    let depth = grid.col_paths.iter().map(Vec::len).max().unwrap_or(1);
+    grid.head = vec![Vec::new(); depth];
+    grid.col_head_ids = column_heads(&grid.col_paths, &mut grid.head, &mut ids);
+    grid.rows = vec![Row {
+        heads: Vec::new(),
+        cells,
+        path: Vec::new(),
+        head_ids: Vec::new(),
+    }];
 }

@@ -1,9 +1,6 @@
-//! Report files: JSON and YAML keyed by the cell keys, and the flat cell view.
-//!
-//! JSON and YAML nest the cell key: `{"t3": {"new": {"natural": 0}}}` is `t3.new.natural`.
-//! A cell is `null` (blank), a number (count), a string (`"/"` not applicable, `"7730.28"` an
-//! amount), or `{"value": …, "raw": "22（其中修订16件）"}` when the published text held more.
-//! Unknown fields, duplicate keys and malformed values are rejected with the line and key.
+//! JSON and YAML report files: the cell key nested (`{"t3": {"new": {"natural": 0}}}`),
+//! read strictly (unknown fields, duplicate keys and malformed values rejected with line and
+//! key) and written in template order.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -13,97 +10,9 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::ParseError;
 use crate::model::{parse_value, Cell, CellsBuilder, Narrative, Org, Report, Value};
 use crate::template::{Edition, Kind, Template};
-
-/// A report file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Yaml,
-    /// The flat `key=value` cell view.
-    Cells,
-}
-
-impl Format {
-    /// Guesses the format from the file name, then from the content.
-    pub fn detect(path: &str, text: &str) -> Format {
-        let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".json") {
-            return Format::Json;
-        }
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            return Format::Yaml;
-        }
-        if lower.ends_with(".cells") {
-            return Format::Cells;
-        }
-        let first = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .unwrap_or("");
-        if first.starts_with('{') {
-            Format::Json
-        } else if first.contains('=') && !first.contains(':') {
-            Format::Cells
-        } else {
-            Format::Yaml
-        }
-    }
-}
-
-/// Why a file could not be read as a report. `Display` gives line, key and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", location(*line, *column))]
-pub struct ParseError {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-fn location(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!("line {l}, column {c}: "),
-        (Some(l), None) => format!("line {l}: "),
-        _ => String::new(),
-    }
-}
-
-impl ParseError {
-    fn at(line: usize, message: impl Into<String>) -> ParseError {
-        ParseError {
-            line: Some(line),
-            column: None,
-            message: message.into(),
-        }
-    }
-}
-
-/// Reads a report in the given format.
-pub fn parse(text: &str, format: Format) -> Result<Report, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match format {
-        Format::Json => parse_json(text),
-        Format::Yaml => parse_yaml(text),
-        Format::Cells => parse_cells(text),
-    }
-}
-
-/// Writes a report in the given format.
-pub fn write(report: &Report, format: Format) -> String {
-    match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&Doc(report)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::Yaml => serde_yaml_ng::to_string(&Doc(report)).unwrap_or_default(),
-        Format::Cells => cells_view(report),
-    }
-}
-
-// ------------------------------------------------------------------------------ JSON / YAML
 
 #[derive(serde::Deserialize)]
 struct Peek {
@@ -127,25 +36,21 @@ fn edition_of(peek: Peek) -> Result<Edition, String> {
     }
 }
 
-fn parse_json(text: &str) -> Result<Report, ParseError> {
+pub(super) fn parse_json(text: &str) -> Result<Report, ParseError> {
     let json_err = |e: serde_json::Error| ParseError {
         line: (e.line() > 0).then_some(e.line()),
         column: (e.column() > 0).then_some(e.column()),
         message: strip_position(&e.to_string()),
     };
     let peek: Peek = serde_json::from_str(text).map_err(json_err)?;
-    let edition = edition_of(peek).map_err(|message| ParseError {
-        line: None,
-        column: None,
-        message,
-    })?;
+    let edition = edition_of(peek).map_err(ParseError::whole)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let report = DocSeed { edition }.deserialize(&mut de).map_err(json_err)?;
     de.end().map_err(json_err)?;
     Ok(report)
 }
 
-fn parse_yaml(text: &str) -> Result<Report, ParseError> {
+pub(super) fn parse_yaml(text: &str) -> Result<Report, ParseError> {
     let yaml_err = |e: serde_yaml_ng::Error| {
         let loc = e.location();
         ParseError {
@@ -169,11 +74,7 @@ fn parse_yaml(text: &str) -> Result<Report, ParseError> {
                 .unwrap_or_else(|| serde_json::Value::String(format!("{v:?}")))
         }),
     };
-    let edition = edition_of(peek).map_err(|message| ParseError {
-        line: None,
-        column: None,
-        message,
-    })?;
+    let edition = edition_of(peek).map_err(ParseError::whole)?;
     let de = serde_yaml_ng::Deserializer::from_str(text);
     DocSeed { edition }.deserialize(de).map_err(yaml_err)
 }
@@ -223,18 +124,16 @@ impl<'de> Visitor<'de> for DocSeed {
                 }
                 "org" => org = map.next_value()?,
                 "narrative" => narrative = map.next_value()?,
-                "t2" | "t3" | "t4" => {
-                    let table = builder
-                        .template()
-                        .table(&key)
-                        .map(|t| t.key)
-                        .unwrap_or("t2");
-                    map.next_value_seed(TableSeed {
-                        table,
+                table => {
+                    if builder.template().table(table).is_none() {
+                        return Err(de::Error::unknown_field(table, TOP_FIELDS));
+                    }
+                    map.next_value_seed(MapSeed {
+                        key: table,
+                        level: Level::Table,
                         builder: &mut builder,
                     })?;
                 }
-                other => return Err(de::Error::unknown_field(other, TOP_FIELDS)),
             }
         }
         let year = year.ok_or_else(|| de::Error::missing_field("year"))?;
@@ -249,45 +148,98 @@ impl<'de> Visitor<'de> for DocSeed {
     }
 }
 
-struct TableSeed<'a> {
-    table: &'static str,
+/// The rows of a table (`t3`) or the cells of a row (`t3.new`), read into the builder.
+struct MapSeed<'a> {
+    /// `t3` or `t3.new`.
+    key: &'a str,
+    level: Level,
     builder: &'a mut CellsBuilder,
 }
 
-impl<'de> DeserializeSeed<'de> for TableSeed<'_> {
+/// What a [`MapSeed`] reads.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    /// A table: a map of its rows.
+    Table,
+    /// A row: a map of its cells.
+    Row,
+}
+
+impl<'de> DeserializeSeed<'de> for MapSeed<'_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for TableSeed<'_> {
+impl<'de> Visitor<'de> for MapSeed<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a map of the rows of table {}", self.table)
+        match self.level {
+            Level::Table => write!(f, "a map of the rows of table {}", self.key),
+            Level::Row => write!(f, "a map of the cells of row {}", self.key),
+        }
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        match self.level {
+            Level::Table => self.rows(map),
+            Level::Row => self.cells(map),
+        }
+    }
+}
+
+impl MapSeed<'_> {
+    /// A table's rows: each a row of the edition, given once.
+    fn rows<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(row) = map.next_key::<String>()? {
-            let row_key = format!("{}.{row}", self.table);
+            let row_key = format!("{}.{row}", self.key);
             if !seen.insert(row.clone()) {
                 return Err(de::Error::custom(format!("{row_key}: duplicate key")));
             }
             let t = self.builder.template();
             if t.row_cells(&row_key).next().is_none() {
-                return Err(de::Error::custom(unknown_row(t, self.table, &row)));
+                return Err(de::Error::custom(unknown_row(t, self.key, &row)));
             }
-            map.next_value_seed(RowSeed {
-                row_key: &row_key,
+            map.next_value_seed(MapSeed {
+                key: &row_key,
+                level: Level::Row,
                 builder: self.builder,
             })?;
         }
         Ok(())
     }
+
+    /// A row's cells: each a column of the row.
+    fn cells<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let t = self.builder.template();
+        while let Some(col) = map.next_key::<String>()? {
+            let key = format!("{}.{col}", self.key);
+            let Some(ix) = t.ix(&key) else {
+                let cols: Vec<&str> = t
+                    .row_cells(self.key)
+                    .map(|c| t.cell(c).column.key)
+                    .collect();
+                return Err(de::Error::custom(format!(
+                    "{key}: unknown column; expected one of {}",
+                    cols.join(", ")
+                )));
+            };
+            let cell = map.next_value_seed(CellSeed {
+                kind: t.cell(ix).kind(),
+                key: &key,
+                nested: false,
+            })?;
+            self.builder.set(&key, cell).map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
 }
 
+/// Why a row key is not a row of the report's edition: a row of the other edition, or no
+/// row at all (with the rows expected).
 fn unknown_row(t: &Template, table: &str, row: &str) -> String {
     let rows: Vec<&str> = t
         .table(table)
@@ -314,50 +266,6 @@ fn unknown_row(t: &Template, table: &str, row: &str) -> String {
             "{table}.{row}: unknown row; expected one of {}",
             rows.join(", ")
         ),
-    }
-}
-
-struct RowSeed<'a> {
-    row_key: &'a str,
-    builder: &'a mut CellsBuilder,
-}
-
-impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a map of the cells of row {}", self.row_key)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let t = self.builder.template();
-        while let Some(col) = map.next_key::<String>()? {
-            let key = format!("{}.{col}", self.row_key);
-            let Some(ix) = t.ix(&key) else {
-                let cols: Vec<&str> = t
-                    .row_cells(self.row_key)
-                    .map(|c| t.cell(c).column.key)
-                    .collect();
-                return Err(de::Error::custom(format!(
-                    "{key}: unknown column; expected one of {}",
-                    cols.join(", ")
-                )));
-            };
-            let cell = map.next_value_seed(CellSeed {
-                kind: t.cell(ix).kind(),
-                key: &key,
-                nested: false,
-            })?;
-            self.builder.set(&key, cell).map_err(de::Error::custom)?;
-        }
-        Ok(())
     }
 }
 
@@ -490,7 +398,7 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
 }
 
 /// Serializes a report in the nested file shape.
-struct Doc<'a>(&'a Report);
+pub(super) struct Doc<'a>(pub(super) &'a Report);
 
 impl Serialize for Doc<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -574,199 +482,4 @@ impl Serialize for CellOut<'_> {
             }
         }
     }
-}
-
-// ------------------------------------------------------------------------------ cell view
-
-/// The flat cell view: `year=`, `edition=`, `org.id=`, `org.name=`, then every cell of the
-/// report in template order; `# raw key=text` before a cell whose published text held more.
-pub fn cells_view(r: &Report) -> String {
-    let t = r.template();
-    let mut out = String::with_capacity(t.cells.len() * 32);
-    out.push_str(&format!("year={}\nedition={}\n", r.year, r.edition));
-    out.push_str(&format!(
-        "org.id={}\norg.name={}\n",
-        escape(&r.org.id),
-        escape(&r.org.name)
-    ));
-    for (def, cell) in t.cells.iter().zip(&r.cells) {
-        if cell.value == Value::Absent {
-            continue;
-        }
-        if let Some(raw) = &cell.raw {
-            out.push_str(&format!("# raw {}={}\n", def.key, escape(raw)));
-        }
-        out.push_str(&format!("{}={}\n", def.key, cell.value));
-    }
-    out
-}
-
-fn escape(s: &str) -> String {
-    if !s.contains(['\\', '\n', '\r']) {
-        return s.to_string();
-    }
-    s.replace('\\', "\\\\")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
-}
-
-fn unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-fn parse_cells(text: &str) -> Result<Report, ParseError> {
-    let mut year: Option<(u32, usize)> = None;
-    let mut edition: Option<Edition> = None;
-    let mut org = Org::default();
-    let mut seen_meta: HashSet<&str> = HashSet::new();
-    let mut cells: Vec<(usize, &str, &str)> = Vec::new();
-    let mut raws: Vec<(usize, &str, String)> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        if let Some(comment) = line.trim_start().strip_prefix('#') {
-            if let Some(rest) = comment.trim_start().strip_prefix("raw ") {
-                let (key, raw) = rest
-                    .split_once('=')
-                    .ok_or_else(|| ParseError::at(n, "expected `# raw key=text`"))?;
-                raws.push((n, key.trim(), unescape(raw)));
-            }
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| ParseError::at(n, format!("expected key=value, found {line:?}")))?;
-        let key = key.trim();
-        let value = value.trim();
-        match key {
-            "year" | "edition" | "org.id" | "org.name" => {
-                if !seen_meta.insert(key) {
-                    return Err(ParseError::at(n, format!("{key}: given more than once")));
-                }
-                match key {
-                    "year" => {
-                        let y = value.parse::<u32>().map_err(|_| {
-                            ParseError::at(
-                                n,
-                                format!("year: expected a year like 2020, found {value:?}"),
-                            )
-                        })?;
-                        year = Some((y, n));
-                    }
-                    "edition" => {
-                        let e = value
-                            .parse::<u32>()
-                            .ok()
-                            .and_then(Edition::from_number)
-                            .ok_or_else(|| {
-                                ParseError::at(
-                                    n,
-                                    format!("edition: expected 2019 or 2021, found {value:?}"),
-                                )
-                            })?;
-                        edition = Some(e);
-                    }
-                    "org.id" => org.id = unescape(value),
-                    _ => org.name = unescape(value),
-                }
-            }
-            _ => cells.push((n, key, value)),
-        }
-    }
-    let (year, _) = year.ok_or_else(|| ParseError {
-        line: None,
-        column: None,
-        message: "missing `year=` line".into(),
-    })?;
-    let edition = edition.unwrap_or_else(|| Edition::for_year(year));
-    let mut builder = CellsBuilder::new(edition);
-    let mut raw_of: std::collections::HashMap<&str, (usize, String)> = Default::default();
-    for (n, key, raw) in raws {
-        if raw_of.insert(key, (n, raw)).is_some() {
-            return Err(ParseError::at(
-                n,
-                format!("{key}: raw text given more than once"),
-            ));
-        }
-    }
-    for (n, key, value) in cells {
-        let raw = raw_of.remove(key).map(|(_, r)| r);
-        builder
-            .set_text(key, value, raw)
-            .map_err(|e| ParseError::at(n, e.to_string()))?;
-    }
-    if let Some((key, (n, _))) = raw_of.into_iter().min_by_key(|(_, (n, _))| *n) {
-        return Err(ParseError::at(
-            n,
-            format!("{key}: raw text without a `{key}=` line"),
-        ));
-    }
-    let cells = builder.finish().map_err(|e| ParseError {
-        line: None,
-        column: None,
-        message: e.to_string(),
-    })?;
-    Ok(Report {
-        org,
-        year,
-        edition,
-        narrative: Narrative::default(),
-        cells,
-    })
-}
-
-/// A report file that could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum FileError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: not UTF-8 text (byte {offset} is not valid UTF-8)")]
-    Encoding { path: String, offset: usize },
-    #[error("{path}: {source}")]
-    Parse { path: String, source: ParseError },
-}
-
-/// Reads a report file (`-` is standard input), choosing the format by name and content.
-pub fn read_path(path: &str) -> Result<Report, FileError> {
-    let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
-    } else {
-        std::fs::read(path)
-    }
-    .map_err(|source| FileError::Io {
-        path: path.to_string(),
-        source,
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| FileError::Encoding {
-        path: path.to_string(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    parse(&text, Format::detect(path, &text)).map_err(|source| FileError::Parse {
-        path: path.to_string(),
-        source,
-    })
 }
