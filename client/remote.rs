@@ -36,6 +36,20 @@ fn host(server: &str) -> &str {
     server.split_once("://").map_or(server, |(_, h)| h)
 }
 
+/// The one map from a gRPC status code to gxctl's exit code (the table in `gxctl --help`):
+/// every command that reports a failed call uses it.
+pub fn exit_code(code: Code) -> Exit {
+    match code {
+        Code::InvalidArgument => Exit::Invalid,
+        Code::NotFound => Exit::NotFound,
+        Code::Unavailable => Exit::Unavailable,
+        // The report or body changed meanwhile, or is already there.
+        Code::FailedPrecondition | Code::Aborted | Code::AlreadyExists => Exit::Conflict,
+        Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
+        _ => Exit::Failure,
+    }
+}
+
 fn unreachable(server: &str, why: &str) -> Failure {
     Failure::new(
         Exit::Unavailable,
@@ -55,11 +69,7 @@ impl Remote {
         let (server, org) = (resolved.server, resolved.org);
         let channel = endpoint.connect().await.map_err(|e| {
             // The innermost cause says what happened ("Connection refused (os error 111)").
-            let mut cause: &dyn std::error::Error = &e;
-            while let Some(next) = cause.source() {
-                cause = next;
-            }
-            let why = cause.to_string();
+            let why = connect::innermost(&e);
             let why = match why.find(" (os error") {
                 Some(i) => why[..i].to_lowercase(),
                 None => why,
@@ -96,23 +106,16 @@ impl Remote {
 
     /// A failed call as a one-line failure with the right exit code.
     pub fn fail(&self, status: Status) -> anyhow::Error {
-        let exit = match status.code() {
-            Code::InvalidArgument => Exit::Invalid,
-            Code::NotFound => Exit::NotFound,
-            Code::FailedPrecondition | Code::Aborted | Code::AlreadyExists => Exit::Conflict,
-            Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
-            Code::Unavailable => {
-                return unreachable(&self.server, status.message()).into();
-            }
+        let broken = status.message().starts_with("transport error")
+            || status.message().starts_with("h2 protocol error");
+        match exit_code(status.code()) {
+            Exit::Unavailable => unreachable(&self.server, status.message()).into(),
             // The connection broke under the call (e.g. plaintext against TLS).
-            _ if status.message().starts_with("transport error")
-                || status.message().starts_with("h2 protocol error") =>
-            {
-                return unreachable(&self.server, &connect::innermost(&status)).into();
+            Exit::Failure if broken => {
+                unreachable(&self.server, &connect::innermost(&status)).into()
             }
-            _ => Exit::Failure,
-        };
-        Failure::new(exit, status.message().to_string()).into()
+            exit => Failure::new(exit, status.message().to_string()).into(),
+        }
     }
 
     /// NOT_FOUND for (org, year): name the years that do exist.
@@ -353,14 +356,7 @@ pub fn submit(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                                 }),
                         );
                     }
-                    let code = match status.code() {
-                        Code::InvalidArgument => Exit::Invalid,
-                        Code::NotFound => Exit::NotFound,
-                        Code::FailedPrecondition => Exit::Conflict,
-                        Code::PermissionDenied => Exit::Denied,
-                        _ => Exit::Failure,
-                    };
-                    exit = exit.max(code);
+                    exit = exit.max(exit_code(status.code()));
                     SubmitOutcome {
                         file: path.clone(),
                         org,
