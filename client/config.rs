@@ -173,7 +173,7 @@ impl Connection {
             .token
             .clone()
             .or(ctx.token)
-            .or_else(|| crate::connect::local_admin_token(&server));
+            .or_else(|| crate::local::admin_token(&server));
         Ok(Resolved {
             server,
             org: self.org.clone().or(ctx.org),

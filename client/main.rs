@@ -16,6 +16,7 @@ mod connect;
 mod csv;
 mod diff;
 mod import;
+mod local;
 mod org;
 mod output;
 mod remote;
