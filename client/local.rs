@@ -65,10 +65,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("admin.token"), "gx_x\n").unwrap();
         std::env::set_var("GX_DATA", dir.path());
-        assert_eq!(
-            admin_token("http://127.0.0.1:1").as_deref(),
-            Some("gx_x")
-        );
+        assert_eq!(admin_token("http://127.0.0.1:1").as_deref(), Some("gx_x"));
         assert_eq!(admin_token("http://192.0.2.1:50051"), None);
         std::env::remove_var("GX_DATA");
     }

@@ -17,6 +17,16 @@ pub enum OutputFormat {
     Yaml,
 }
 
+/// `-o` of the commands that print one report: also the flat cell view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+    Cells,
+}
+
 pub const RED: Style = AnsiColor::Red.on_default().bold();
 pub const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 pub const GREEN: Style = AnsiColor::Green.on_default().bold();

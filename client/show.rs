@@ -1,5 +1,9 @@
-//! A report's tables for the terminal, laid out by the template.
+//! How gxctl shows what gxd sends: a report's tables (laid out by the template), revisions,
+//! reporting bodies and times.
 
+use gx::convert::finding_from_pb;
+use gx::orgs::Level;
+use gx::pb;
 use gx::template::Orientation;
 use gx::{Report, Value};
 
@@ -37,4 +41,54 @@ pub fn report_tables(r: &Report) -> String {
         }
     }
     out
+}
+
+/// A wire time as RFC 3339 text ("" when there is none).
+pub fn timestamp(t: &Option<prost_types::Timestamp>) -> String {
+    t.as_ref().map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// 省, 市, … for a wire level ("" when unknown).
+pub fn level_name(n: i32) -> &'static str {
+    u32::try_from(n)
+        .ok()
+        .and_then(Level::from_number)
+        .map_or("", Level::chinese)
+}
+
+/// A body as gxctl prints it in JSON.
+pub fn body_json(b: &pb::Body) -> serde_json::Value {
+    serde_json::json!({
+        "id": b.id,
+        "name": b.name,
+        "level": level_name(b.level),
+        "parent": if b.parent.is_empty() { None } else { Some(&b.parent) },
+    })
+}
+
+/// The cross-year check of a revision, as gxctl prints it in JSON.
+pub fn cross_year_json(c: &pb::CrossYearCheck) -> serde_json::Value {
+    serde_json::json!({
+        "checked": c.checked,
+        "previous_year": c.previous_year,
+        "previous_revision": c.checked.then_some(c.previous_revision),
+    })
+}
+
+/// A revision as gxctl prints it in JSON.
+pub fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
+    serde_json::json!({
+        "org_id": info.org_id,
+        "year": info.year,
+        "revision": info.revision,
+        "submission_id": info.submission_id,
+        "submitted_at": info.submitted_at.as_ref().map(|t| t.to_string()),
+        "reason": info.reason,
+        "content_hash": info.content_hash,
+        "warnings": info.warnings.iter().map(finding_from_pb).collect::<Vec<_>>(),
+        "submitted_by": info.submitted_by,
+        "chain_hash": info.chain_hash,
+        "explanations": info.explanations.iter().map(gx::convert::explanation_from_pb).collect::<Vec<_>>(),
+        "cross_year": cross_year_json(&info.cross_year.unwrap_or_default()),
+    })
 }

@@ -8,8 +8,10 @@ use gx::pb;
 use gx::pb::org_service_client::OrgServiceClient;
 
 use crate::config::Connection;
+use crate::connect::AuthChannel;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
+use crate::show::{body_json, level_name};
 use crate::{csv, Exit, Failure};
 
 pub const EXAMPLES: &str = "\
@@ -101,34 +103,8 @@ fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
-/// The OrgService of a connected gxd.
-pub fn client(remote: &Remote) -> OrgServiceClient<crate::connect::AuthChannel> {
-    OrgServiceClient::new(remote.channel.clone())
-        .max_decoding_message_size(64 * 1024 * 1024)
-        .send_compressed(tonic::codec::CompressionEncoding::Gzip)
-        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
-}
-
-pub fn level_of(n: i32) -> Option<Level> {
-    u32::try_from(n).ok().and_then(Level::from_number)
-}
-
-/// 省, 市, … for a wire level ("" when unknown).
-pub fn level_name(n: i32) -> &'static str {
-    level_of(n).map_or("", Level::chinese)
-}
-
 fn bodies_json(ordered: &[(&pb::Body, usize)]) -> Vec<serde_json::Value> {
     ordered.iter().map(|(b, _)| body_json(b)).collect()
-}
-
-pub fn body_json(b: &pb::Body) -> serde_json::Value {
-    serde_json::json!({
-        "id": b.id,
-        "name": b.name,
-        "level": level_name(b.level),
-        "parent": if b.parent.is_empty() { None } else { Some(&b.parent) },
-    })
 }
 
 fn body_pb(id: &str, name: &str, level: Level, parent: Option<&str>) -> pb::Body {
@@ -144,7 +120,7 @@ fn body_pb(id: &str, name: &str, level: Level, parent: Option<&str>) -> pb::Body
 /// Every body (of a subtree), all pages.
 pub async fn all_bodies(
     remote: &Remote,
-    orgs: &mut OrgServiceClient<crate::connect::AuthChannel>,
+    orgs: &mut OrgServiceClient<AuthChannel>,
     under: Option<&str>,
 ) -> Result<Vec<pb::Body>> {
     let mut out = Vec::new();
@@ -243,7 +219,7 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
     }
     runtime()?.block_on(async {
         let remote = Remote::connect(conn).await?;
-        let mut orgs = client(&remote);
+        let mut orgs = remote.orgs();
         match cmd {
             OrgCommand::Add(a) => {
                 let r = orgs

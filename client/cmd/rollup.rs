@@ -1,0 +1,126 @@
+//! `gxctl rollup`: the sum (汇总) of tables 2–4 over every body below one.
+
+use anyhow::Result;
+use clap::Args;
+
+use gx::convert::{finding_from_pb, report_from_pb};
+use gx::files::{self, Format};
+use gx::pb;
+
+use crate::config::Connection;
+use crate::output::{self, paint, ReportFormat};
+use crate::remote::{runtime, Remote};
+use crate::show::body_json;
+use crate::{Exit, Failure};
+
+use super::org_year;
+
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// [ORG] YEAR: the body whose descendants are summed (default: the context's) and the year.
+    #[arg(required = true, num_args = 1..=2, value_name = "ORG YEAR")]
+    target: Vec<String>,
+    /// Output format: table, json, yaml, or the flat cell view.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: ReportFormat,
+}
+
+pub const EXAMPLES: &str = "\
+Examples:
+  gxctl rollup 621024 2021                # 合水县: every body below it, summed
+  gxctl rollup 621024 2021 -o cells
+  gxctl rollup 2021 -o json               # the context's body";
+
+pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
+    let (org, year) = org_year(&args.target)?;
+    runtime()?.block_on(async {
+        let remote = Remote::connect(conn).await?;
+        let org = remote.org(org)?;
+        let r = remote.orgs()
+            .roll_up(pb::RollUpRequest {
+                org_id: org.clone(),
+                year,
+            })
+            .await
+            .map_err(|s| remote.fail(s))?
+            .into_inner();
+        let report = report_from_pb(&r.report.clone().unwrap_or_default()).map_err(|e| {
+            Failure::new(Exit::Failure, format!("gxd sent a roll-up gxctl cannot read: {e}"))
+        })?;
+        let findings: Vec<_> = r.findings.iter().map(finding_from_pb).collect();
+        let valid = !findings.iter().any(|f| f.is_error());
+        match args.output {
+            ReportFormat::Cells => output::print(&files::write(&report, Format::Cells)),
+            ReportFormat::Json | ReportFormat::Yaml => {
+                let doc: serde_json::Value =
+                    serde_json::from_str(&files::write(&report, Format::Json))?;
+                let out = serde_json::json!({
+                    "org_id": org,
+                    "year": year,
+                    "edition": report.edition.number(),
+                    "descendants": r.descendants,
+                    "parts": r.parts.iter().map(|p| serde_json::json!({
+                        "body": p.body.as_ref().map(body_json),
+                        "revision": p.revision,
+                        "content_hash": p.content_hash,
+                    })).collect::<Vec<_>>(),
+                    "missing": r.missing.iter().map(body_json).collect::<Vec<_>>(),
+                    "blank_cells": r.blank_cells,
+                    "not_applicable_cells": r.not_applicable_cells,
+                    "valid": valid,
+                    "findings": findings,
+                    "report": doc,
+                });
+                if args.output == ReportFormat::Json {
+                    output::print_json(&out)?
+                } else {
+                    output::print_yaml(&out)?
+                }
+            }
+            ReportFormat::Table => {
+                let mut s = format!(
+                    "{} {} {}年 — roll-up (汇总) of {} report{} from the {} bod{} below it, {} edition\n",
+                    report.org.id,
+                    report.org.name,
+                    year,
+                    r.parts.len(),
+                    if r.parts.len() == 1 { "" } else { "s" },
+                    r.descendants,
+                    if r.descendants == 1 { "y" } else { "ies" },
+                    report.edition
+                );
+                s.push_str("its own report (本级) is not part of the sum\n");
+                for p in &r.parts {
+                    let b = p.body.clone().unwrap_or_default();
+                    s.push_str(&format!(
+                        "  + {} {} (revision {})\n",
+                        b.id, b.name, p.revision
+                    ));
+                }
+                for m in &r.missing {
+                    s.push_str(&format!(
+                        "  {} {} {}: no report for {year}\n",
+                        paint(output::YELLOW, "missing"),
+                        m.id,
+                        m.name
+                    ));
+                }
+                s.push_str(&format!(
+                    "blank cells counted as 0: {}; not-applicable cells counted as 0: {}\n",
+                    r.blank_cells, r.not_applicable_cells
+                ));
+                for f in &findings {
+                    let (mark, style) = if f.is_error() {
+                        ("error", output::RED)
+                    } else {
+                        ("warning", output::YELLOW)
+                    };
+                    s.push_str(&format!("{} {} {}\n", paint(style, mark), f.rule, f.message));
+                }
+                s.push_str(&crate::show::report_tables(&report));
+                output::print(&s);
+            }
+        }
+        Ok(if valid { Exit::Ok } else { Exit::Invalid })
+    })
+}

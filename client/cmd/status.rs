@@ -1,0 +1,178 @@
+//! `gxctl status`: the filing board — every body below --org (or every body), filed or missing.
+
+use anyhow::Result;
+use clap::Args;
+
+use gx::pb;
+
+use crate::config::Connection;
+use crate::output::{self, OutputFormat};
+use crate::remote::{runtime, Remote};
+use crate::show::{body_json, level_name, timestamp};
+use crate::Exit;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The year.
+    year: u32,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: OutputFormat,
+}
+
+pub const EXAMPLES: &str = "\
+Examples:
+  gxctl status 2021 --org 621024        # every body below 合水县: filed or missing
+  gxctl status 2021 -o json             # the context's body, or every body without one";
+
+fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
+    let b = e.body.clone().unwrap_or_default();
+    let cross = e.cross_year.unwrap_or_default();
+    serde_json::json!({
+        "body": body_json(&b),
+        "depth": e.depth,
+        "filed": e.filed,
+        "revision": e.filed.then_some(e.revision),
+        "submitted_at": e.filed.then(|| timestamp(&e.submitted_at)),
+        "edition": e.filed.then_some(e.edition),
+        "warnings": e.warnings,
+        "explained": e.explained,
+        "unexplained": e.unexplained,
+        "cross_year_checked": e.filed.then_some(cross.checked),
+    })
+}
+
+fn status_cell(e: &pb::FilingEntry) -> String {
+    if e.filed {
+        "filed".to_string()
+    } else {
+        "missing".to_string()
+    }
+}
+
+fn warnings_cell(e: &pb::FilingEntry) -> String {
+    if !e.filed {
+        return String::new();
+    }
+    let mut s = e.warnings.to_string();
+    if !e.explained.is_empty() {
+        s.push_str(&format!(" (explained: {})", e.explained.join(", ")));
+    }
+    if !e.unexplained.is_empty() {
+        s.push_str(&format!(" (unexplained: {})", e.unexplained.join(", ")));
+    }
+    s
+}
+
+fn cross_cell(e: &pb::FilingEntry) -> String {
+    match &e.cross_year {
+        Some(c) if e.filed && c.checked => {
+            format!("vs {} rev {}", c.previous_year, c.previous_revision)
+        }
+        Some(c) if e.filed => format!("no {} report", c.previous_year),
+        _ => String::new(),
+    }
+}
+
+pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
+    runtime()?.block_on(async {
+        let remote = Remote::connect(conn).await?;
+        let org = remote.org.clone();
+        let r = remote
+            .orgs()
+            .get_filing_status(pb::GetFilingStatusRequest {
+                year: args.year,
+                org_id: org.clone().unwrap_or_default(),
+            })
+            .await
+            .map_err(|s| remote.fail(s))?
+            .into_inner();
+        match args.output {
+            OutputFormat::Json | OutputFormat::Yaml => {
+                let out = serde_json::json!({
+                    "year": args.year,
+                    "body": r.body.as_ref().map(body_json),
+                    "own": r.own.as_ref().map(entry_json),
+                    "bodies": r.entries.len(),
+                    "filed": r.filed,
+                    "missing": r.missing,
+                    "unexplained": r.unexplained,
+                    "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
+                });
+                if args.output == OutputFormat::Json {
+                    output::print_json(&out)?
+                } else {
+                    output::print_yaml(&out)?
+                }
+            }
+            OutputFormat::Table => {
+                let mut s = match &r.body {
+                    Some(b) => format!("{} {} {}年 — filing board\n", b.id, b.name, args.year),
+                    None => format!("every body {}年 — filing board\n", args.year),
+                };
+                s.push_str(&format!(
+                    "{} bod{}: {} filed, {} missing, {} with unexplained warnings\n",
+                    r.entries.len(),
+                    if r.entries.len() == 1 { "y" } else { "ies" },
+                    r.filed,
+                    r.missing,
+                    r.unexplained
+                ));
+                if let Some(own) = &r.own {
+                    s.push_str(&format!(
+                        "its own report (本级): {}\n",
+                        if own.filed {
+                            format!(
+                                "filed, revision {}, {}",
+                                own.revision,
+                                timestamp(&own.submitted_at)
+                            )
+                        } else {
+                            "missing".to_string()
+                        }
+                    ));
+                }
+                let mut t = output::table();
+                t.set_header(vec![
+                    "  body",
+                    "name",
+                    "level",
+                    "status",
+                    "rev",
+                    "submitted",
+                    "warnings",
+                    "cross-year",
+                ]);
+                let base = if r.body.is_some() { 1 } else { 0 };
+                for e in &r.entries {
+                    let b = e.body.clone().unwrap_or_default();
+                    t.add_row(vec![
+                        format!(
+                            "  {}{}",
+                            "  ".repeat((e.depth as usize).saturating_sub(base)),
+                            b.id
+                        ),
+                        b.name.clone(),
+                        level_name(b.level).to_string(),
+                        status_cell(e),
+                        if e.filed {
+                            e.revision.to_string()
+                        } else {
+                            String::new()
+                        },
+                        if e.filed {
+                            timestamp(&e.submitted_at)
+                        } else {
+                            String::new()
+                        },
+                        warnings_cell(e),
+                        cross_cell(e),
+                    ]);
+                }
+                s.push_str(&output::table_text(&t));
+                output::print(&s);
+            }
+        }
+        Ok(Exit::Ok)
+    })
+}
