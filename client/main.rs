@@ -13,7 +13,6 @@
 mod cmd;
 mod config;
 mod connect;
-mod csv;
 mod local;
 mod output;
 mod remote;

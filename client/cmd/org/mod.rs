@@ -1,5 +1,7 @@
 //! `gxctl org`: reporting bodies in gxd — add, get, list, rename, move, import and export.
 
+mod bodies;
+
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -12,7 +14,7 @@ use crate::connect::AuthChannel;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{body_json, level_name};
-use crate::{csv, Exit, Failure};
+use crate::Exit;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -107,16 +109,6 @@ fn bodies_json(ordered: &[(&pb::Body, usize)]) -> Vec<serde_json::Value> {
     ordered.iter().map(|(b, _)| body_json(b)).collect()
 }
 
-fn body_pb(id: &str, name: &str, level: Level, parent: Option<&str>) -> pb::Body {
-    pb::Body {
-        id: id.to_string(),
-        name: name.to_string(),
-        level: pb::OrgLevel::from(level) as i32,
-        parent: parent.unwrap_or_default().to_string(),
-        ..Default::default()
-    }
-}
-
 /// Every body (of a subtree), all pages.
 pub async fn all_bodies(
     remote: &Remote,
@@ -175,47 +167,10 @@ fn change_name(c: i32) -> &'static str {
     }
 }
 
-/// Reads `id,name,level,parent` rows (header first; columns in any order, others ignored).
-fn read_csv(path: &str) -> Result<Vec<pb::Body>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(Exit::Usage, format!("cannot read {path}: {e}")))?;
-    let usage = |m: String| Failure::new(Exit::Usage, format!("{path}: {m}"));
-    let rows = csv::parse(&text).map_err(usage)?;
-    let Some(((_, header), rows)) = rows.split_first() else {
-        return Err(usage("empty; expected a header line id,name,level,parent".into()).into());
-    };
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
-    let (Some(id), Some(name), Some(level)) = (col("id"), col("name"), col("level")) else {
-        return Err(usage(format!(
-            "the header {:?} must name the columns id, name, level (and optionally parent)",
-            header.join(",")
-        ))
-        .into());
-    };
-    let parent = col("parent");
-    let mut out = Vec::new();
-    for (line, r) in rows {
-        let get = |i: usize| r.get(i).map(|s| s.trim()).unwrap_or("");
-        let lvl: Level = get(level)
-            .parse()
-            .map_err(|m: String| usage(format!("line {line}: {m}")))?;
-        let p = parent.map(get).filter(|p| !p.is_empty());
-        if get(id).is_empty() {
-            return Err(usage(format!("line {line}: no id")).into());
-        }
-        out.push(body_pb(get(id), get(name), lvl, p));
-    }
-    Ok(out)
-}
-
 pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
     if let OrgCommand::Import { file, .. } = &cmd {
         // Read the file before connecting: a bad file is a usage error either way.
-        read_csv(file)?;
+        bodies::read(file)?;
     }
     runtime()?.block_on(async {
         let remote = Remote::connect(conn).await?;
@@ -224,7 +179,12 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
             OrgCommand::Add(a) => {
                 let r = orgs
                     .create_org(pb::CreateOrgRequest {
-                        body: Some(body_pb(&a.id, &a.name, a.level, a.parent.as_deref())),
+                        body: Some(bodies::body_pb(
+                            &a.id,
+                            &a.name,
+                            a.level,
+                            a.parent.as_deref(),
+                        )),
                     })
                     .await
                     .map_err(|s| remote.fail(s))?
@@ -358,7 +318,7 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
                 ));
             }
             OrgCommand::Import { file, update } => {
-                let bodies = read_csv(&file)?;
+                let bodies = bodies::read(&file)?;
                 let r = orgs
                     .import_orgs(pb::ImportOrgsRequest {
                         bodies: bodies.clone(),
@@ -395,20 +355,7 @@ pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
                 let ordered = tree_order(&bodies);
                 match format {
                     ExportFormat::Csv => {
-                        let mut s = String::new();
-                        csv::record(&mut s, ["id", "name", "level", "parent"]);
-                        for (b, _) in &ordered {
-                            csv::record(
-                                &mut s,
-                                [
-                                    b.id.as_str(),
-                                    b.name.as_str(),
-                                    level_name(b.level),
-                                    b.parent.as_str(),
-                                ],
-                            );
-                        }
-                        output::print(&s);
+                        output::print(&bodies::write(ordered.iter().map(|(b, _)| *b))?)
                     }
                     ExportFormat::Json => output::print_json(&bodies_json(&ordered))?,
                     ExportFormat::Yaml => output::print_yaml(&bodies_json(&ordered))?,
