@@ -11,7 +11,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 use tonic::{Request, Status};
 
 use crate::config::Resolved;
-use crate::{Exit, Failure};
+use crate::exit::{Exit, Failure};
 
 /// A channel that sends the token with every call.
 pub type AuthChannel = InterceptedService<Channel, Bearer>;

@@ -1,18 +1,12 @@
 //! gxctl — the command-line client of gx.
 //!
-//! Exit codes (also in `--help` and the README):
-//!   0  success; every report valid
-//!   1  a report has validation errors
-//!   2  usage error or unreadable input
-//!   3  not found (no such report, body or revision)
-//!   4  server unavailable
-//!   5  conflict: the report changed meanwhile (--expected-revision)
-//!   6  any other server failure
-//!   7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
+//! This file is the clap tree and the dispatch: each command lives in its own module under
+//! `cmd/`. The exit codes and their meanings are in `exit.rs` (`gxctl --help` lists them).
 
 mod cmd;
 mod config;
 mod connect;
+mod exit;
 mod local;
 mod output;
 mod remote;
@@ -23,17 +17,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  success; every report valid
-  1  a report has validation errors
-  2  usage error or unreadable input
-  3  not found (no such report, body or revision)
-  4  server unavailable
-  5  conflict: the report changed meanwhile (--expected-revision)
-  6  any other server failure
-  7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
+// Also `crate::Exit` for verify.rs, which imports it from here.
+use exit::Exit;
 
+const ENVIRONMENT: &str = "\
 Environment:
   GX_SERVER   gxd's address (overrides the context)
   GX_ORG      the default reporting body (overrides the context)
@@ -44,10 +31,15 @@ Environment:
   GX_CONFIG   the config file [default: <config dir>/gx/config.yaml]
   NO_COLOR    never colour the output";
 
+/// The end of `gxctl --help`: the exit codes, then the environment.
+fn after_help() -> String {
+    format!("Exit codes:\n{}\n{ENVIRONMENT}", Exit::table())
+}
+
 /// gxctl: validate, submit, query and compare 政府信息公开工作年度报告 (government information
 /// disclosure annual reports).
 #[derive(Debug, Parser)]
-#[command(name = "gxctl", version, after_help = AFTER_HELP)]
+#[command(name = "gxctl", version, after_help = after_help())]
 struct Cli {
     #[command(flatten)]
     connection: crate::config::Connection,
@@ -117,49 +109,6 @@ enum Command {
     Import(cmd::import::ImportArgs),
 }
 
-/// What a command's outcome means for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Exit {
-    Ok = 0,
-    Invalid = 1,
-    Usage = 2,
-    NotFound = 3,
-    Unavailable = 4,
-    Conflict = 5,
-    Failure = 6,
-    Denied = 7,
-}
-
-/// A failure with its exit code and one clear line for stderr.
-#[derive(Debug)]
-pub struct Failure {
-    pub exit: Exit,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
-        Failure {
-            exit,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Failure {}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -186,9 +135,7 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(e) => {
             output::error_line(&e);
-            e.downcast_ref::<Failure>()
-                .map_or(Exit::Usage, |f| f.exit)
-                .into()
+            Exit::of(&e).into()
         }
     }
 }

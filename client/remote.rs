@@ -10,7 +10,7 @@ use gx::pb::report_service_client::ReportServiceClient;
 
 use crate::config::Connection;
 use crate::connect::{self, AuthChannel};
-use crate::{Exit, Failure};
+use crate::exit::{Exit, Failure};
 
 /// A connected client and the address it talks to (for messages).
 pub struct Remote {

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
+use crate::exit::Exit;
 use crate::output;
-use crate::Exit;
 
 pub const EXAMPLES: &str = "Example:\n  gxctl completions bash > /etc/bash_completion.d/gxctl";
 

@@ -4,8 +4,8 @@ use anyhow::{bail, Result};
 use clap::Subcommand;
 
 use crate::config::{path, Config};
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
-use crate::Exit;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {

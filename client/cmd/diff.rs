@@ -4,9 +4,9 @@ use clap::ValueEnum;
 use gx::diff::{CellDiff, Diff, Side};
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint};
 use crate::remote::Remote;
-use crate::{Exit, Failure};
 
 /// `-o` for diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

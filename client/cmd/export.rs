@@ -13,10 +13,10 @@ use gx::template::{Edition, Kind};
 use gx::Value;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output;
 use crate::remote::{runtime, Remote};
 use crate::show::{level_name, timestamp};
-use crate::{Exit, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ExportFormat {

@@ -8,11 +8,10 @@ use gx::files::{self, Format};
 use gx::pb;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint, ReportFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::revision_json;
-use crate::Exit;
-use crate::Failure;
 
 use super::org_year;
 

@@ -7,10 +7,10 @@ use tonic::Code;
 use gx::pb;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::revision_json;
-use crate::Exit;
 
 use super::org_year;
 

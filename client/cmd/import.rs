@@ -9,8 +9,8 @@ use gx::import::{self, ImportOptions, Imported};
 use gx::rules;
 use gx::Edition;
 
+use crate::exit::Exit;
 use crate::output;
-use crate::Exit;
 
 pub const EXAMPLES: &str = "\
 Examples:

@@ -6,9 +6,9 @@ use clap::Args;
 use gx::pb;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
-use crate::Exit;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {

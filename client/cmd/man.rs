@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
+use crate::exit::Exit;
 use crate::output;
-use crate::Exit;
 
 pub const EXAMPLES: &str = "Example:\n  gxctl man > /usr/local/share/man/man1/gxctl.1";
 

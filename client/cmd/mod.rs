@@ -19,7 +19,7 @@ pub mod validate;
 
 use anyhow::Result;
 
-use crate::{Exit, Failure};
+use crate::exit::{Exit, Failure};
 
 /// Parses `[ORG] YEAR`.
 pub fn org_year(target: &[String]) -> Result<(Option<&str>, u32)> {

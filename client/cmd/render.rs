@@ -11,9 +11,9 @@ use gx::render::{self, Format};
 use gx::rules;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint};
 use crate::remote::Remote;
-use crate::{Exit, Failure};
 use gx::pb;
 
 pub const EXAMPLES: &str = "\

@@ -8,10 +8,10 @@ use gx::files::{self, Format};
 use gx::pb;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint, ReportFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::body_json;
-use crate::{Exit, Failure};
 
 use super::org_year;
 

@@ -6,10 +6,10 @@ use clap::Args;
 use gx::pb;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{body_json, level_name, timestamp};
-use crate::Exit;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {

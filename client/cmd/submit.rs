@@ -13,10 +13,10 @@ use gx::pb;
 use gx::rules::Finding;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint, OutputFormat};
 use crate::remote::{exit_code, runtime, Remote};
 use crate::show::cross_year_json;
-use crate::{Exit, Failure};
 
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
@@ -128,7 +128,7 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 Ok(r) => r,
                 Err(e) => {
                     bar.suspend(|| output::error_line(&e));
-                    exit = exit.max(e.downcast_ref::<Failure>().map_or(Exit::Usage, |f| f.exit));
+                    exit = exit.max(Exit::of(&e));
                     bar.inc(1);
                     continue;
                 }

@@ -8,9 +8,9 @@ use gx::pb;
 use gx::pb::token_service_client::TokenServiceClient;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
-use crate::Exit;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {

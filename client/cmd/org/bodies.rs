@@ -7,8 +7,8 @@ use csv::StringRecord;
 use gx::orgs::Level;
 use gx::pb;
 
+use crate::exit::{Exit, Failure};
 use crate::show::level_name;
-use crate::{Exit, Failure};
 
 /// The columns `org export` writes.
 const COLUMNS: [&str; 4] = ["id", "name", "level", "parent"];

@@ -11,10 +11,10 @@ use gx::pb::org_service_client::OrgServiceClient;
 
 use crate::config::Connection;
 use crate::connect::AuthChannel;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{body_json, level_name};
-use crate::Exit;
 
 pub const EXAMPLES: &str = "\
 Examples:
