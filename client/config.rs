@@ -107,34 +107,19 @@ pub struct Connection {
     pub context: Option<String>,
     /// Bearer token [default: from the context; on gxd's own machine, its admin.token].
     /// Prefer GX_TOKEN or a context: a flag shows in the process list.
-    #[arg(
-        long,
-        global = true,
-        env = "GX_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "GX_TOKEN", value_name = "TOKEN")]
+    #[arg(hide_env_values = true)]
     pub token: Option<String>,
     /// CA certificate (PEM) that signed gxd's TLS certificate; implies https://.
     #[arg(long, global = true, env = "GX_CA", value_name = "FILE")]
     pub ca: Option<String>,
     /// Client certificate (PEM) for a gxd requiring client certificates (mTLS).
-    #[arg(
-        long,
-        global = true,
-        env = "GX_CERT",
-        value_name = "FILE",
-        requires = "key"
-    )]
+    #[arg(long, global = true, env = "GX_CERT", value_name = "FILE")]
+    #[arg(requires = "key")]
     pub cert: Option<String>,
     /// The client certificate's private key (PEM).
-    #[arg(
-        long,
-        global = true,
-        env = "GX_KEY",
-        value_name = "FILE",
-        requires = "cert"
-    )]
+    #[arg(long, global = true, env = "GX_KEY", value_name = "FILE")]
+    #[arg(requires = "cert")]
     pub key: Option<String>,
 }
 
