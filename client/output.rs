@@ -80,6 +80,31 @@ pub fn print_yaml<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints `value` as JSON or YAML, or for people the text `table` makes of it.
+pub fn print_as<T: serde::Serialize>(
+    format: OutputFormat,
+    value: &T,
+    table: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => print_json(value),
+        OutputFormat::Yaml => print_yaml(value),
+        OutputFormat::Table => {
+            print(&table());
+            Ok(())
+        }
+    }
+}
+
+/// "s" unless there is one.
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// One clear line on stderr: `gxctl: <what went wrong>`.
 pub fn error_line(e: &anyhow::Error) {
     let mut err = anstream::stderr();

@@ -1,6 +1,8 @@
 //! The connection to gxd as every command uses it: connecting, the body in force, the clients
 //! of gxd's services, and the one map from a failed call to gxctl's exit code.
 
+use std::future::Future;
+
 use anyhow::Result;
 use tonic::{Code, Status};
 
@@ -82,6 +84,21 @@ impl Remote {
             server,
             org,
         })
+    }
+
+    /// Awaits a call to gxd: its answer, or the failure with its exit code.
+    pub async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, Status>>,
+    ) -> Result<T> {
+        call.await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.fail(s))
+    }
+
+    /// gxd's ReportService (a handle on the same connection).
+    pub fn reports(&self) -> ReportServiceClient<AuthChannel> {
+        self.client.clone()
     }
 
     /// gxd's OrgService on the same connection.

@@ -1,13 +1,61 @@
 //! How gxctl shows what gxd sends: a report's tables (laid out by the template), revisions,
 //! reporting bodies and times.
 
-use gx::convert::finding_from_pb;
+use anyhow::Result;
+
+use gx::convert::{finding_from_pb, report_from_pb};
+use gx::files::{self, Format};
 use gx::orgs::Level;
 use gx::pb;
 use gx::template::Orientation;
 use gx::{Report, Value};
 
-use crate::output;
+use crate::exit::{Exit, Failure};
+use crate::output::{self, paint, ReportFormat};
+
+/// A report gxd sent (`what` it is, for the message when gxctl cannot read it).
+pub fn report(r: Option<pb::Report>, what: &str) -> Result<Report> {
+    report_from_pb(&r.unwrap_or_default()).map_err(|e| {
+        Failure::new(
+            Exit::Failure,
+            format!("gxd sent a {what} gxctl cannot read: {e}"),
+        )
+        .into()
+    })
+}
+
+/// Prints a report: as the flat cell view; as JSON or YAML, under "report" in what `meta`
+/// puts around it; or for people, as the text `table` makes.
+pub fn print_report(
+    format: ReportFormat,
+    report: &Report,
+    meta: impl FnOnce(serde_json::Value) -> serde_json::Value,
+    table: impl FnOnce() -> String,
+) -> Result<()> {
+    let doc = || -> Result<serde_json::Value> {
+        Ok(meta(serde_json::from_str(&files::write(
+            report,
+            Format::Json,
+        ))?))
+    };
+    match format {
+        ReportFormat::Cells => output::print(&files::write(report, Format::Cells)),
+        ReportFormat::Json => output::print_json(&doc()?)?,
+        ReportFormat::Yaml => output::print_yaml(&doc()?)?,
+        ReportFormat::Table => output::print(&table()),
+    }
+    Ok(())
+}
+
+/// One finding on a line: its mark (an error in red, a warning in yellow), rule and message.
+pub fn finding_line(error: bool, rule: &str, message: &str) -> String {
+    let (mark, style) = if error {
+        ("error", output::RED)
+    } else {
+        ("warning", output::YELLOW)
+    };
+    format!("{} {rule} {message}\n", paint(style, mark))
+}
 
 /// Tables 2–4 as aligned text: one grid per block, official labels from the template.
 pub fn report_tables(r: &Report) -> String {

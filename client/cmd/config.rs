@@ -82,42 +82,38 @@ pub fn run(cmd: ConfigCommand) -> Result<Exit> {
             config.save()?;
             output::print(&format!("now using context {name:?}\n"));
         }
-        ConfigCommand::View { output: format } => {
-            let mut shown = config.clone();
-            for c in shown.contexts.values_mut() {
-                if c.token.is_some() {
-                    c.token = Some("(hidden)".into());
-                }
-            }
-            match format {
-                OutputFormat::Json => output::print_json(&shown)?,
-                OutputFormat::Yaml => output::print_yaml(&shown)?,
-                OutputFormat::Table => {
-                    let mut t = output::table();
-                    t.set_header(vec!["", "context", "server", "org", "token", "ca"]);
-                    for (name, c) in &shown.contexts {
-                        let current = if shown.current.as_deref() == Some(name) {
-                            "*"
-                        } else {
-                            ""
-                        };
-                        t.add_row(vec![
-                            current.to_string(),
-                            name.clone(),
-                            c.server.clone().unwrap_or_default(),
-                            c.org.clone().unwrap_or_default(),
-                            c.token.clone().unwrap_or_default(),
-                            c.ca.clone().unwrap_or_default(),
-                        ]);
-                    }
-                    output::print(&format!(
-                        "# {}\n{}",
-                        path()?.display(),
-                        output::table_text(&t)
-                    ));
-                }
-            }
-        }
+        ConfigCommand::View { output } => view(&config, output)?,
     }
     Ok(Exit::Ok)
+}
+
+/// The contexts, tokens hidden; for people, where the file is and one line a context.
+fn view(config: &Config, format: OutputFormat) -> Result<()> {
+    let mut shown = config.clone();
+    for c in shown.contexts.values_mut() {
+        if c.token.is_some() {
+            c.token = Some("(hidden)".into());
+        }
+    }
+    let path = path()?;
+    output::print_as(format, &shown, || {
+        let mut t = output::table();
+        t.set_header(vec!["", "context", "server", "org", "token", "ca"]);
+        for (name, c) in &shown.contexts {
+            let current = if shown.current.as_deref() == Some(name) {
+                "*"
+            } else {
+                ""
+            };
+            t.add_row(vec![
+                current.to_string(),
+                name.clone(),
+                c.server.clone().unwrap_or_default(),
+                c.org.clone().unwrap_or_default(),
+                c.token.clone().unwrap_or_default(),
+                c.ca.clone().unwrap_or_default(),
+            ]);
+        }
+        format!("# {}\n{}", path.display(), output::table_text(&t))
+    })
 }

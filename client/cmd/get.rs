@@ -3,15 +3,13 @@
 use anyhow::Result;
 use clap::Args;
 
-use gx::convert::report_from_pb;
-use gx::files::{self, Format};
 use gx::pb;
 
 use crate::config::Connection;
 use crate::exit::{Exit, Failure};
-use crate::output::{self, paint, ReportFormat};
+use crate::output::ReportFormat;
 use crate::remote::{runtime, Remote};
-use crate::show::revision_json;
+use crate::show::{self, revision_json, timestamp};
 
 use super::org_year;
 
@@ -40,7 +38,26 @@ Examples:
 
 pub fn run(conn: &Connection, args: GetArgs) -> Result<Exit> {
     let (org, year) = org_year(&args.target)?;
-    let version = match (&args.revision, &args.as_of) {
+    let version = version(&args)?;
+    runtime()?.block_on(async {
+        let mut remote = Remote::connect(conn).await?;
+        let org = remote.org(org)?;
+        let resp = remote.get(&org, year, version).await?;
+        let report = show::report(resp.report, "report")?;
+        let info = resp.revision.unwrap_or_default();
+        show::print_report(
+            args.output,
+            &report,
+            |doc| serde_json::json!({"revision": revision_json(&info), "report": doc}),
+            || text(&report, &info),
+        )?;
+        Ok(Exit::Ok)
+    })
+}
+
+/// The revision asked for: a number, the one current at a time, or (none) the latest.
+fn version(args: &GetArgs) -> Result<Option<pb::get_report_request::Version>> {
+    Ok(match (&args.revision, &args.as_of) {
         (Some(r), _) => Some(pb::get_report_request::Version::Revision(*r)),
         (None, Some(t)) => {
             let ts: prost_types::Timestamp = t.parse().map_err(|_| {
@@ -52,65 +69,33 @@ pub fn run(conn: &Connection, args: GetArgs) -> Result<Exit> {
             Some(pb::get_report_request::Version::AsOf(ts))
         }
         _ => None,
-    };
-    runtime()?.block_on(async {
-        let mut remote = Remote::connect(conn).await?;
-        let org = remote.org(org)?;
-        let resp = remote.get(&org, year, version).await?;
-        let report = report_from_pb(&resp.report.unwrap_or_default()).map_err(|e| {
-            Failure::new(
-                Exit::Failure,
-                format!("gxd sent a report gxctl cannot read: {e}"),
-            )
-        })?;
-        let info = resp.revision.unwrap_or_default();
-        match args.output {
-            ReportFormat::Cells => output::print(&files::write(&report, Format::Cells)),
-            ReportFormat::Json | ReportFormat::Yaml => {
-                let doc: serde_json::Value =
-                    serde_json::from_str(&files::write(&report, Format::Json))?;
-                let out = serde_json::json!({
-                    "revision": revision_json(&info),
-                    "report": doc,
-                });
-                if args.output == ReportFormat::Json {
-                    output::print_json(&out)?
-                } else {
-                    output::print_yaml(&out)?
-                }
-            }
-            ReportFormat::Table => {
-                let mut s = format!(
-                    "{} {} {}年 — revision {}, {}, {} edition\n",
-                    report.org.id,
-                    report.org.name,
-                    report.year,
-                    info.revision,
-                    info.submitted_at.map(|t| t.to_string()).unwrap_or_default(),
-                    report.edition
-                );
-                if !info.reason.is_empty() {
-                    s.push_str(&format!("reason: {}\n", info.reason));
-                }
-                s.push_str(&format!("content: sha256:{}\n", info.content_hash));
-                if !info.submitted_by.is_empty() {
-                    s.push_str(&format!("submitted by token {}\n", info.submitted_by));
-                }
-                s.push_str(&cross_year_text(&info));
-                for w in &info.warnings {
-                    s.push_str(&format!(
-                        "{} {} {}\n",
-                        paint(output::YELLOW, "warning"),
-                        w.rule,
-                        w.message
-                    ));
-                }
-                s.push_str(&crate::show::report_tables(&report));
-                output::print(&s);
-            }
-        }
-        Ok(Exit::Ok)
     })
+}
+
+/// The report for people: what revision it is, its checks and warnings, then its tables.
+fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
+    let mut s = format!(
+        "{} {} {}年 — revision {}, {}, {} edition\n",
+        report.org.id,
+        report.org.name,
+        report.year,
+        info.revision,
+        timestamp(&info.submitted_at),
+        report.edition
+    );
+    if !info.reason.is_empty() {
+        s.push_str(&format!("reason: {}\n", info.reason));
+    }
+    s.push_str(&format!("content: sha256:{}\n", info.content_hash));
+    if !info.submitted_by.is_empty() {
+        s.push_str(&format!("submitted by token {}\n", info.submitted_by));
+    }
+    s.push_str(&cross_year_text(info));
+    for w in &info.warnings {
+        s.push_str(&show::finding_line(false, &w.rule, &w.message));
+    }
+    s.push_str(&show::report_tables(report));
+    s
 }
 
 /// The cross-year line of `get`: what the revision was checked against, and its explanations.

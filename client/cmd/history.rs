@@ -10,7 +10,7 @@ use crate::config::Connection;
 use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
-use crate::show::revision_json;
+use crate::show::{revision_json, timestamp};
 
 use super::org_year;
 
@@ -50,42 +50,33 @@ pub fn run(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
             return Err(remote.not_found(&org, year).await);
         }
         let rows: Vec<serde_json::Value> = revisions.iter().map(revision_json).collect();
-        match args.output {
-            OutputFormat::Json => output::print_json(&rows)?,
-            OutputFormat::Yaml => output::print_yaml(&rows)?,
-            OutputFormat::Table => {
-                let mut t = output::table();
-                t.set_header(vec![
-                    "rev",
-                    "submitted",
-                    "by",
-                    "reason",
-                    "content",
-                    "warnings",
-                ]);
-                for r in &revisions {
-                    t.add_row(vec![
-                        r.revision.to_string(),
-                        r.submitted_at
-                            .as_ref()
-                            .map(|t| t.to_string())
-                            .unwrap_or_default(),
-                        if r.submitted_by.is_empty() {
-                            "-".to_string()
-                        } else {
-                            r.submitted_by.clone()
-                        },
-                        r.reason.clone(),
-                        format!(
-                            "sha256:{}",
-                            r.content_hash.get(..12).unwrap_or(&r.content_hash)
-                        ),
-                        r.warnings.len().to_string(),
-                    ]);
-                }
-                output::print(&format!("{org} {year}\n{}", output::table_text(&t)));
-            }
-        }
+        output::print_as(args.output, &rows, || {
+            format!("{org} {year}\n{}", table(&revisions))
+        })?;
         Ok(Exit::Ok)
     })
+}
+
+/// The revisions for people: one line each, the content hash shortened.
+fn table(revisions: &[pb::RevisionInfo]) -> String {
+    let mut t = output::table();
+    t.set_header(["rev", "submitted", "by", "reason", "content", "warnings"]);
+    for r in revisions {
+        t.add_row(vec![
+            r.revision.to_string(),
+            timestamp(&r.submitted_at),
+            if r.submitted_by.is_empty() {
+                "-".to_string()
+            } else {
+                r.submitted_by.clone()
+            },
+            r.reason.clone(),
+            format!(
+                "sha256:{}",
+                r.content_hash.get(..12).unwrap_or(&r.content_hash)
+            ),
+            r.warnings.len().to_string(),
+        ]);
+    }
+    output::table_text(&t)
 }

@@ -30,74 +30,78 @@ Examples:
 
 pub fn run(conn: &Connection, args: ListArgs) -> Result<Exit> {
     runtime()?.block_on(async {
-        let mut remote = Remote::connect(conn).await?;
-        let mut rows = Vec::new();
-        let mut token = String::new();
-        loop {
-            let resp = remote
-                .client
-                .list_reports(pb::ListReportsRequest {
-                    year: args.year,
-                    org_id_prefix: args.prefix.clone().unwrap_or_default(),
-                    page_size: 1000,
-                    page_token: token,
-                })
-                .await
-                .map_err(|s| remote.fail(s))?
-                .into_inner();
-            rows.extend(resp.reports.into_iter().map(|r| {
-                let org = r.org.unwrap_or_default();
-                serde_json::json!({
-                    "org_id": org.id,
-                    "org_name": org.name,
-                    "year": r.year,
-                    "edition": pb::Edition::try_from(r.edition).map(edition_number).unwrap_or(0),
-                    "revision": r.revision,
-                    "submitted_at": r.submitted_at.map(|t| t.to_string()),
-                    "content_hash": r.content_hash,
-                    "warnings": r.warning_count,
-                })
-            }));
-            if resp.next_page_token.is_empty() {
-                break;
-            }
-            token = resp.next_page_token;
-        }
-        match args.output {
-            OutputFormat::Json => output::print_json(&rows)?,
-            OutputFormat::Yaml => output::print_yaml(&rows)?,
-            OutputFormat::Table => {
-                let mut t = output::table();
-                t.set_header(vec![
-                    "org",
-                    "name",
-                    "year",
-                    "edition",
-                    "rev",
-                    "submitted",
-                    "warnings",
-                ]);
-                for r in &rows {
-                    t.add_row(vec![
-                        r["org_id"].as_str().unwrap_or("").to_string(),
-                        r["org_name"].as_str().unwrap_or("").to_string(),
-                        r["year"].to_string(),
-                        r["edition"].to_string(),
-                        r["revision"].to_string(),
-                        r["submitted_at"].as_str().unwrap_or("").to_string(),
-                        r["warnings"].to_string(),
-                    ]);
-                }
-                output::print(&format!(
-                    "{}{} report{}\n",
-                    output::table_text(&t),
-                    rows.len(),
-                    if rows.len() == 1 { "" } else { "s" }
-                ));
-            }
-        }
+        let remote = Remote::connect(conn).await?;
+        let prefix = args.prefix.unwrap_or_default();
+        let rows = rows(&remote, args.year, &prefix).await?;
+        output::print_as(args.output, &rows, || table(&rows))?;
         Ok(Exit::Ok)
     })
+}
+
+/// Every report that matches, all pages, as `-o json` prints them.
+async fn rows(remote: &Remote, year: Option<u32>, prefix: &str) -> Result<Vec<serde_json::Value>> {
+    let mut rows = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = remote
+            .call(remote.reports().list_reports(pb::ListReportsRequest {
+                year,
+                org_id_prefix: prefix.to_string(),
+                page_size: 1000,
+                page_token: token,
+            }))
+            .await?;
+        rows.extend(page.reports.into_iter().map(row_json));
+        if page.next_page_token.is_empty() {
+            return Ok(rows);
+        }
+        token = page.next_page_token;
+    }
+}
+
+fn row_json(r: pb::ReportSummary) -> serde_json::Value {
+    let org = r.org.unwrap_or_default();
+    serde_json::json!({
+        "org_id": org.id,
+        "org_name": org.name,
+        "year": r.year,
+        "edition": pb::Edition::try_from(r.edition).map(edition_number).unwrap_or(0),
+        "revision": r.revision,
+        "submitted_at": r.submitted_at.map(|t| t.to_string()),
+        "content_hash": r.content_hash,
+        "warnings": r.warning_count,
+    })
+}
+
+/// The rows for people, and how many.
+fn table(rows: &[serde_json::Value]) -> String {
+    let mut t = output::table();
+    t.set_header([
+        "org",
+        "name",
+        "year",
+        "edition",
+        "rev",
+        "submitted",
+        "warnings",
+    ]);
+    for r in rows {
+        t.add_row(vec![
+            r["org_id"].as_str().unwrap_or("").to_string(),
+            r["org_name"].as_str().unwrap_or("").to_string(),
+            r["year"].to_string(),
+            r["edition"].to_string(),
+            r["revision"].to_string(),
+            r["submitted_at"].as_str().unwrap_or("").to_string(),
+            r["warnings"].to_string(),
+        ]);
+    }
+    format!(
+        "{}{} report{}\n",
+        output::table_text(&t),
+        rows.len(),
+        output::plural(rows.len())
+    )
 }
 
 fn edition_number(e: pb::Edition) -> u32 {

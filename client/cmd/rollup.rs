@@ -3,15 +3,15 @@
 use anyhow::Result;
 use clap::Args;
 
-use gx::convert::{finding_from_pb, report_from_pb};
-use gx::files::{self, Format};
+use gx::convert::finding_from_pb;
 use gx::pb;
+use gx::rules::Finding;
 
 use crate::config::Connection;
-use crate::exit::{Exit, Failure};
+use crate::exit::Exit;
 use crate::output::{self, paint, ReportFormat};
 use crate::remote::{runtime, Remote};
-use crate::show::body_json;
+use crate::show::{self, body_json};
 
 use super::org_year;
 
@@ -36,25 +36,20 @@ pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
     runtime()?.block_on(async {
         let remote = Remote::connect(conn).await?;
         let org = remote.org(org)?;
-        let r = remote.orgs()
-            .roll_up(pb::RollUpRequest {
+        let r = remote
+            .call(remote.orgs().roll_up(pb::RollUpRequest {
                 org_id: org.clone(),
                 year,
-            })
-            .await
-            .map_err(|s| remote.fail(s))?
-            .into_inner();
-        let report = report_from_pb(&r.report.clone().unwrap_or_default()).map_err(|e| {
-            Failure::new(Exit::Failure, format!("gxd sent a roll-up gxctl cannot read: {e}"))
-        })?;
-        let findings: Vec<_> = r.findings.iter().map(finding_from_pb).collect();
+            }))
+            .await?;
+        let report = show::report(r.report.clone(), "roll-up")?;
+        let findings: Vec<Finding> = r.findings.iter().map(finding_from_pb).collect();
         let valid = !findings.iter().any(|f| f.is_error());
-        match args.output {
-            ReportFormat::Cells => output::print(&files::write(&report, Format::Cells)),
-            ReportFormat::Json | ReportFormat::Yaml => {
-                let doc: serde_json::Value =
-                    serde_json::from_str(&files::write(&report, Format::Json))?;
-                let out = serde_json::json!({
+        show::print_report(
+            args.output,
+            &report,
+            |doc| {
+                serde_json::json!({
                     "org_id": org,
                     "year": year,
                     "edition": report.edition.number(),
@@ -70,57 +65,50 @@ pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
                     "valid": valid,
                     "findings": findings,
                     "report": doc,
-                });
-                if args.output == ReportFormat::Json {
-                    output::print_json(&out)?
-                } else {
-                    output::print_yaml(&out)?
-                }
-            }
-            ReportFormat::Table => {
-                let mut s = format!(
-                    "{} {} {}年 — roll-up (汇总) of {} report{} from the {} bod{} below it, {} edition\n",
-                    report.org.id,
-                    report.org.name,
-                    year,
-                    r.parts.len(),
-                    if r.parts.len() == 1 { "" } else { "s" },
-                    r.descendants,
-                    if r.descendants == 1 { "y" } else { "ies" },
-                    report.edition
-                );
-                s.push_str("its own report (本级) is not part of the sum\n");
-                for p in &r.parts {
-                    let b = p.body.clone().unwrap_or_default();
-                    s.push_str(&format!(
-                        "  + {} {} (revision {})\n",
-                        b.id, b.name, p.revision
-                    ));
-                }
-                for m in &r.missing {
-                    s.push_str(&format!(
-                        "  {} {} {}: no report for {year}\n",
-                        paint(output::YELLOW, "missing"),
-                        m.id,
-                        m.name
-                    ));
-                }
-                s.push_str(&format!(
-                    "blank cells counted as 0: {}; not-applicable cells counted as 0: {}\n",
-                    r.blank_cells, r.not_applicable_cells
-                ));
-                for f in &findings {
-                    let (mark, style) = if f.is_error() {
-                        ("error", output::RED)
-                    } else {
-                        ("warning", output::YELLOW)
-                    };
-                    s.push_str(&format!("{} {} {}\n", paint(style, mark), f.rule, f.message));
-                }
-                s.push_str(&crate::show::report_tables(&report));
-                output::print(&s);
-            }
-        }
+                })
+            },
+            || text(&report, year, &r, &findings),
+        )?;
         Ok(if valid { Exit::Ok } else { Exit::Invalid })
     })
+}
+
+/// The roll-up for people: what was summed and what is missing, the findings, then the tables.
+fn text(report: &gx::Report, year: u32, r: &pb::RollUpResponse, findings: &[Finding]) -> String {
+    let mut s = format!(
+        "{} {} {}年 — roll-up (汇总) of {} report{} from the {} bod{} below it, {} edition\n",
+        report.org.id,
+        report.org.name,
+        year,
+        r.parts.len(),
+        output::plural(r.parts.len()),
+        r.descendants,
+        if r.descendants == 1 { "y" } else { "ies" },
+        report.edition
+    );
+    s.push_str("its own report (本级) is not part of the sum\n");
+    for p in &r.parts {
+        let b = p.body.clone().unwrap_or_default();
+        s.push_str(&format!(
+            "  + {} {} (revision {})\n",
+            b.id, b.name, p.revision
+        ));
+    }
+    for m in &r.missing {
+        s.push_str(&format!(
+            "  {} {} {}: no report for {year}\n",
+            paint(output::YELLOW, "missing"),
+            m.id,
+            m.name
+        ));
+    }
+    s.push_str(&format!(
+        "blank cells counted as 0: {}; not-applicable cells counted as 0: {}\n",
+        r.blank_cells, r.not_applicable_cells
+    ));
+    for f in findings {
+        s.push_str(&show::finding_line(f.is_error(), &f.rule, &f.message));
+    }
+    s.push_str(&show::report_tables(report));
+    s
 }

@@ -77,102 +77,90 @@ fn cross_cell(e: &pb::FilingEntry) -> String {
 pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
     runtime()?.block_on(async {
         let remote = Remote::connect(conn).await?;
-        let org = remote.org.clone();
         let r = remote
-            .orgs()
-            .get_filing_status(pb::GetFilingStatusRequest {
+            .call(remote.orgs().get_filing_status(pb::GetFilingStatusRequest {
                 year: args.year,
-                org_id: org.clone().unwrap_or_default(),
-            })
-            .await
-            .map_err(|s| remote.fail(s))?
-            .into_inner();
-        match args.output {
-            OutputFormat::Json | OutputFormat::Yaml => {
-                let out = serde_json::json!({
-                    "year": args.year,
-                    "body": r.body.as_ref().map(body_json),
-                    "own": r.own.as_ref().map(entry_json),
-                    "bodies": r.entries.len(),
-                    "filed": r.filed,
-                    "missing": r.missing,
-                    "unexplained": r.unexplained,
-                    "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
-                });
-                if args.output == OutputFormat::Json {
-                    output::print_json(&out)?
-                } else {
-                    output::print_yaml(&out)?
-                }
-            }
-            OutputFormat::Table => {
-                let mut s = match &r.body {
-                    Some(b) => format!("{} {} {}年 — filing board\n", b.id, b.name, args.year),
-                    None => format!("every body {}年 — filing board\n", args.year),
-                };
-                s.push_str(&format!(
-                    "{} bod{}: {} filed, {} missing, {} with unexplained warnings\n",
-                    r.entries.len(),
-                    if r.entries.len() == 1 { "y" } else { "ies" },
-                    r.filed,
-                    r.missing,
-                    r.unexplained
-                ));
-                if let Some(own) = &r.own {
-                    s.push_str(&format!(
-                        "its own report (本级): {}\n",
-                        if own.filed {
-                            format!(
-                                "filed, revision {}, {}",
-                                own.revision,
-                                timestamp(&own.submitted_at)
-                            )
-                        } else {
-                            "missing".to_string()
-                        }
-                    ));
-                }
-                let mut t = output::table();
-                t.set_header(vec![
-                    "  body",
-                    "name",
-                    "level",
-                    "status",
-                    "rev",
-                    "submitted",
-                    "warnings",
-                    "cross-year",
-                ]);
-                let base = if r.body.is_some() { 1 } else { 0 };
-                for e in &r.entries {
-                    let b = e.body.clone().unwrap_or_default();
-                    t.add_row(vec![
-                        format!(
-                            "  {}{}",
-                            "  ".repeat((e.depth as usize).saturating_sub(base)),
-                            b.id
-                        ),
-                        b.name.clone(),
-                        level_name(b.level).to_string(),
-                        status_cell(e),
-                        if e.filed {
-                            e.revision.to_string()
-                        } else {
-                            String::new()
-                        },
-                        if e.filed {
-                            timestamp(&e.submitted_at)
-                        } else {
-                            String::new()
-                        },
-                        warnings_cell(e),
-                        cross_cell(e),
-                    ]);
-                }
-                s.push_str(&output::table_text(&t));
-                output::print(&s);
-            }
-        }
+                org_id: remote.org.clone().unwrap_or_default(),
+            }))
+            .await?;
+        let json = serde_json::json!({
+            "year": args.year,
+            "body": r.body.as_ref().map(body_json),
+            "own": r.own.as_ref().map(entry_json),
+            "bodies": r.entries.len(),
+            "filed": r.filed,
+            "missing": r.missing,
+            "unexplained": r.unexplained,
+            "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        });
+        output::print_as(args.output, &json, || text(args.year, &r))?;
         Ok(Exit::Ok)
     })
+}
+
+/// The board for people: whose board, the counts, the body's own report, then one line a body.
+fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
+    let mut s = match &r.body {
+        Some(b) => format!("{} {} {year}年 — filing board\n", b.id, b.name),
+        None => format!("every body {year}年 — filing board\n"),
+    };
+    s.push_str(&format!(
+        "{} bod{}: {} filed, {} missing, {} with unexplained warnings\n",
+        r.entries.len(),
+        if r.entries.len() == 1 { "y" } else { "ies" },
+        r.filed,
+        r.missing,
+        r.unexplained
+    ));
+    if let Some(own) = &r.own {
+        s.push_str(&format!(
+            "its own report (本级): {}\n",
+            if own.filed {
+                format!(
+                    "filed, revision {}, {}",
+                    own.revision,
+                    timestamp(&own.submitted_at)
+                )
+            } else {
+                "missing".to_string()
+            }
+        ));
+    }
+    s.push_str(&table(r));
+    s
+}
+
+/// One line a body, indented below the board's own body by depth.
+fn table(r: &pb::GetFilingStatusResponse) -> String {
+    let mut t = output::table();
+    t.set_header([
+        "  body",
+        "name",
+        "level",
+        "status",
+        "rev",
+        "submitted",
+        "warnings",
+        "cross-year",
+    ]);
+    let base = if r.body.is_some() { 1 } else { 0 };
+    for e in &r.entries {
+        let b = e.body.clone().unwrap_or_default();
+        let filed = |text: String| if e.filed { text } else { String::new() };
+        t.add_row(vec![
+            format!(
+                "  {}{}",
+                "  ".repeat((e.depth as usize).saturating_sub(base)),
+                b.id
+            ),
+            b.name.clone(),
+            level_name(b.level).to_string(),
+            status_cell(e),
+            filed(e.revision.to_string()),
+            filed(timestamp(&e.submitted_at)),
+            warnings_cell(e),
+            cross_cell(e),
+        ]);
+    }
+    output::table_text(&t)
 }

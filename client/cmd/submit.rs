@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use tonic::Code;
+use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use gx::convert::{finding_from_pb, report_to_pb};
@@ -16,7 +16,7 @@ use crate::config::Connection;
 use crate::exit::{Exit, Failure};
 use crate::output::{self, paint, OutputFormat};
 use crate::remote::{exit_code, runtime, Remote};
-use crate::show::cross_year_json;
+use crate::show::{self, cross_year_json};
 
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
@@ -70,7 +70,8 @@ fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
     Ok(out)
 }
 
-#[derive(Debug, Serialize)]
+/// What became of one file, as `-o json` prints it.
+#[derive(Debug, Default, Serialize)]
 struct SubmitOutcome {
     file: String,
     org: String,
@@ -112,14 +113,7 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
     let explanations = explanations(&args.explain)?;
     runtime()?.block_on(async {
         let mut remote = Remote::connect(conn).await?;
-        let bar = indicatif::ProgressBar::new(args.files.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        if args.files.len() < 2 {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+        let bar = progress(args.files.len());
         let mut outcomes = Vec::new();
         let mut exit = Exit::Ok;
         for path in &args.files {
@@ -141,74 +135,19 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 explanations: explanations.clone(),
             };
             let outcome = match remote.client.submit_report(req).await {
-                Ok(resp) => {
-                    let r = resp.into_inner();
-                    SubmitOutcome {
-                        file: path.clone(),
-                        org,
-                        year,
-                        accepted: true,
-                        revision: Some(r.revision),
-                        created: Some(r.created),
-                        content_hash: Some(r.content_hash),
-                        warnings: r.warnings.iter().map(finding_from_pb).collect(),
-                        explanations: r
-                            .explanations
-                            .iter()
-                            .map(gx::convert::explanation_from_pb)
-                            .collect(),
-                        cross_year: r.cross_year.as_ref().map(cross_year_json),
-                        error: None,
-                        violations: Vec::new(),
-                    }
-                }
-                Err(status) => {
+                Ok(resp) => accepted(path, org, year, resp.into_inner()),
+                // Nothing later in the batch would fare better: stop.
+                Err(status)
                     if status.code() == Code::Unavailable
                         || status.code() == Code::Unauthenticated
-                        || status.code() == Code::Unknown && outcomes.is_empty()
-                    {
-                        bar.finish_and_clear();
-                        return Err(remote.fail(status));
-                    }
-                    let mut violations: Vec<Violation> = status
-                        .get_details_bad_request()
-                        .map(|b| {
-                            b.field_violations
-                                .into_iter()
-                                .map(|v| Violation {
-                                    field: v.field,
-                                    description: v.description,
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    // Cross-year warnings to explain: one per warning, named by its rule.
-                    if let Some(p) = status.get_details_precondition_failure() {
-                        violations.extend(
-                            p.violations
-                                .into_iter()
-                                .filter(|v| v.r#type == "CROSS_YEAR")
-                                .map(|v| Violation {
-                                    field: v.subject,
-                                    description: v.description,
-                                }),
-                        );
-                    }
+                        || status.code() == Code::Unknown && outcomes.is_empty() =>
+                {
+                    bar.finish_and_clear();
+                    return Err(remote.fail(status));
+                }
+                Err(status) => {
                     exit = exit.max(exit_code(status.code()));
-                    SubmitOutcome {
-                        file: path.clone(),
-                        org,
-                        year,
-                        accepted: false,
-                        revision: None,
-                        created: None,
-                        content_hash: None,
-                        warnings: Vec::new(),
-                        explanations: Vec::new(),
-                        cross_year: None,
-                        error: Some(status.message().to_string()),
-                        violations,
-                    }
+                    refused(path, org, year, &status)
                 }
             };
             if args.output == OutputFormat::Table {
@@ -219,12 +158,82 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         }
         bar.finish_and_clear();
         match args.output {
+            // Printed file by file above.
             OutputFormat::Table => {}
             OutputFormat::Json => output::print_json(&outcomes)?,
             OutputFormat::Yaml => output::print_yaml(&outcomes)?,
         }
         Ok(exit)
     })
+}
+
+/// A progress bar on stderr, for batches of two files or more.
+fn progress(files: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(files as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if files < 2 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+fn accepted(path: &str, org: String, year: u32, r: pb::SubmitReportResponse) -> SubmitOutcome {
+    SubmitOutcome {
+        file: path.to_string(),
+        org,
+        year,
+        accepted: true,
+        revision: Some(r.revision),
+        created: Some(r.created),
+        content_hash: Some(r.content_hash),
+        warnings: r.warnings.iter().map(finding_from_pb).collect(),
+        explanations: r
+            .explanations
+            .iter()
+            .map(gx::convert::explanation_from_pb)
+            .collect(),
+        cross_year: r.cross_year.as_ref().map(cross_year_json),
+        ..SubmitOutcome::default()
+    }
+}
+
+/// A refusal: gxd's message, and what it found wrong — the field violations of a rejected
+/// report, and the cross-year warnings to explain, one per warning, named by its rule.
+fn refused(path: &str, org: String, year: u32, status: &Status) -> SubmitOutcome {
+    let mut violations: Vec<Violation> = status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| Violation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(p) = status.get_details_precondition_failure() {
+        violations.extend(
+            p.violations
+                .into_iter()
+                .filter(|v| v.r#type == "CROSS_YEAR")
+                .map(|v| Violation {
+                    field: v.subject,
+                    description: v.description,
+                }),
+        );
+    }
+    SubmitOutcome {
+        file: path.to_string(),
+        org,
+        year,
+        error: Some(status.message().to_string()),
+        violations,
+        ..SubmitOutcome::default()
+    }
 }
 
 /// A report file (JSON, YAML, cells) as it is, or a published report (web text, HTML,
@@ -286,17 +295,13 @@ fn submit_line(o: &SubmitOutcome) -> String {
             s.push_str(&format!(
                 " — {} warning{}",
                 o.warnings.len(),
-                if o.warnings.len() == 1 { "" } else { "s" }
+                output::plural(o.warnings.len())
             ));
         }
         s.push('\n');
         for w in &o.warnings {
-            s.push_str(&format!(
-                "  {} {} {}\n",
-                paint(output::YELLOW, "warning"),
-                w.rule,
-                w.message
-            ));
+            s.push_str("  ");
+            s.push_str(&show::finding_line(false, &w.rule, &w.message));
         }
         for e in &o.explanations {
             s.push_str(&format!("  explained {}: {}\n", e.rule, e.text));
@@ -312,7 +317,7 @@ fn submit_line(o: &SubmitOutcome) -> String {
             format!(
                 "{} problem{}",
                 o.violations.len(),
-                if o.violations.len() == 1 { "" } else { "s" }
+                output::plural(o.violations.len())
             )
         };
         s.push_str(&format!(

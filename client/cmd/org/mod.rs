@@ -2,15 +2,15 @@
 
 mod bodies;
 
+use std::collections::{BTreeMap, HashSet};
+
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
 use gx::orgs::Level;
 use gx::pb;
-use gx::pb::org_service_client::OrgServiceClient;
 
 use crate::config::Connection;
-use crate::connect::AuthChannel;
 use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
@@ -105,40 +105,218 @@ fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
-fn bodies_json(ordered: &[(&pb::Body, usize)]) -> Vec<serde_json::Value> {
-    ordered.iter().map(|(b, _)| body_json(b)).collect()
+pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
+    if let OrgCommand::Import { file, .. } = &cmd {
+        // Read the file before connecting: a bad file is a usage error either way.
+        bodies::read(file)?;
+    }
+    runtime()?.block_on(async {
+        let remote = Remote::connect(conn).await?;
+        match cmd {
+            OrgCommand::Add(a) => add(&remote, a).await,
+            OrgCommand::Get { id, output } => get(&remote, id, output).await,
+            OrgCommand::List { under, output } => list(&remote, under.as_deref(), output).await,
+            OrgCommand::Rename { id, name } => rename(&remote, id, name).await,
+            OrgCommand::Move { id, parent, top: _ } => move_to(&remote, id, parent).await,
+            OrgCommand::Import { file, update } => import(&remote, &file, update).await,
+            OrgCommand::Export { under, output } => export(&remote, under.as_deref(), output).await,
+        }?;
+        Ok(Exit::Ok)
+    })
 }
 
-/// Every body (of a subtree), all pages.
-pub async fn all_bodies(
-    remote: &Remote,
-    orgs: &mut OrgServiceClient<AuthChannel>,
-    under: Option<&str>,
-) -> Result<Vec<pb::Body>> {
-    let mut out = Vec::new();
+async fn add(remote: &Remote, a: AddArgs) -> Result<()> {
+    let body = bodies::body_pb(&a.id, &a.name, a.level, a.parent.as_deref());
+    let r = remote
+        .call(
+            remote
+                .orgs()
+                .create_org(pb::CreateOrgRequest { body: Some(body) }),
+        )
+        .await?;
+    let b = r.body.unwrap_or_default();
+    let what = if r.created {
+        "registered"
+    } else {
+        "already registered"
+    };
+    output::print(&format!(
+        "{} {} ({}){}: {what}\n",
+        b.id,
+        b.name,
+        level_name(b.level),
+        if b.parent.is_empty() {
+            String::new()
+        } else {
+            format!(" under {}", b.parent)
+        }
+    ));
+    Ok(())
+}
+
+async fn get(remote: &Remote, id: String, format: OutputFormat) -> Result<()> {
+    let r = remote
+        .call(remote.orgs().get_org(pb::GetOrgRequest { id }))
+        .await?;
+    let b = r.body.clone().unwrap_or_default();
+    let json = serde_json::json!({
+        "body": body_json(&b),
+        "path": r.ancestors.iter().rev().map(body_json).collect::<Vec<_>>(),
+        "children": r.children.iter().map(body_json).collect::<Vec<_>>(),
+        "descendants": r.descendants,
+    });
+    output::print_as(format, &json, || {
+        let path: Vec<String> = r
+            .ancestors
+            .iter()
+            .rev()
+            .map(|a| format!("{} {}", a.id, a.name))
+            .collect();
+        let mut s = format!("{} {} ({})\n", b.id, b.name, level_name(b.level));
+        s.push_str(&format!(
+            "path: {}\n",
+            if path.is_empty() {
+                "(at the top)".to_string()
+            } else {
+                path.join(" › ")
+            }
+        ));
+        s.push_str(&format!(
+            "children: {}, bodies below it: {}\n",
+            r.children.len(),
+            r.descendants
+        ));
+        for c in &r.children {
+            s.push_str(&format!(
+                "  {} {} ({})\n",
+                c.id,
+                c.name,
+                level_name(c.level)
+            ));
+        }
+        s
+    })
+}
+
+async fn list(remote: &Remote, under: Option<&str>, format: OutputFormat) -> Result<()> {
+    let tree = tree(remote, under).await?;
+    output::print_as(format, &bodies_json(&tree), || {
+        let mut t = output::table();
+        t.set_header(vec!["id", "name", "level", "parent"]);
+        for (b, depth) in &tree {
+            t.add_row(vec![
+                format!("{}{}", "  ".repeat(*depth), b.id),
+                b.name.clone(),
+                level_name(b.level).to_string(),
+                b.parent.clone(),
+            ]);
+        }
+        format!(
+            "{}{} bod{}\n",
+            output::table_text(&t),
+            tree.len(),
+            if tree.len() == 1 { "y" } else { "ies" }
+        )
+    })
+}
+
+async fn rename(remote: &Remote, id: String, name: String) -> Result<()> {
+    let r = remote
+        .call(remote.orgs().rename_org(pb::RenameOrgRequest { id, name }))
+        .await?;
+    let b = r.body.unwrap_or_default();
+    output::print(&format!("{} is now {}\n", b.id, b.name));
+    Ok(())
+}
+
+async fn move_to(remote: &Remote, id: String, parent: Option<String>) -> Result<()> {
+    let parent = parent.unwrap_or_default();
+    let r = remote
+        .call(remote.orgs().move_org(pb::MoveOrgRequest { id, parent }))
+        .await?;
+    let b = r.body.unwrap_or_default();
+    let place = if b.parent.is_empty() {
+        "at the top".to_string()
+    } else {
+        format!("under {}", b.parent)
+    };
+    output::print(&format!("{} {} is now {place}\n", b.id, b.name));
+    Ok(())
+}
+
+/// Registers the bodies of a file, all or nothing: each one changed is named, then the counts.
+async fn import(remote: &Remote, file: &str, update: bool) -> Result<()> {
+    let bodies = bodies::read(file)?;
+    let r = remote
+        .call(remote.orgs().import_orgs(pb::ImportOrgsRequest {
+            bodies: bodies.clone(),
+            update,
+        }))
+        .await?;
+    let mut counts = [0usize; 3];
+    for (b, c) in bodies.iter().zip(&r.changes) {
+        let name = change_name(*c);
+        counts[match name {
+            "created" => 0,
+            "updated" => 1,
+            _ => 2,
+        }] += 1;
+        if name != "unchanged" {
+            output::print(&format!("{name} {} {}\n", b.id, b.name));
+        }
+    }
+    output::print(&format!(
+        "{file}: {} bodies — {} created, {} updated, {} unchanged\n",
+        bodies.len(),
+        counts[0],
+        counts[1],
+        counts[2]
+    ));
+    Ok(())
+}
+
+async fn export(remote: &Remote, under: Option<&str>, format: ExportFormat) -> Result<()> {
+    let tree = tree(remote, under).await?;
+    match format {
+        ExportFormat::Csv => output::print(&bodies::write(tree.iter().map(|(b, _)| b))?),
+        ExportFormat::Json => output::print_json(&bodies_json(&tree))?,
+        ExportFormat::Yaml => output::print_yaml(&bodies_json(&tree))?,
+    }
+    Ok(())
+}
+
+fn bodies_json(tree: &[(pb::Body, usize)]) -> Vec<serde_json::Value> {
+    tree.iter().map(|(b, _)| body_json(b)).collect()
+}
+
+/// Every body (of a subtree) in tree order — parents before children, siblings by id — with
+/// its depth.
+async fn tree(remote: &Remote, under: Option<&str>) -> Result<Vec<(pb::Body, usize)>> {
+    let mut bodies = Vec::new();
     let mut token = String::new();
     loop {
-        let page = orgs
-            .list_orgs(pb::ListOrgsRequest {
+        let page = remote
+            .call(remote.orgs().list_orgs(pb::ListOrgsRequest {
                 root: under.unwrap_or_default().to_string(),
                 page_size: 1000,
                 page_token: token,
-            })
-            .await
-            .map_err(|s| remote.fail(s))?
-            .into_inner();
-        out.extend(page.bodies);
+            }))
+            .await?;
+        bodies.extend(page.bodies);
         if page.next_page_token.is_empty() {
-            return Ok(out);
+            break;
         }
         token = page.next_page_token;
     }
+    Ok(tree_order(&bodies)
+        .into_iter()
+        .map(|(b, depth)| (b.clone(), depth))
+        .collect())
 }
 
 /// Bodies in tree order (parents before children, siblings by id), with depths.
-pub fn tree_order(bodies: &[pb::Body]) -> Vec<(&pb::Body, usize)> {
-    use std::collections::BTreeMap;
-    let ids: std::collections::HashSet<&str> = bodies.iter().map(|b| b.id.as_str()).collect();
+fn tree_order(bodies: &[pb::Body]) -> Vec<(&pb::Body, usize)> {
+    let ids: HashSet<&str> = bodies.iter().map(|b| b.id.as_str()).collect();
     let mut children: BTreeMap<&str, Vec<&pb::Body>> = BTreeMap::new();
     let mut tops = Vec::new();
     for b in bodies {
@@ -165,203 +343,4 @@ fn change_name(c: i32) -> &'static str {
         Ok(pb::ImportChange::Updated) => "updated",
         _ => "unchanged",
     }
-}
-
-pub fn run(conn: &Connection, cmd: OrgCommand) -> Result<Exit> {
-    if let OrgCommand::Import { file, .. } = &cmd {
-        // Read the file before connecting: a bad file is a usage error either way.
-        bodies::read(file)?;
-    }
-    runtime()?.block_on(async {
-        let remote = Remote::connect(conn).await?;
-        let mut orgs = remote.orgs();
-        match cmd {
-            OrgCommand::Add(a) => {
-                let r = orgs
-                    .create_org(pb::CreateOrgRequest {
-                        body: Some(bodies::body_pb(
-                            &a.id,
-                            &a.name,
-                            a.level,
-                            a.parent.as_deref(),
-                        )),
-                    })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner();
-                let b = r.body.unwrap_or_default();
-                let what = if r.created {
-                    "registered"
-                } else {
-                    "already registered"
-                };
-                output::print(&format!(
-                    "{} {} ({}){}: {what}\n",
-                    b.id,
-                    b.name,
-                    level_name(b.level),
-                    if b.parent.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" under {}", b.parent)
-                    }
-                ));
-            }
-            OrgCommand::Get { id, output: format } => {
-                let r = orgs
-                    .get_org(pb::GetOrgRequest { id: id.clone() })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner();
-                let b = r.body.unwrap_or_default();
-                let json = serde_json::json!({
-                    "body": body_json(&b),
-                    "path": r.ancestors.iter().rev().map(body_json).collect::<Vec<_>>(),
-                    "children": r.children.iter().map(body_json).collect::<Vec<_>>(),
-                    "descendants": r.descendants,
-                });
-                match format {
-                    OutputFormat::Json => output::print_json(&json)?,
-                    OutputFormat::Yaml => output::print_yaml(&json)?,
-                    OutputFormat::Table => {
-                        let path: Vec<String> = r
-                            .ancestors
-                            .iter()
-                            .rev()
-                            .map(|a| format!("{} {}", a.id, a.name))
-                            .collect();
-                        let mut s = format!("{} {} ({})\n", b.id, b.name, level_name(b.level));
-                        s.push_str(&format!(
-                            "path: {}\n",
-                            if path.is_empty() {
-                                "(at the top)".to_string()
-                            } else {
-                                path.join(" › ")
-                            }
-                        ));
-                        s.push_str(&format!(
-                            "children: {}, bodies below it: {}\n",
-                            r.children.len(),
-                            r.descendants
-                        ));
-                        for c in &r.children {
-                            s.push_str(&format!(
-                                "  {} {} ({})\n",
-                                c.id,
-                                c.name,
-                                level_name(c.level)
-                            ));
-                        }
-                        output::print(&s);
-                    }
-                }
-            }
-            OrgCommand::List {
-                under,
-                output: format,
-            } => {
-                let bodies = all_bodies(&remote, &mut orgs, under.as_deref()).await?;
-                let ordered = tree_order(&bodies);
-                match format {
-                    OutputFormat::Json => output::print_json(&bodies_json(&ordered))?,
-                    OutputFormat::Yaml => output::print_yaml(&bodies_json(&ordered))?,
-                    OutputFormat::Table => {
-                        let mut t = output::table();
-                        t.set_header(vec!["id", "name", "level", "parent"]);
-                        for (b, depth) in &ordered {
-                            t.add_row(vec![
-                                format!("{}{}", "  ".repeat(*depth), b.id),
-                                b.name.clone(),
-                                level_name(b.level).to_string(),
-                                b.parent.clone(),
-                            ]);
-                        }
-                        output::print(&format!(
-                            "{}{} bod{}\n",
-                            output::table_text(&t),
-                            ordered.len(),
-                            if ordered.len() == 1 { "y" } else { "ies" }
-                        ));
-                    }
-                }
-            }
-            OrgCommand::Rename { id, name } => {
-                let b = orgs
-                    .rename_org(pb::RenameOrgRequest { id, name })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner()
-                    .body
-                    .unwrap_or_default();
-                output::print(&format!("{} is now {}\n", b.id, b.name));
-            }
-            OrgCommand::Move { id, parent, top: _ } => {
-                let b = orgs
-                    .move_org(pb::MoveOrgRequest {
-                        id,
-                        parent: parent.unwrap_or_default(),
-                    })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner()
-                    .body
-                    .unwrap_or_default();
-                output::print(&format!(
-                    "{} {} is now {}\n",
-                    b.id,
-                    b.name,
-                    if b.parent.is_empty() {
-                        "at the top".to_string()
-                    } else {
-                        format!("under {}", b.parent)
-                    }
-                ));
-            }
-            OrgCommand::Import { file, update } => {
-                let bodies = bodies::read(&file)?;
-                let r = orgs
-                    .import_orgs(pb::ImportOrgsRequest {
-                        bodies: bodies.clone(),
-                        update,
-                    })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner();
-                let mut counts = [0usize; 3];
-                for (b, c) in bodies.iter().zip(&r.changes) {
-                    let name = change_name(*c);
-                    counts[match name {
-                        "created" => 0,
-                        "updated" => 1,
-                        _ => 2,
-                    }] += 1;
-                    if name != "unchanged" {
-                        output::print(&format!("{name} {} {}\n", b.id, b.name));
-                    }
-                }
-                output::print(&format!(
-                    "{file}: {} bodies — {} created, {} updated, {} unchanged\n",
-                    bodies.len(),
-                    counts[0],
-                    counts[1],
-                    counts[2]
-                ));
-            }
-            OrgCommand::Export {
-                under,
-                output: format,
-            } => {
-                let bodies = all_bodies(&remote, &mut orgs, under.as_deref()).await?;
-                let ordered = tree_order(&bodies);
-                match format {
-                    ExportFormat::Csv => {
-                        output::print(&bodies::write(ordered.iter().map(|(b, _)| *b))?)
-                    }
-                    ExportFormat::Json => output::print_json(&bodies_json(&ordered))?,
-                    ExportFormat::Yaml => output::print_yaml(&bodies_json(&ordered))?,
-                }
-            }
-        }
-        Ok(Exit::Ok)
-    })
 }
