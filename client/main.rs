@@ -42,7 +42,7 @@ fn after_help() -> String {
 #[command(name = "gxctl", version, after_help = after_help())]
 struct Cli {
     #[command(flatten)]
-    connection: crate::config::Connection,
+    connection: config::Connection,
     #[command(subcommand)]
     command: Command,
 }
