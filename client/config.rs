@@ -10,11 +10,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::{Deserialize, Serialize};
-
-use crate::output::{self, OutputFormat};
-use crate::Exit;
 
 /// The address gxd listens on by default.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
@@ -110,34 +107,19 @@ pub struct Connection {
     pub context: Option<String>,
     /// Bearer token [default: from the context; on gxd's own machine, its admin.token].
     /// Prefer GX_TOKEN or a context: a flag shows in the process list.
-    #[arg(
-        long,
-        global = true,
-        env = "GX_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "GX_TOKEN", value_name = "TOKEN")]
+    #[arg(hide_env_values = true)]
     pub token: Option<String>,
     /// CA certificate (PEM) that signed gxd's TLS certificate; implies https://.
     #[arg(long, global = true, env = "GX_CA", value_name = "FILE")]
     pub ca: Option<String>,
     /// Client certificate (PEM) for a gxd requiring client certificates (mTLS).
-    #[arg(
-        long,
-        global = true,
-        env = "GX_CERT",
-        value_name = "FILE",
-        requires = "key"
-    )]
+    #[arg(long, global = true, env = "GX_CERT", value_name = "FILE")]
+    #[arg(requires = "key")]
     pub cert: Option<String>,
     /// The client certificate's private key (PEM).
-    #[arg(
-        long,
-        global = true,
-        env = "GX_KEY",
-        value_name = "FILE",
-        requires = "cert"
-    )]
+    #[arg(long, global = true, env = "GX_KEY", value_name = "FILE")]
+    #[arg(requires = "cert")]
     pub key: Option<String>,
 }
 
@@ -173,7 +155,7 @@ impl Connection {
             .token
             .clone()
             .or(ctx.token)
-            .or_else(|| crate::connect::local_admin_token(&server));
+            .or_else(|| crate::local::admin_token(&server));
         Ok(Resolved {
             server,
             org: self.org.clone().or(ctx.org),
@@ -183,119 +165,4 @@ impl Connection {
             key,
         })
     }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
-    /// Create or update a named context.
-    SetContext {
-        name: String,
-        /// gxd's address.
-        #[arg(long = "server", value_name = "URL")]
-        server: Option<String>,
-        /// Default reporting body.
-        #[arg(long = "org", value_name = "ORG")]
-        org: Option<String>,
-        /// Bearer token.
-        #[arg(long)]
-        token: Option<String>,
-        /// CA certificate file for TLS.
-        #[arg(long)]
-        ca: Option<String>,
-        /// Client certificate file (mTLS).
-        #[arg(long, requires = "key")]
-        cert: Option<String>,
-        /// The client certificate's key file (mTLS).
-        #[arg(long, requires = "cert")]
-        key: Option<String>,
-    },
-    /// Make a context the current one.
-    UseContext { name: String },
-    /// Show the configuration and where it lives.
-    View {
-        #[arg(short, long, value_enum, default_value_t)]
-        output: OutputFormat,
-    },
-}
-
-pub const EXAMPLES: &str = "\
-Examples:
-  gxctl config set-context county --server https://gx.county.example:50051 --ca county-ca.pem --org 621024 --token gx_…
-  gxctl config use-context county
-  gxctl config view";
-
-pub fn run(cmd: ConfigCommand) -> Result<Exit> {
-    let mut config = Config::load()?;
-    match cmd {
-        ConfigCommand::SetContext {
-            name,
-            server,
-            org,
-            token,
-            ca,
-            cert,
-            key,
-        } => {
-            let ctx = config.contexts.entry(name.clone()).or_default();
-            ctx.server = server.or(ctx.server.take());
-            ctx.org = org.or(ctx.org.take());
-            ctx.token = token.or(ctx.token.take());
-            ctx.ca = ca.or(ctx.ca.take());
-            ctx.cert = cert.or(ctx.cert.take());
-            ctx.key = key.or(ctx.key.take());
-            if config.current.is_none() {
-                config.current = Some(name.clone());
-            }
-            config.save()?;
-            output::print(&format!(
-                "context {name:?} saved in {}\n",
-                path()?.display()
-            ));
-        }
-        ConfigCommand::UseContext { name } => {
-            if !config.contexts.contains_key(&name) {
-                bail!("no context named {name:?} (create it with `gxctl config set-context {name} --server URL`)");
-            }
-            config.current = Some(name.clone());
-            config.save()?;
-            output::print(&format!("now using context {name:?}\n"));
-        }
-        ConfigCommand::View { output: format } => {
-            let mut shown = config.clone();
-            for c in shown.contexts.values_mut() {
-                if c.token.is_some() {
-                    c.token = Some("(hidden)".into());
-                }
-            }
-            match format {
-                OutputFormat::Json => output::print_json(&shown)?,
-                OutputFormat::Yaml => output::print_yaml(&shown)?,
-                OutputFormat::Table => {
-                    let mut t = output::table();
-                    t.set_header(vec!["", "context", "server", "org", "token", "ca"]);
-                    for (name, c) in &shown.contexts {
-                        let current = if shown.current.as_deref() == Some(name) {
-                            "*"
-                        } else {
-                            ""
-                        };
-                        t.add_row(vec![
-                            current.to_string(),
-                            name.clone(),
-                            c.server.clone().unwrap_or_default(),
-                            c.org.clone().unwrap_or_default(),
-                            c.token.clone().unwrap_or_default(),
-                            c.ca.clone().unwrap_or_default(),
-                        ]);
-                    }
-                    output::print(&format!(
-                        "# {}\n{}",
-                        path()?.display(),
-                        output::table_text(&t)
-                    ));
-                }
-            }
-        }
-    }
-    Ok(Exit::Ok)
 }

@@ -1,45 +1,26 @@
 //! gxctl — the command-line client of gx.
 //!
-//! Exit codes (also in `--help` and the README):
-//!   0  success; every report valid
-//!   1  a report has validation errors
-//!   2  usage error or unreadable input
-//!   3  not found (no such report, body or revision)
-//!   4  server unavailable
-//!   5  conflict: the report changed meanwhile (--expected-revision)
-//!   6  any other server failure
-//!   7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
+//! This file is the clap tree and the dispatch: each command lives in its own module under
+//! `cmd/`. The exit codes and their meanings are in `exit.rs` (`gxctl --help` lists them).
 
-mod board;
+mod cmd;
 mod config;
 mod connect;
-mod csv;
-mod diff;
-mod import;
-mod org;
+mod exit;
+mod local;
 mod output;
 mod remote;
-mod render;
 mod show;
-mod token;
-mod validate;
 mod verify;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  success; every report valid
-  1  a report has validation errors
-  2  usage error or unreadable input
-  3  not found (no such report, body or revision)
-  4  server unavailable
-  5  conflict: the report changed meanwhile (--expected-revision)
-  6  any other server failure
-  7  not allowed: no, an unknown or a revoked token, or a token that does not cover it
+// Also `crate::Exit` for verify.rs, which imports it from here.
+use exit::Exit;
 
+const ENVIRONMENT: &str = "\
 Environment:
   GX_SERVER   gxd's address (overrides the context)
   GX_ORG      the default reporting body (overrides the context)
@@ -50,10 +31,15 @@ Environment:
   GX_CONFIG   the config file [default: <config dir>/gx/config.yaml]
   NO_COLOR    never colour the output";
 
+/// The end of `gxctl --help`: the exit codes, then the environment.
+fn after_help() -> String {
+    format!("Exit codes:\n{}\n{ENVIRONMENT}", Exit::table())
+}
+
 /// gxctl: validate, submit, query and compare 政府信息公开工作年度报告 (government information
 /// disclosure annual reports).
 #[derive(Debug, Parser)]
-#[command(name = "gxctl", version, after_help = AFTER_HELP)]
+#[command(name = "gxctl", version, after_help = after_help())]
 struct Cli {
     #[command(flatten)]
     connection: config::Connection,
@@ -64,152 +50,92 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check report files offline with the same rules gxd runs on submission.
-    #[command(after_help = validate::EXAMPLES)]
-    Validate(validate::ValidateArgs),
+    #[command(after_help = cmd::validate::EXAMPLES)]
+    Validate(cmd::validate::ValidateArgs),
     /// Print a report file as the flat cell view (one `key=value` line per cell).
-    #[command(after_help = validate::CELLS_EXAMPLES)]
-    Cells(validate::CellsArgs),
+    #[command(after_help = cmd::validate::CELLS_EXAMPLES)]
+    Cells(cmd::validate::CellsArgs),
     /// Submit report files to gxd (validated there with the same rules; stored as revisions).
-    #[command(after_help = remote::SUBMIT_EXAMPLES)]
-    Submit(remote::SubmitArgs),
+    #[command(after_help = cmd::submit::EXAMPLES)]
+    Submit(cmd::submit::SubmitArgs),
     /// Show one report from gxd: the latest revision, a given one, or as of a time.
-    #[command(after_help = remote::GET_EXAMPLES)]
-    Get(remote::GetArgs),
+    #[command(after_help = cmd::get::EXAMPLES)]
+    Get(cmd::get::GetArgs),
     /// List the reports gxd holds (latest revisions), by body then year.
-    #[command(after_help = remote::LIST_EXAMPLES)]
-    List(remote::ListArgs),
+    #[command(after_help = cmd::list::EXAMPLES)]
+    List(cmd::list::ListArgs),
     /// Every revision of one report: when, why, content hash, warnings.
-    #[command(after_help = remote::HISTORY_EXAMPLES)]
-    History(remote::HistoryArgs),
+    #[command(after_help = cmd::history::EXAMPLES)]
+    History(cmd::history::HistoryArgs),
     /// Compare two reports of one body: cell by cell, narrative, verdicts and carry-over.
-    #[command(after_help = diff::EXAMPLES)]
-    Diff(diff::DiffArgs),
+    #[command(after_help = cmd::diff::EXAMPLES)]
+    Diff(cmd::diff::DiffArgs),
     /// Issue, list and revoke tokens (admin).
-    #[command(subcommand, after_help = token::EXAMPLES)]
-    Token(token::TokenCommand),
+    #[command(subcommand, after_help = cmd::token::EXAMPLES)]
+    Token(cmd::token::TokenCommand),
     /// Recompute the hash chains of stored revisions on gxd and report any break.
     #[command(after_help = verify::EXAMPLES)]
     Verify(verify::VerifyArgs),
     /// Manage named contexts (server address, default body).
-    #[command(subcommand, after_help = config::EXAMPLES)]
-    Config(config::ConfigCommand),
+    #[command(subcommand, after_help = cmd::config::EXAMPLES)]
+    Config(cmd::config::ConfigCommand),
     /// Print a shell completion script.
-    #[command(after_help = "Example:\n  gxctl completions bash > /etc/bash_completion.d/gxctl")]
+    #[command(after_help = cmd::completions::EXAMPLES)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
-    #[command(after_help = "Example:\n  gxctl man > /usr/local/share/man/man1/gxctl.1")]
+    #[command(after_help = cmd::man::EXAMPLES)]
     Man,
     /// Render a report file as the publishable report: HTML, Markdown or flat text.
-    #[command(after_help = render::EXAMPLES)]
-    Render(render::RenderArgs),
+    #[command(after_help = cmd::render::EXAMPLES)]
+    Render(cmd::render::RenderArgs),
     /// Reporting bodies: add, get, list, rename, move, import and export.
-    #[command(subcommand, after_help = org::EXAMPLES)]
-    Org(org::OrgCommand),
+    #[command(subcommand, after_help = cmd::org::EXAMPLES)]
+    Org(cmd::org::OrgCommand),
     /// Sum (汇总) tables 2–4 of the reports of every body below ORG for YEAR.
-    #[command(after_help = board::ROLLUP_EXAMPLES)]
-    Rollup(board::RollupArgs),
+    #[command(after_help = cmd::rollup::EXAMPLES)]
+    Rollup(cmd::rollup::RollupArgs),
     /// The filing board: every body below --org (or every body), filed or missing.
-    #[command(after_help = board::STATUS_EXAMPLES)]
-    Status(board::StatusArgs),
+    #[command(after_help = cmd::status::EXAMPLES)]
+    Status(cmd::status::StatusArgs),
     /// Every report of a year (below --org, or all) as CSV or JSON lines, as it streams.
-    #[command(after_help = board::EXPORT_EXAMPLES)]
-    Export(board::ExportArgs),
+    #[command(after_help = cmd::export::EXAMPLES)]
+    Export(cmd::export::ExportArgs),
     /// Import published reports (web text, HTML, Markdown, pdftotext text, PDF) into report
     /// files.
-    #[command(after_help = import::EXAMPLES)]
-    Import(import::ImportArgs),
-}
-
-/// What a command's outcome means for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Exit {
-    Ok = 0,
-    Invalid = 1,
-    Usage = 2,
-    NotFound = 3,
-    Unavailable = 4,
-    Conflict = 5,
-    Failure = 6,
-    Denied = 7,
-}
-
-/// A failure with its exit code and one clear line for stderr.
-#[derive(Debug)]
-pub struct Failure {
-    pub exit: Exit,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
-        Failure {
-            exit,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Failure {}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
+    #[command(after_help = cmd::import::EXAMPLES)]
+    Import(cmd::import::ImportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate(args) => validate::validate(args),
-        Command::Cells(args) => validate::cells(args),
-        Command::Submit(args) => remote::submit(&cli.connection, args),
-        Command::Get(args) => remote::get(&cli.connection, args),
-        Command::List(args) => remote::list(&cli.connection, args),
-        Command::History(args) => remote::history(&cli.connection, args),
-        Command::Diff(args) => diff::run(&cli.connection, args),
-        Command::Token(cmd) => token::run(&cli.connection, cmd),
+        Command::Validate(args) => cmd::validate::validate(args),
+        Command::Cells(args) => cmd::validate::cells(args),
+        Command::Submit(args) => cmd::submit::run(&cli.connection, args),
+        Command::Get(args) => cmd::get::run(&cli.connection, args),
+        Command::List(args) => cmd::list::run(&cli.connection, args),
+        Command::History(args) => cmd::history::run(&cli.connection, args),
+        Command::Diff(args) => cmd::diff::run(&cli.connection, args),
+        Command::Token(sub) => cmd::token::run(&cli.connection, sub),
         Command::Verify(args) => verify::run(&cli.connection, args),
-        Command::Config(cmd) => config::run(cmd),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "gxctl", &mut out);
-            output::print(&String::from_utf8_lossy(&out));
-            Ok(Exit::Ok)
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
-                Ok(()) => {
-                    output::print(&String::from_utf8_lossy(&out));
-                    Ok(Exit::Ok)
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
-        Command::Render(args) => render::render(&cli.connection, args),
-        Command::Org(cmd) => org::run(&cli.connection, cmd),
-        Command::Rollup(args) => board::rollup(&cli.connection, args),
-        Command::Status(args) => board::status(&cli.connection, args),
-        Command::Export(args) => board::export(&cli.connection, args),
-        Command::Import(args) => import::import(&cli.connection, args),
+        Command::Config(sub) => cmd::config::run(sub),
+        Command::Completions { shell } => cmd::completions::run(Cli::command(), shell),
+        Command::Man => cmd::man::run(Cli::command()),
+        Command::Render(args) => cmd::render::run(&cli.connection, args),
+        Command::Org(sub) => cmd::org::run(&cli.connection, sub),
+        Command::Rollup(args) => cmd::rollup::run(&cli.connection, args),
+        Command::Status(args) => cmd::status::run(&cli.connection, args),
+        Command::Export(args) => cmd::export::run(&cli.connection, args),
+        Command::Import(args) => cmd::import::run(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
             output::error_line(&e);
-            e.downcast_ref::<Failure>()
-                .map_or(Exit::Usage, |f| f.exit)
-                .into()
+            Exit::of(&e).into()
         }
     }
 }

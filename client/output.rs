@@ -17,6 +17,16 @@ pub enum OutputFormat {
     Yaml,
 }
 
+/// `-o` of the commands that print one report: also the flat cell view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+    Cells,
+}
+
 pub const RED: Style = AnsiColor::Red.on_default().bold();
 pub const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 pub const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -68,6 +78,31 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn print_yaml<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     print(&serde_yaml_ng::to_string(value)?);
     Ok(())
+}
+
+/// Prints `value` as JSON or YAML, or for people the text `table` makes of it.
+pub fn print_as<T: serde::Serialize>(
+    format: OutputFormat,
+    value: &T,
+    table: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => print_json(value),
+        OutputFormat::Yaml => print_yaml(value),
+        OutputFormat::Table => {
+            print(&table());
+            Ok(())
+        }
+    }
+}
+
+/// "s" unless there is one.
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// One clear line on stderr: `gxctl: <what went wrong>`.

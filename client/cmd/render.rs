@@ -11,9 +11,9 @@ use gx::render::{self, Format};
 use gx::rules;
 
 use crate::config::Connection;
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint};
 use crate::remote::Remote;
-use crate::{Exit, Failure};
 use gx::pb;
 
 pub const EXAMPLES: &str = "\
@@ -76,14 +76,14 @@ fn is_file(target: &[String]) -> bool {
     }
 }
 
-pub fn render(conn: &Connection, args: RenderArgs) -> Result<Exit> {
+pub fn run(conn: &Connection, args: RenderArgs) -> Result<Exit> {
     let format = match (args.format, &args.out) {
         (Some(f), _) => f.into(),
         (None, Some(out)) => Format::from_path(out).unwrap_or(Format::Html),
         (None, None) => Format::Html,
     };
     if !is_file(&args.target) {
-        let (org, year) = crate::remote::org_year(&args.target)?;
+        let (org, year) = super::org_year(&args.target)?;
         let text = crate::remote::runtime()?.block_on(async {
             let mut remote = Remote::connect(conn).await?;
             let org = remote.org(org)?;
@@ -120,7 +120,7 @@ pub fn render(conn: &Connection, args: RenderArgs) -> Result<Exit> {
         if args.strict {
             let mut err = anstream::stderr();
             let _ =
-                err.write_all(crate::validate::human(file, &report, &verdict.findings).as_bytes());
+                err.write_all(super::validate::human(file, &report, &verdict.findings).as_bytes());
             let _ = writeln!(
                 err,
                 "{}: refusing to render {}: {errors} validation error{} (--strict)",

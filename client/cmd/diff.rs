@@ -1,12 +1,14 @@
 //! Presenting a [`Diff`]: aligned tables for people, Markdown, JSON and YAML.
 
 use clap::ValueEnum;
-use gx::diff::{CellDiff, Diff, Side};
+use gx::diff::{CarryOver, CellDiff, Diff, Side, TableDiff};
+use gx::pb::report_ref::Version;
+use gx::pb::ReportRef;
 
 use crate::config::Connection;
-use crate::output::{self, paint};
+use crate::exit::{Exit, Failure};
+use crate::output::{self, paint, plural};
 use crate::remote::Remote;
-use crate::{Exit, Failure};
 
 /// `-o` for diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -37,14 +39,6 @@ fn side_line(s: &Side) -> String {
         s.warnings,
         plural(s.warnings)
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn signed(d: &Option<String>) -> String {
@@ -84,109 +78,131 @@ fn title(d: &Diff) -> String {
 
 /// The diff for people.
 pub fn table(d: &Diff) -> String {
-    let mut out = String::new();
-    out.push_str(&title(d));
-    out.push('\n');
-    out.push_str(&format!(
-        "  {}\n  {}\n",
-        side_line(&d.old),
-        side_line(&d.new)
-    ));
-    let changed = d.changed_cells();
-    out.push_str(&format!("  {changed} cell{} changed\n", plural(changed)));
     let (a, b) = side_names(d);
+    let mut out = heading(d);
     for t in &d.tables {
-        out.push('\n');
-        out.push_str(&t.heading);
-        out.push('\n');
-        let mut grid = output::table();
-        grid.set_header(vec!["  cell", "label", &a, &b, "Δ", "%"]);
-        for c in &t.cells {
-            grid.add_row(cell_row(c));
-        }
-        out.push_str(&output::table_text(&grid));
+        out.push_str(&cell_table(t, &a, &b));
     }
-    if !d.not_comparable.is_empty() {
-        out.push_str(&format!(
-            "\nNot comparable ({} → {} edition: these columns changed meaning)\n",
-            d.old.edition, d.new.edition
-        ));
-        let mut grid = output::table();
-        grid.set_header(vec!["  only in", "cell", "label", "value"]);
-        for n in &d.not_comparable {
-            let year = if n.side == "old" { &a } else { &b };
-            grid.add_row(vec![
-                format!("  {year}"),
-                n.cell.clone(),
-                n.label.clone(),
-                n.value.clone(),
-            ]);
-        }
-        out.push_str(&output::table_text(&grid));
-    }
+    out.push_str(&not_comparable(d, &a, &b));
     if let Some(c) = &d.carry_over {
-        out.push('\n');
-        if c.ok {
-            out.push_str(&format!(
-                "Carry-over: {}'s t3.carried equals {}'s t3.forward in all {} columns {}\n",
-                b,
-                a,
-                c.columns.len(),
-                paint(output::GREEN, "✓")
-            ));
-        } else {
-            out.push_str(&format!(
-                "Carry-over: {} t3.carried differs from {} t3.forward {}\n",
-                b,
-                a,
-                paint(output::YELLOW, "!")
-            ));
-            let mut grid = output::table();
-            grid.set_header(vec![
-                "  column",
-                &format!("{a} forward"),
-                &format!("{b} carried"),
-                "",
-            ]);
-            for col in &c.columns {
-                grid.add_row(vec![
-                    format!("  {}", col.label),
-                    col.previous.clone(),
-                    col.carried.clone(),
-                    if col.ok {
-                        String::new()
-                    } else {
-                        paint(output::YELLOW, "≠")
-                    },
-                ]);
-            }
-            out.push_str(&output::table_text(&grid));
-        }
+        out.push_str(&carry_over(c, &a, &b));
     }
     for (name, s) in [(&a, &d.old), (&b, &d.new)] {
         for e in &s.explanations {
             out.push_str(&format!("Explained in {name}: {} — {}\n", e.rule, e.text));
         }
     }
-    if !d.narrative.is_empty() {
-        out.push_str("\nNarrative\n");
-        for s in &d.narrative {
-            let heading = s.heading.as_deref().unwrap_or("preamble");
+    out.push_str(&narrative(d));
+    out
+}
+
+/// Who, which two sides and their verdicts, and how many cells changed.
+fn heading(d: &Diff) -> String {
+    let changed = d.changed_cells();
+    format!(
+        "{}\n  {}\n  {}\n  {changed} cell{} changed\n",
+        title(d),
+        side_line(&d.old),
+        side_line(&d.new),
+        plural(changed)
+    )
+}
+
+/// One table's cells: old and new value, difference and change in percent.
+fn cell_table(t: &TableDiff, a: &str, b: &str) -> String {
+    let mut grid = output::table();
+    grid.set_header(vec!["  cell", "label", a, b, "Δ", "%"]);
+    for c in &t.cells {
+        grid.add_row(cell_row(c));
+    }
+    format!("\n{}\n{}", t.heading, output::table_text(&grid))
+}
+
+/// The cells only one side has: columns that changed meaning between the editions.
+fn not_comparable(d: &Diff, a: &str, b: &str) -> String {
+    if d.not_comparable.is_empty() {
+        return String::new();
+    }
+    let mut grid = output::table();
+    grid.set_header(vec!["  only in", "cell", "label", "value"]);
+    for n in &d.not_comparable {
+        let year = if n.side == "old" { a } else { b };
+        grid.add_row(vec![
+            format!("  {year}"),
+            n.cell.clone(),
+            n.label.clone(),
+            n.value.clone(),
+        ]);
+    }
+    format!(
+        "\nNot comparable ({} → {} edition: these columns changed meaning)\n{}",
+        d.old.edition,
+        d.new.edition,
+        output::table_text(&grid)
+    )
+}
+
+/// Whether what the old side sent forward is what the new side carried, column by column.
+fn carry_over(c: &CarryOver, a: &str, b: &str) -> String {
+    if c.ok {
+        return format!(
+            "\nCarry-over: {}'s t3.carried equals {}'s t3.forward in all {} columns {}\n",
+            b,
+            a,
+            c.columns.len(),
+            paint(output::GREEN, "✓")
+        );
+    }
+    let mut grid = output::table();
+    grid.set_header(vec![
+        "  column",
+        &format!("{a} forward"),
+        &format!("{b} carried"),
+        "",
+    ]);
+    for col in &c.columns {
+        grid.add_row(vec![
+            format!("  {}", col.label),
+            col.previous.clone(),
+            col.carried.clone(),
+            if col.ok {
+                String::new()
+            } else {
+                paint(output::YELLOW, "≠")
+            },
+        ]);
+    }
+    format!(
+        "\nCarry-over: {} t3.carried differs from {} t3.forward {}\n{}",
+        b,
+        a,
+        paint(output::YELLOW, "!"),
+        output::table_text(&grid)
+    )
+}
+
+/// Each section's similarity and its changed sentences.
+fn narrative(d: &Diff) -> String {
+    if d.narrative.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nNarrative\n");
+    for s in &d.narrative {
+        let heading = s.heading.as_deref().unwrap_or("preamble");
+        out.push_str(&format!(
+            "  {heading}  similarity {:.1}%\n",
+            s.similarity * 100.0
+        ));
+        for ch in &s.changes {
+            let (mark, style) = if ch.op == "delete" {
+                ("-", output::RED)
+            } else {
+                ("+", output::GREEN)
+            };
             out.push_str(&format!(
-                "  {heading}  similarity {:.1}%\n",
-                s.similarity * 100.0
+                "    {}\n",
+                paint(style, &format!("{mark} {}", ch.text))
             ));
-            for ch in &s.changes {
-                let (mark, style) = if ch.op == "delete" {
-                    ("-", output::RED)
-                } else {
-                    ("+", output::GREEN)
-                };
-                out.push_str(&format!(
-                    "    {}\n",
-                    paint(style, &format!("{mark} {}", ch.text))
-                ));
-            }
         }
     }
     out
@@ -366,74 +382,61 @@ fn revisions(range: &str) -> Result<(u32, u32), Failure> {
     ))
 }
 
-pub fn run(conn: &Connection, args: DiffArgs) -> anyhow::Result<Exit> {
-    let options = gx::diff::Options { all: args.all };
-    use gx::pb::report_ref::Version;
-    let (old, new) = match (args.sides.as_slice(), &args.rev) {
+/// What to compare: two report files, or two reports stored in gxd.
+enum Sides<'a> {
+    Files(&'a str, &'a str),
+    Stored(ReportRef, ReportRef),
+}
+
+/// Reads the command line: two years, one year with --rev A..B, or two files.
+fn sides(args: &DiffArgs) -> Result<Sides<'_>, Failure> {
+    let stored = |year, version| ReportRef { year, version };
+    match (args.sides.as_slice(), &args.rev) {
         ([a, b], None) => match (year(a), year(b)) {
-            (Some(ya), Some(yb)) => (
-                gx::pb::ReportRef {
-                    year: ya,
-                    version: None,
-                },
-                gx::pb::ReportRef {
-                    year: yb,
-                    version: None,
-                },
-            ),
-            (None, None) => {
-                let old = gx::files::read_path(a)?;
-                let new = gx::files::read_path(b)?;
-                print(
-                    &gx::diff::diff(&old, None, &new, None, options),
-                    args.output,
-                )?;
-                return Ok(Exit::Ok);
-            }
-            _ => {
-                return Err(Failure::new(
-                    Exit::Usage,
-                    "give two years or two files, not one of each",
-                )
-                .into())
-            }
+            (Some(ya), Some(yb)) => Ok(Sides::Stored(stored(ya, None), stored(yb, None))),
+            (None, None) => Ok(Sides::Files(a, b)),
+            _ => Err(Failure::new(
+                Exit::Usage,
+                "give two years or two files, not one of each",
+            )),
         },
         ([y], Some(range)) => {
             let y =
                 year(y).ok_or_else(|| Failure::new(Exit::Usage, format!("not a year: {y:?}")))?;
             let (ra, rb) = revisions(range)?;
-            (
-                gx::pb::ReportRef {
-                    year: y,
-                    version: Some(Version::Revision(ra)),
-                },
-                gx::pb::ReportRef {
-                    year: y,
-                    version: Some(Version::Revision(rb)),
-                },
-            )
+            Ok(Sides::Stored(
+                stored(y, Some(Version::Revision(ra))),
+                stored(y, Some(Version::Revision(rb))),
+            ))
         }
-        ([_], None) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "one year needs --rev A..B; or give two years or two files",
-            )
-            .into())
+        ([_], None) => Err(Failure::new(
+            Exit::Usage,
+            "one year needs --rev A..B; or give two years or two files",
+        )),
+        (_, Some(_)) => Err(Failure::new(
+            Exit::Usage,
+            "--rev takes one year: gxctl diff 2020 --rev 1..3",
+        )),
+        _ => Err(Failure::new(
+            Exit::Usage,
+            "give two years, one year with --rev, or two files",
+        )),
+    }
+}
+
+pub fn run(conn: &Connection, args: DiffArgs) -> anyhow::Result<Exit> {
+    let (old, new) = match sides(&args)? {
+        Sides::Files(a, b) => {
+            let old = gx::files::read_path(a)?;
+            let new = gx::files::read_path(b)?;
+            let options = gx::diff::Options { all: args.all };
+            print(
+                &gx::diff::diff(&old, None, &new, None, options),
+                args.output,
+            )?;
+            return Ok(Exit::Ok);
         }
-        (_, Some(_)) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "--rev takes one year: gxctl diff 2020 --rev 1..3",
-            )
-            .into())
-        }
-        _ => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "give two years, one year with --rev, or two files",
-            )
-            .into())
-        }
+        Sides::Stored(old, new) => (old, new),
     };
     let rt = crate::remote::runtime()?;
     rt.block_on(async {

@@ -9,8 +9,8 @@ use gx::import::{self, ImportOptions, Imported};
 use gx::rules;
 use gx::Edition;
 
+use crate::exit::Exit;
 use crate::output;
-use crate::Exit;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -103,7 +103,7 @@ pub fn report_text(path: &str, imported: &Imported) -> String {
     s
 }
 
-pub fn import(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
+pub fn run(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
     let org_id = match &args.org_id {
         Some(id) => id.clone(),
         None => conn.resolve()?.org.unwrap_or_default(),

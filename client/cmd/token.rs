@@ -8,9 +8,9 @@ use gx::pb;
 use gx::pb::token_service_client::TokenServiceClient;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
-use crate::Exit;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -125,86 +125,30 @@ pub fn run(conn: &Connection, cmd: TokenCommand) -> Result<Exit> {
                 body,
                 subtree,
                 note,
-                output: format,
+                output,
             } => {
-                let r = client
-                    .create_token(pb::CreateTokenRequest {
-                        role: pb::Role::from(role) as i32,
-                        org: body.unwrap_or_default(),
-                        subtree,
-                        note: note.unwrap_or_default(),
-                    })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner();
-                let info = r.info.unwrap_or_default();
-                match format {
-                    OutputFormat::Table => {
-                        output::print(&format!("{}\n", r.token));
-                        eprintln!(
-                            "issued {} — shown once above; gxd keeps only its hash",
-                            describe(&info)
-                        );
-                    }
-                    OutputFormat::Json => {
-                        output::print_json(&json!({"token": r.token, "info": info_json(&info)}))?
-                    }
-                    OutputFormat::Yaml => {
-                        output::print_yaml(&json!({"token": r.token, "info": info_json(&info)}))?
-                    }
-                }
+                let req = pb::CreateTokenRequest {
+                    role: pb::Role::from(role) as i32,
+                    org: body.unwrap_or_default(),
+                    subtree,
+                    note: note.unwrap_or_default(),
+                };
+                let r = remote.call(client.create_token(req)).await?;
+                created(r, output)?
             }
-            TokenCommand::List {
-                all,
-                output: format,
-            } => {
-                let tokens = client
-                    .list_tokens(pb::ListTokensRequest {
-                        include_revoked: all,
-                    })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner()
-                    .tokens;
+            TokenCommand::List { all, output } => {
+                let req = pb::ListTokensRequest {
+                    include_revoked: all,
+                };
+                let tokens = remote.call(client.list_tokens(req)).await?.tokens;
                 let rows: Vec<serde_json::Value> = tokens.iter().map(info_json).collect();
-                match format {
-                    OutputFormat::Json => output::print_json(&rows)?,
-                    OutputFormat::Yaml => output::print_yaml(&rows)?,
-                    OutputFormat::Table => {
-                        let mut t = output::table();
-                        let mut header =
-                            vec!["id", "role", "org", "subtree", "created", "by", "note"];
-                        if all {
-                            header.push("revoked");
-                        }
-                        t.set_header(header);
-                        for i in &tokens {
-                            let mut row = vec![
-                                i.id.clone(),
-                                role_name(i.role).to_string(),
-                                i.org.clone(),
-                                if i.subtree { "yes" } else { "" }.to_string(),
-                                ts(&i.created_at).unwrap_or_default(),
-                                i.created_by.clone(),
-                                i.note.clone(),
-                            ];
-                            if all {
-                                row.push(ts(&i.revoked_at).unwrap_or_default());
-                            }
-                            t.add_row(row);
-                        }
-                        output::print(&output::table_text(&t));
-                    }
-                }
+                output::print_as(output, &rows, || table(&tokens, all))?
             }
             TokenCommand::Revoke { id } => {
-                let info = client
-                    .revoke_token(pb::RevokeTokenRequest { id })
-                    .await
-                    .map_err(|s| remote.fail(s))?
-                    .into_inner()
-                    .info
-                    .unwrap_or_default();
+                let r = remote
+                    .call(client.revoke_token(pb::RevokeTokenRequest { id }))
+                    .await?;
+                let info = r.info.unwrap_or_default();
                 output::print(&format!(
                     "revoked {} at {}\n",
                     describe(&info),
@@ -214,4 +158,49 @@ pub fn run(conn: &Connection, cmd: TokenCommand) -> Result<Exit> {
         }
         Ok(Exit::Ok)
     })
+}
+
+/// A new token: alone on standard output for people (what it is goes to stderr), or with its
+/// description as JSON or YAML.
+fn created(r: pb::CreateTokenResponse, format: OutputFormat) -> Result<()> {
+    let info = r.info.unwrap_or_default();
+    let json = json!({"token": r.token, "info": info_json(&info)});
+    match format {
+        OutputFormat::Table => {
+            output::print(&format!("{}\n", r.token));
+            eprintln!(
+                "issued {} — shown once above; gxd keeps only its hash",
+                describe(&info)
+            );
+        }
+        OutputFormat::Json => output::print_json(&json)?,
+        OutputFormat::Yaml => output::print_yaml(&json)?,
+    }
+    Ok(())
+}
+
+/// The tokens for people; with `all`, when each was revoked.
+fn table(tokens: &[pb::TokenInfo], all: bool) -> String {
+    let mut t = output::table();
+    let mut header = vec!["id", "role", "org", "subtree", "created", "by", "note"];
+    if all {
+        header.push("revoked");
+    }
+    t.set_header(header);
+    for i in tokens {
+        let mut row = vec![
+            i.id.clone(),
+            role_name(i.role).to_string(),
+            i.org.clone(),
+            if i.subtree { "yes" } else { "" }.to_string(),
+            ts(&i.created_at).unwrap_or_default(),
+            i.created_by.clone(),
+            i.note.clone(),
+        ];
+        if all {
+            row.push(ts(&i.revoked_at).unwrap_or_default());
+        }
+        t.add_row(row);
+    }
+    output::table_text(&t)
 }

@@ -8,8 +8,8 @@ use gx::files::{self, Format};
 use gx::rules::{self, Finding, Severity};
 use gx::Report;
 
+use crate::exit::{Exit, Failure};
 use crate::output::{self, paint, OutputFormat};
-use crate::{Exit, Failure};
 
 pub const EXAMPLES: &str = "\
 Examples:

@@ -1,0 +1,35 @@
+//! One module per gxctl command; `main.rs` holds the clap tree and sends each command here.
+
+pub mod completions;
+pub mod config;
+pub mod diff;
+pub mod export;
+pub mod get;
+pub mod history;
+pub mod import;
+pub mod list;
+pub mod man;
+pub mod org;
+pub mod render;
+pub mod rollup;
+pub mod status;
+pub mod submit;
+pub mod token;
+pub mod validate;
+
+use anyhow::Result;
+
+use crate::exit::{Exit, Failure};
+
+/// Parses `[ORG] YEAR`.
+pub fn org_year(target: &[String]) -> Result<(Option<&str>, u32)> {
+    let (org, year) = match target {
+        [year] => (None, year),
+        [org, year] => (Some(org.as_str()), year),
+        _ => return Err(Failure::new(Exit::Usage, "expected [ORG] YEAR").into()),
+    };
+    let year = year
+        .parse()
+        .map_err(|_| Failure::new(Exit::Usage, format!("not a year: {year:?}")))?;
+    Ok((org, year))
+}
