@@ -11,13 +11,11 @@ mod local;
 mod output;
 mod remote;
 mod show;
-mod verify;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-// Also `crate::Exit` for verify.rs, which imports it from here.
 use exit::Exit;
 
 const ENVIRONMENT: &str = "\
@@ -74,8 +72,8 @@ enum Command {
     #[command(subcommand, after_help = cmd::token::EXAMPLES)]
     Token(cmd::token::TokenCommand),
     /// Recompute the hash chains of stored revisions on gxd and report any break.
-    #[command(after_help = verify::EXAMPLES)]
-    Verify(verify::VerifyArgs),
+    #[command(after_help = cmd::verify::EXAMPLES)]
+    Verify(cmd::verify::VerifyArgs),
     /// Manage named contexts (server address, default body).
     #[command(subcommand, after_help = cmd::config::EXAMPLES)]
     Config(cmd::config::ConfigCommand),
@@ -120,7 +118,7 @@ fn main() -> ExitCode {
         Command::History(args) => cmd::history::run(&cli.connection, args),
         Command::Diff(args) => cmd::diff::run(&cli.connection, args),
         Command::Token(sub) => cmd::token::run(&cli.connection, sub),
-        Command::Verify(args) => verify::run(&cli.connection, args),
+        Command::Verify(args) => cmd::verify::run(&cli.connection, args),
         Command::Config(sub) => cmd::config::run(sub),
         Command::Completions { shell } => cmd::completions::run(Cli::command(), shell),
         Command::Man => cmd::man::run(Cli::command()),

@@ -16,6 +16,7 @@ pub mod status;
 pub mod submit;
 pub mod token;
 pub mod validate;
+pub mod verify;
 
 use anyhow::Result;
 

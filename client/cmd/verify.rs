@@ -9,9 +9,9 @@ use gx::pb::integrity_service_client::IntegrityServiceClient;
 use gx::store::Verification;
 
 use crate::config::Connection;
+use crate::exit::Exit;
 use crate::output::{self, paint, OutputFormat};
 use crate::remote::{runtime, Remote};
-use crate::Exit;
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
