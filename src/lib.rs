@@ -21,27 +21,19 @@
 //! - `synth` (with the `synth` feature, which the tests and benches turn on): synthetic,
 //!   consistent reports for tests and benchmarks.
 
-pub mod admin;
 pub mod auth;
-pub mod codec;
-pub mod convert;
 pub mod crossyear;
 pub mod diff;
 pub mod files;
+pub mod grpc;
 pub mod import;
-pub mod limits;
 pub mod model;
 pub mod orgs;
 pub mod packed;
 pub mod render;
 pub mod rollup;
 pub mod rules;
-pub mod server;
-pub mod service;
-pub mod status;
 pub mod store;
-#[cfg(test)]
-mod store_wire;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod template;

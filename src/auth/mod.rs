@@ -28,7 +28,7 @@
 //!
 //! # Where it runs
 //!
-//! [`AuthLayer`] (wired in [`crate::server`]) authenticates every request, applies [`decide`],
+//! [`AuthLayer`] (wired in [`crate::grpc::server`]) authenticates every request, applies [`decide`],
 //! and leaves a [`Caller`] in the request's extensions; ReportService asks the caller
 //! [`Caller::may_submit_for`] once it knows the report's body.
 //!
@@ -36,7 +36,7 @@
 //!
 //! Reporting bodies with parents do not exist yet. Until they do, [`CodeHierarchy`] derives
 //! "within" from the codes themselves (see there). The roll-up issue should implement
-//! [`Hierarchy`] over its parent relation and pass it as [`crate::server::Options::hierarchy`].
+//! [`Hierarchy`] over its parent relation and pass it as [`crate::grpc::server::Options::hierarchy`].
 //!
 //! # Where things are
 //!
@@ -47,7 +47,6 @@
 
 mod bootstrap;
 mod hierarchy;
-mod layer;
 mod tokens;
 
 use std::sync::Arc;
@@ -56,7 +55,6 @@ use crate::store::StoreError;
 
 pub use bootstrap::{bootstrap, write_private, BootstrapError, ADMIN_TOKEN_FILE, BOOTSTRAP};
 pub use hierarchy::{CodeHierarchy, Hierarchy};
-pub use layer::{AuthLayer, Authenticate};
 pub use tokens::{
     authenticate, bearer, issue, mint, token_hash, token_id, Issued, TokenSpec,
     MAX_TOKEN_NOTE_CHARS, MAX_TOKEN_ORG_CHARS, OFFLINE,

@@ -7,11 +7,11 @@ use std::collections::HashSet;
 
 use prost::Message;
 
-use crate::convert::report_from_pb;
 use crate::crossyear;
+use crate::grpc::convert::report_from_pb;
+use crate::grpc::status::{ServiceError, Violation};
 use crate::pb;
 use crate::rules::Finding;
-use crate::status::{ServiceError, Violation};
 use crate::store::{StoreError, Version};
 
 use super::Admitted;

@@ -300,9 +300,9 @@ impl From<crate::auth::AuthError> for Status {
     }
 }
 
-impl From<crate::limits::LimitError> for Status {
-    fn from(e: crate::limits::LimitError) -> Status {
-        use crate::limits::LimitError as L;
+impl From<crate::grpc::limits::LimitError> for Status {
+    fn from(e: crate::grpc::limits::LimitError) -> Status {
+        use crate::grpc::limits::LimitError as L;
         let message = e.to_string();
         match e {
             L::Overloaded { max } => {

@@ -22,20 +22,17 @@ use tonic::{Request, Response, Status};
 use tracing::Span;
 
 use crate::auth::Caller;
-use crate::convert;
+use crate::grpc::convert;
+use crate::grpc::status::{ServiceError, Violation};
 use crate::model::Report;
 use crate::pb;
 use crate::rules;
-use crate::status::{ServiceError, Violation};
 use crate::store::{Cursor, NewRevision, Revision, Store, Version};
 use crate::template::Edition;
 
 mod diff;
 mod gate;
-mod orgs;
 mod render;
-
-pub use orgs::Orgs;
 
 /// Longest org.id, in characters.
 pub const MAX_ORG_ID_CHARS: usize = 128;
@@ -207,7 +204,7 @@ fn record_report(org_id: &str, year: u32) {
     span.record("year", year);
 }
 
-fn timestamp(t: SystemTime) -> prost_types::Timestamp {
+pub(super) fn timestamp(t: SystemTime) -> prost_types::Timestamp {
     prost_types::Timestamp::from(t)
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use tonic::codegen::http;
 use tonic::Status;
 
-use super::{authenticate, bearer, decide, need, AuthError, Caller, Hierarchy};
+use crate::auth::{authenticate, bearer, decide, need, AuthError, Caller, Hierarchy};
 use crate::store::Store;
 
 /// Authenticates and authorises every request before it reaches a service (see the module

@@ -7,6 +7,8 @@
 
 mod cells;
 mod mirror;
+#[cfg(test)]
+mod store_wire;
 
 use rust_decimal::Decimal;
 

@@ -9,16 +9,16 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tracing::Span;
 
-use crate::convert::{canonical_values, report_to_pb};
+use crate::grpc::convert::{canonical_values, report_to_pb};
+use crate::grpc::status::ServiceError;
 use crate::model::{Org, Value};
 use crate::orgs::{Body, Level};
 use crate::pb;
 use crate::rollup::Sums;
-use crate::status::ServiceError;
 use crate::store::{Change, NewBody, Revision, Store, StoreError};
 use crate::template::Edition;
 
-use super::{cross_year_pb, timestamp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::reports::{cross_year_pb, timestamp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The service: shared state behind a cheap clone.
 #[derive(Debug, Clone)]

@@ -1,11 +1,11 @@
 //! `DiffReports`: two stored reports through the library's diff.
 
-use crate::convert::report_from_pb;
 use crate::crossyear::Explanation;
 use crate::diff::{self, Options};
+use crate::grpc::convert::report_from_pb;
+use crate::grpc::status::ServiceError;
 use crate::model::Report;
 use crate::pb;
-use crate::status::ServiceError;
 
 impl super::Reports {
     /// The stored report a [`pb::ReportRef`] names (`field` names it in errors), read into the

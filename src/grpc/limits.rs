@@ -4,7 +4,7 @@
 //! an overloaded gxd still says it is alive.
 //!
 //! The other limits live where their data is: the maximum message size in
-//! [`crate::server`], text sizes (narrative, reason, org) in [`crate::service`].
+//! [`crate::grpc::server`], text sizes (narrative, reason, org) in [`crate::grpc::reports`].
 
 use std::future::Future;
 use std::pin::Pin;

@@ -29,15 +29,16 @@ use std::sync::Arc;
 
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
-use crate::admin::{Integrity, Tokens};
-use crate::auth::{AuthLayer, CodeHierarchy, Hierarchy};
-use crate::limits::LimitLayer;
+use crate::auth::{CodeHierarchy, Hierarchy};
+use crate::grpc::layers::AuthLayer;
+use crate::grpc::limits::LimitLayer;
+use crate::grpc::tokens::{Integrity, Tokens};
+use crate::grpc::{orgs::Orgs, reports::Reports};
 use crate::pb;
 use crate::pb::integrity_service_server::IntegrityServiceServer;
 use crate::pb::org_service_server::OrgServiceServer;
 use crate::pb::report_service_server::ReportServiceServer;
 use crate::pb::token_service_server::TokenServiceServer;
-use crate::service::{Orgs, Reports};
 use crate::store::{Store, StoreError};
 
 /// The largest request or response, in bytes (a real report is 10–100 KB). Larger requests
@@ -80,8 +81,8 @@ impl Default for Options {
             public_read: false,
             tls: None,
             max_message_bytes: MAX_MESSAGE_BYTES,
-            max_concurrent: crate::limits::DEFAULT_MAX_CONCURRENT,
-            request_timeout: crate::limits::DEFAULT_TIMEOUT,
+            max_concurrent: crate::grpc::limits::DEFAULT_MAX_CONCURRENT,
+            request_timeout: crate::grpc::limits::DEFAULT_TIMEOUT,
             hierarchy: Arc::new(CodeHierarchy),
         }
     }

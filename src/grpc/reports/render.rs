@@ -1,8 +1,8 @@
 //! `RenderReport`: a stored revision through the library's renderer.
 
+use crate::grpc::status::ServiceError;
 use crate::pb;
 use crate::render::{self, Format};
-use crate::status::ServiceError;
 
 impl super::Reports {
     pub(super) fn render(

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{self, AuthError, Caller, Role, TokenSpec};
+use crate::grpc::status::ServiceError;
 use crate::pb;
-use crate::status::ServiceError;
 use crate::store::{BreakKind, ChainBreak, Store, StoredToken, Verification};
 
 /// A token as the TokenService describes it.
