@@ -1,7 +1,7 @@
-//! The gxd server: [`run`] serves `gx.v1.ReportService`, `gx.v1.OrgService`,
-//! `grpc.health.v1.Health` and server
-//! reflection (v1 and v1alpha) on an already-bound listener until `shutdown` resolves, then
-//! completes the calls in flight and flushes the store.
+//! The gxd server: [`run`] serves `gx.v1`'s ReportService, OrgService, TokenService and
+//! IntegrityService, `grpc.health.v1.Health` and server reflection (v1 and v1alpha) on an
+//! already-bound listener until `shutdown` resolves, then completes the calls in flight and
+//! flushes the store.
 //!
 //! [`run_with`] takes the security [`Options`]: the layers of [`super::layers`] run outermost
 //! first — the request span, the limits (calls in flight, timeout), the tokens and the
