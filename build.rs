@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         .build_client(true)
         // Decode failures are the caller's bad bytes: INVALID_ARGUMENT, not INTERNAL.
-        .codec_path("crate::codec::Codec")
+        .codec_path("crate::grpc::codec::Codec")
         .compile_fds(fds)?;
     Ok(())
 }

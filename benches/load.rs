@@ -68,7 +68,7 @@ fn sample(bytes: usize) -> pb::Report {
     );
     let text = std::fs::read_to_string(path).expect("fixture");
     let report = gx::files::parse(&text, gx::files::Format::Json).expect("fixture parses");
-    let mut pb = gx::convert::report_to_pb(&report);
+    let mut pb = gx::grpc::convert::report_to_pb(&report);
     let n = pb.narrative.get_or_insert_with(Default::default);
     let have = n.preamble.len()
         + n.overview.as_ref().map_or(0, |s| {

@@ -234,7 +234,7 @@ where
                 }
                 client
                     .submit_report(pb::SubmitReportRequest {
-                        report: Some(gx::convert::report_to_pb(&r)),
+                        report: Some(gx::grpc::convert::report_to_pb(&r)),
                         reason: String::new(),
                         expected_revision: None,
                         explanations: Vec::new(),

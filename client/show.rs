@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
-use gx::convert::report_from_pb;
 use gx::files::{self, Format};
+use gx::grpc::convert::report_from_pb;
 use gx::orgs::Level;
 use gx::pb;
 use gx::template::Orientation;

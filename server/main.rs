@@ -23,7 +23,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
-use gx::server::{Options, Tls};
+use gx::grpc::{Options, Tls};
 use gx::store::Store;
 
 mod offline;
@@ -87,13 +87,13 @@ struct Args {
     #[arg(long)]
     insecure_listen: bool,
     /// Largest request or response, in bytes.
-    #[arg(long, env = "GX_MAX_MESSAGE_BYTES", value_name = "N", default_value_t = gx::server::MAX_MESSAGE_BYTES)]
+    #[arg(long, env = "GX_MAX_MESSAGE_BYTES", value_name = "N", default_value_t = gx::grpc::MAX_MESSAGE_BYTES)]
     max_message_bytes: usize,
     /// Calls in flight beyond this are answered RESOURCE_EXHAUSTED at once.
-    #[arg(long, env = "GX_MAX_CONCURRENT", value_name = "N", default_value_t = gx::limits::DEFAULT_MAX_CONCURRENT)]
+    #[arg(long, env = "GX_MAX_CONCURRENT", value_name = "N", default_value_t = gx::grpc::layers::DEFAULT_MAX_CONCURRENT)]
     max_concurrent: usize,
     /// Calls taking longer than this many seconds are answered DEADLINE_EXCEEDED.
-    #[arg(long, env = "GX_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = gx::limits::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(long, env = "GX_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = gx::grpc::layers::DEFAULT_TIMEOUT.as_secs_f64())]
     request_timeout: f64,
 }
 
@@ -276,7 +276,7 @@ fn serve(args: Args) -> Result<(), (Exit, anyhow::Error)> {
             tracing::info!(token_id = %issued.stored.id, file = %path.display(), "issued the first admin token");
         }
         tracing::info!(%addr, data = %data.display(), tls = options.tls.is_some(), public_read = options.public_read, "gxd listening");
-        gx::server::run_with(listener, store, options, shutdown_signal())
+        gx::grpc::run_with(listener, store, options, shutdown_signal())
             .await
             .map_err(|e| (Exit::Failed, anyhow::Error::new(e)))?;
         tracing::info!("gxd stopped");

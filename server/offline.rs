@@ -192,7 +192,7 @@ async fn token(command: TokenCommand, data: &Path) -> Outcome {
             print!("{out}");
         }
         TokenCommand::Revoke { id } => {
-            let t = gx::admin::revoke(&store, &id, auth::OFFLINE)
+            let t = auth::revoke(&store, &id, auth::OFFLINE)
                 .await
                 .map_err(|e| match e {
                     auth::AuthError::NoSuchToken(_) | auth::AuthError::LastAdmin(_) => {

@@ -6,42 +6,35 @@
 //! - [`model`]: the report as the library holds it.
 //! - [`rules`]: the one rules engine (勾稽关系, types, fault localisation).
 //! - [`files`]: JSON, YAML and the flat cell view.
-//! - [`convert`]: the wire form ([`pb`]) to and from the model.
 //! - [`store`]: durable, versioned storage (the only module that knows sled) and the
 //!   revisions' hash chain.
-//! - [`service`]: `gx.v1.ReportService` — admission and the calls; [`status`] maps its errors
-//!   to gRPC statuses; [`server`] runs it all (health, reflection, shutdown, tracing).
+//! - [`auth`]: tokens, roles and the one authorisation decision.
+//! - [`grpc`]: everything that knows the wire — the services (`gx.v1.ReportService`,
+//!   `OrgService`, `TokenService`, `IntegrityService`), the conversions to and from [`pb`],
+//!   the one error→status map, the tower layers (request span, limits, tokens) and the
+//!   server that runs it all (health, reflection, TLS, shutdown).
 //! - [`render`]: the publishable report as HTML, Markdown or flat text.
-//! - [`auth`]: tokens, roles and the one authorisation decision; [`admin`] serves the
-//!   TokenService and IntegrityService; [`limits`] caps calls in flight and their
-//!   duration.
-//! - [`orgs`]: reporting bodies and their hierarchy; [`crossyear`]: the checks of a report
-//!   against the same body's report of the year before; [`rollup`]: the sum (汇总) of many
-//!   reports.
+//! - [`import`]: published reports (web pages, PDFs, text) read into the model.
+//! - [`diff`]: two reports compared; [`crossyear`]: the checks of a report against the same
+//!   body's report of the year before.
+//! - [`orgs`]: reporting bodies and their hierarchy; [`rollup`]: the sum (汇总) of many
+//!   reports; [`packed`]: cell values packed for storage and export.
 //! - `synth` (with the `synth` feature, which the tests and benches turn on): synthetic,
 //!   consistent reports for tests and benchmarks.
 
-pub mod admin;
 pub mod auth;
-pub mod codec;
-pub mod convert;
 pub mod crossyear;
 pub mod diff;
 pub mod files;
+pub mod grpc;
 pub mod import;
-pub mod limits;
 pub mod model;
 pub mod orgs;
 pub mod packed;
 pub mod render;
 pub mod rollup;
 pub mod rules;
-pub mod server;
-pub mod service;
-pub mod status;
 pub mod store;
-#[cfg(test)]
-mod store_wire;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod template;

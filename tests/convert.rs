@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use gx::convert::{report_from_pb, report_to_pb};
+use gx::grpc::convert::{report_from_pb, report_to_pb};
 use gx::model::{Cell, Value};
 use gx::pb;
 use gx::synth;
@@ -177,9 +177,9 @@ fn canonical_values_agree_with_the_checked_reader() {
     );
     reports.push(variant);
     for r in &reports {
-        let p = gx::convert::report_to_pb(r);
-        let checked = gx::convert::report_from_pb(&p).unwrap();
-        let (edition, values) = gx::convert::canonical_values(&p).unwrap();
+        let p = gx::grpc::convert::report_to_pb(r);
+        let checked = gx::grpc::convert::report_from_pb(&p).unwrap();
+        let (edition, values) = gx::grpc::convert::canonical_values(&p).unwrap();
         assert_eq!(edition, r.edition);
         let want: Vec<gx::Value> = checked.cells.iter().map(|c| c.value).collect();
         assert_eq!(values, want, "{} {}", r.org.id, r.year);
@@ -440,7 +440,7 @@ fn shape_error_messages_are_exact() {
         let e = report_from_pb(&p).unwrap_err();
         assert_eq!((e.field.as_str(), e.message.as_str()), (field, message));
     }
-    let e = gx::convert::canonical_values(&other_other).unwrap_err();
+    let e = gx::grpc::convert::canonical_values(&other_other).unwrap_err();
     assert_eq!(
         (e.field.as_str(), e.message.as_str()),
         ("t3.other_other.total", "no such cell in the 2019 edition")

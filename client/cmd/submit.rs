@@ -7,8 +7,8 @@ use serde::Serialize;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use gx::convert::report_to_pb;
 use gx::files;
+use gx::grpc::convert::report_to_pb;
 use gx::pb;
 use gx::rules::Finding;
 

@@ -28,26 +28,26 @@
 //!
 //! # Where it runs
 //!
-//! [`AuthLayer`] (wired in [`crate::server`]) authenticates every request, applies [`decide`],
-//! and leaves a [`Caller`] in the request's extensions; ReportService asks the caller
-//! [`Caller::may_submit_for`] once it knows the report's body.
+//! gxd's tower layer (`gx::grpc::layers::Authorize`) authenticates every request, applies
+//! [`decide`], and leaves a [`Caller`] in the request's extensions; ReportService asks the
+//! caller [`Caller::may_submit_for`] once it knows the report's body.
 //!
 //! # The body hierarchy (issue 6 plugs in here)
 //!
 //! Reporting bodies with parents do not exist yet. Until they do, [`CodeHierarchy`] derives
 //! "within" from the codes themselves (see there). The roll-up issue should implement
-//! [`Hierarchy`] over its parent relation and pass it as [`crate::server::Options::hierarchy`].
+//! [`Hierarchy`] over its parent relation and pass it as `gx::grpc::Options::hierarchy`.
 //!
 //! # Where things are
 //!
 //! This file holds the decision: roles, needs, [`decide`], [`Caller`], [`AuthError`]. Tokens
 //! (minting, hashing, [`authenticate`], [`bearer`]) are in `tokens.rs`, the body hierarchy in
-//! `hierarchy.rs`, the bootstrap token file and [`write_private`] in `bootstrap.rs`, and the
-//! tower layer in `layer.rs`. Everything is used as `gx::auth::…`.
+//! `hierarchy.rs`, the bootstrap token file and [`write_private`] in `bootstrap.rs`. Everything
+//! is used as `gx::auth::…`; the tower layer that runs the decision on every call is gxd's
+//! (`gx::grpc::layers`).
 
 mod bootstrap;
 mod hierarchy;
-mod layer;
 mod tokens;
 
 use std::sync::Arc;
@@ -56,9 +56,8 @@ use crate::store::StoreError;
 
 pub use bootstrap::{bootstrap, write_private, BootstrapError, ADMIN_TOKEN_FILE, BOOTSTRAP};
 pub use hierarchy::{CodeHierarchy, Hierarchy};
-pub use layer::{AuthLayer, Authenticate};
 pub use tokens::{
-    authenticate, bearer, issue, mint, token_hash, token_id, Issued, TokenSpec,
+    authenticate, bearer, issue, mint, revoke, token_hash, token_id, Issued, TokenSpec,
     MAX_TOKEN_NOTE_CHARS, MAX_TOKEN_ORG_CHARS, OFFLINE,
 };
 
@@ -100,25 +99,6 @@ impl Role {
         match self {
             Role::Admin => "an",
             Role::Filer | Role::Reader => "a",
-        }
-    }
-
-    /// The role on the wire.
-    pub fn to_pb(self) -> crate::pb::Role {
-        match self {
-            Role::Admin => crate::pb::Role::Admin,
-            Role::Filer => crate::pb::Role::Filer,
-            Role::Reader => crate::pb::Role::Reader,
-        }
-    }
-
-    /// The role of a wire value, `None` for `ROLE_UNSPECIFIED`.
-    pub fn from_pb(r: crate::pb::Role) -> Option<Role> {
-        match r {
-            crate::pb::Role::Admin => Some(Role::Admin),
-            crate::pb::Role::Filer => Some(Role::Filer),
-            crate::pb::Role::Reader => Some(Role::Reader),
-            crate::pb::Role::Unspecified => None,
         }
     }
 }
@@ -319,7 +299,7 @@ pub fn decide_submit(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), 
 
 // ---------------------------------------------------------------- the caller
 
-/// Who is calling, left in every request's extensions by [`AuthLayer`].
+/// Who is calling, left in every request's extensions by gxd's auth layer.
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// `None` for an anonymous read (`--public-read`).
@@ -336,7 +316,7 @@ impl Caller {
         }
     }
 
-    /// The caller of a request. Without [`AuthLayer`] in front there is none, and nothing
+    /// The caller of a request. Without gxd's auth layer in front there is none, and nothing
     /// is allowed.
     pub fn of<T>(request: &tonic::Request<T>) -> Result<&Caller, AuthError> {
         request

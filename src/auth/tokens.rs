@@ -126,6 +126,32 @@ pub async fn issue(store: &Store, spec: &TokenSpec, created_by: &str) -> Result<
     Ok(issued)
 }
 
+/// Revokes token `id` unless it is the last active admin token. Revoking a revoked token
+/// returns it unchanged. Used by the TokenService and by `gxd token revoke` on the data
+/// directory alike.
+pub async fn revoke(store: &Store, id: &str, by: &str) -> Result<StoredToken, AuthError> {
+    let mut t = store
+        .token(id)?
+        .ok_or_else(|| AuthError::NoSuchToken(id.to_string()))?;
+    if t.revoked_at.is_some() {
+        return Ok(t);
+    }
+    if t.role == Role::Admin.as_str() {
+        let active_admins = store
+            .tokens()?
+            .iter()
+            .filter(|o| o.role == Role::Admin.as_str() && o.revoked_at.is_none())
+            .count();
+        if active_admins <= 1 {
+            return Err(AuthError::LastAdmin(t.id));
+        }
+    }
+    t.revoked_at = Some(SystemTime::now());
+    t.revoked_by = by.to_string();
+    store.put_token(&t).await?;
+    Ok(t)
+}
+
 /// The id of a well-formed token.
 pub fn token_id(token: &str) -> Result<&str, AuthError> {
     let rest = token

@@ -599,7 +599,7 @@ async fn rule_errors_carry_the_chinese_finding_and_the_suggestion() {
     assert_eq!(s.code(), Code::InvalidArgument);
     assert!(s.message().starts_with("报告未通过校验"), "{}", s.message());
     let fields = violations(&s);
-    let offline = gx::validate(&gx::convert::report_from_pb(&report).unwrap());
+    let offline = gx::validate(&gx::grpc::convert::report_from_pb(&report).unwrap());
     assert_eq!(fields.len(), offline.errors().count());
     let (field, description) = &fields[0];
     assert_eq!(field, "t3.granted.natural");
@@ -666,10 +666,10 @@ mod no_input_panics {
                     *cell = Some(pb::Cell { value: v.clone(), raw: if i == 0 { raw.clone() } else { String::new() } });
                 }
             }
-            if let Ok(admitted) = gx::service::admit(Some(&r)) {
+            if let Ok(admitted) = gx::grpc::reports::admit(Some(&r)) {
                 // What is admitted reads back to itself: the canonical form is a fixed point.
                 let back: pb::Report = prost::Message::decode(admitted.canonical.as_slice()).unwrap();
-                let again = gx::service::admit(Some(&back)).expect("canonical form admitted");
+                let again = gx::grpc::reports::admit(Some(&back)).expect("canonical form admitted");
                 prop_assert_eq!(again.content_hash, admitted.content_hash);
             }
         }

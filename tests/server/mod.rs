@@ -202,7 +202,7 @@ pub fn data_dir() -> tempfile::TempDir {
 
 /// The sample report on the wire.
 pub fn sample_pb() -> pb::Report {
-    gx::convert::report_to_pb(&crate::support::sample())
+    gx::grpc::convert::report_to_pb(&crate::support::sample())
 }
 
 /// The sample as another body's report (valid, distinct content).

@@ -27,7 +27,7 @@ fn revisions(org_id: &str, year: u32) -> pb::ListRevisionsRequest {
 
 /// The report as gxd stores it: read into the model and written back.
 fn canonical(r: &pb::Report) -> pb::Report {
-    gx::convert::report_to_pb(&gx::convert::report_from_pb(r).expect("valid shape"))
+    gx::grpc::convert::report_to_pb(&gx::grpc::convert::report_from_pb(r).expect("valid shape"))
 }
 
 #[tokio::test]
@@ -49,11 +49,12 @@ async fn submit_get_list_revisions_round_trip() {
     assert_eq!(sub.content_hash.len(), 64);
     assert!(!sub.submission_id.is_empty());
     // The warnings are exactly those of the offline rules.
-    let offline: Vec<pb::Finding> = gx::validate(&gx::convert::report_from_pb(&report).unwrap())
-        .findings
-        .iter()
-        .map(pb::Finding::from)
-        .collect();
+    let offline: Vec<pb::Finding> =
+        gx::validate(&gx::grpc::convert::report_from_pb(&report).unwrap())
+            .findings
+            .iter()
+            .map(pb::Finding::from)
+            .collect();
     assert_eq!(sub.warnings, offline);
 
     let got = c

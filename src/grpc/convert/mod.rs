@@ -3,10 +3,16 @@
 //! Cells go through one table of proto fields (`cells.rs`), compiled per edition against the
 //! template: the proto's field names are the cell keys' segments, labels stay in the template.
 //! Messages that mirror a library struct field for field (`mirror.rs`: findings, explanations,
-//! diffs, the narrative) convert with `From`, both ways.
+//! diffs, the narrative) convert with `From`, both ways. The store's records (revisions, bodies,
+//! tokens, chain breaks) and the small enums go out in `records.rs`; a stored revision reads
+//! back through `stored.rs`, the one place that calls a record that does not read corrupt.
 
 mod cells;
 mod mirror;
+mod records;
+#[cfg(test)]
+mod store_wire;
+mod stored;
 
 use rust_decimal::Decimal;
 
@@ -14,6 +20,12 @@ use crate::model::{parse_decimal, Cell, CellsBuilder, Org, Report, Value};
 use crate::pb;
 use crate::template::{Edition, Kind};
 use mirror::Wire;
+
+pub use records::{
+    body_to_pb, break_from_pb, break_to_pb, cross_year_pb, explanations_pb, level_from_pb,
+    revision_info, rfc3339, role_from_pb, system_time, timestamp, token_info, UnknownBreakKind,
+};
+pub use stored::{corrupt, stored_pb, stored_report, stored_values};
 
 /// A request field that is missing, malformed or out of range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

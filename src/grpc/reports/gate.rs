@@ -5,13 +5,11 @@
 
 use std::collections::HashSet;
 
-use prost::Message;
-
-use crate::convert::report_from_pb;
 use crate::crossyear;
+use crate::grpc::convert::stored_report;
+use crate::grpc::status::{ServiceError, Violation};
 use crate::pb;
 use crate::rules::Finding;
-use crate::status::{ServiceError, Violation};
 use crate::store::{StoreError, Version};
 
 use super::Admitted;
@@ -97,13 +95,7 @@ impl super::Reports {
         }
         let mut passed = Passed::default();
         if let Some(prev) = self.store.get(org, year - 1, Version::Latest)? {
-            let corrupt = |detail: String| StoreError::Corrupt {
-                key: format!("{org}/{}/{}", year - 1, prev.revision),
-                detail,
-            };
-            let p =
-                pb::Report::decode(prev.report.as_slice()).map_err(|e| corrupt(e.to_string()))?;
-            let previous = report_from_pb(&p).map_err(|e| corrupt(e.to_string()))?;
+            let previous = stored_report(&prev)?;
             passed.findings = crossyear::check(&previous, report);
             passed.previous_revision = Some(prev.revision);
         }

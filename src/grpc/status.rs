@@ -67,7 +67,15 @@ pub struct Violation {
     pub description: String,
 }
 
+/// A field the conversions refused: a bad request of that one field.
+impl From<crate::grpc::convert::FieldError> for ServiceError {
+    fn from(e: crate::grpc::convert::FieldError) -> ServiceError {
+        ServiceError::field(e.field, e.message)
+    }
+}
+
 impl ServiceError {
+    /// A bad request of one field.
     pub fn field(field: impl Into<String>, description: impl Into<String>) -> ServiceError {
         ServiceError::BadRequest(vec![Violation {
             field: field.into(),
@@ -300,9 +308,9 @@ impl From<crate::auth::AuthError> for Status {
     }
 }
 
-impl From<crate::limits::LimitError> for Status {
-    fn from(e: crate::limits::LimitError) -> Status {
-        use crate::limits::LimitError as L;
+impl From<crate::grpc::layers::LimitError> for Status {
+    fn from(e: crate::grpc::layers::LimitError) -> Status {
+        use crate::grpc::layers::LimitError as L;
         let message = e.to_string();
         match e {
             L::Overloaded { max } => {

@@ -1,11 +1,12 @@
 //! `RenderReport`: a stored revision through the library's renderer.
 
+use crate::grpc::convert::revision_info;
+use crate::grpc::status::ServiceError;
 use crate::pb;
 use crate::render::{self, Format};
-use crate::status::ServiceError;
 
 impl super::Reports {
-    pub(super) fn render(
+    pub(super) async fn render(
         &self,
         r: pb::RenderReportRequest,
     ) -> Result<pb::RenderReportResponse, ServiceError> {
@@ -23,11 +24,11 @@ impl super::Reports {
                 ))
             }
         };
-        let (report, revision) = self.stored(&r.org_id, "report", r.report)?;
+        let (report, rev) = self.stored(&r.org_id, "report", r.report)?;
         Ok(pb::RenderReportResponse {
             content: render::render(&report, format),
             media_type: format.media_type().to_string(),
-            revision,
+            revision: Some(revision_info(&rev)),
         })
     }
 }

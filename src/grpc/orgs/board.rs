@@ -1,0 +1,90 @@
+//! `GetFilingStatus`: the filing board — who filed for a year, who did not, and whose
+//! warnings are not explained.
+
+use super::{no_body, record, require_id, require_year};
+use crate::grpc::convert::{body_to_pb, cross_year_pb, timestamp};
+use crate::grpc::status::ServiceError;
+use crate::orgs::Body;
+use crate::pb;
+use crate::store::{Revision, Store};
+
+/// A body's line on the board: its latest revision of the year, if any.
+fn filing_entry(body: &Body, depth: u32, latest: Option<Revision>) -> pb::FilingEntry {
+    let mut e = pb::FilingEntry {
+        body: Some(body_to_pb(body)),
+        depth,
+        ..Default::default()
+    };
+    if let Some(r) = latest {
+        let mut rules: Vec<&str> = r.warnings.iter().map(|w| w.rule.as_str()).collect();
+        rules.dedup();
+        let explained = |rule: &str| r.explanations.iter().any(|(x, _)| x == rule);
+        e.filed = true;
+        e.revision = r.revision;
+        e.submitted_at = Some(timestamp(r.submitted_at));
+        e.edition = r.edition.map_or(0, |e| e.number());
+        e.warnings = u32::try_from(r.warnings.len()).unwrap_or(u32::MAX);
+        e.explained = rules
+            .iter()
+            .filter(|x| explained(x))
+            .map(|x| x.to_string())
+            .collect();
+        e.unexplained = rules
+            .iter()
+            .filter(|x| !explained(x))
+            .map(|x| x.to_string())
+            .collect();
+        e.cross_year = Some(cross_year_pb(&r));
+    }
+    e
+}
+
+/// The filing board, on a blocking thread.
+pub(super) fn entries(
+    store: &Store,
+    r: &pb::GetFilingStatusRequest,
+) -> Result<pb::GetFilingStatusResponse, ServiceError> {
+    record(&r.org_id, r.year);
+    require_year(r.year)?;
+    if !r.org_id.is_empty() {
+        require_id("org_id", &r.org_id)?;
+    }
+    let (root, listed) = store.with_directory(|d| {
+        if r.org_id.is_empty() {
+            let all: Vec<(Body, u32)> = d
+                .forest()
+                .into_iter()
+                .map(|(b, n)| (b.clone(), n))
+                .collect();
+            return Ok((None, all));
+        }
+        let root = d
+            .get(&r.org_id)
+            .cloned()
+            .ok_or_else(|| no_body(&r.org_id))?;
+        let below = d
+            .descendants(&r.org_id)
+            .into_iter()
+            .map(|(b, n)| (b.clone(), n))
+            .collect();
+        Ok::<_, ServiceError>((Some(root), below))
+    })?;
+    let mut out = pb::GetFilingStatusResponse::default();
+    if let Some(root) = &root {
+        out.body = Some(body_to_pb(root));
+        out.own = Some(filing_entry(root, 0, store.latest_meta(&root.id, r.year)?));
+    }
+    for (b, depth) in &listed {
+        let e = filing_entry(b, *depth, store.latest_meta(&b.id, r.year)?);
+        if e.filed {
+            out.filed += 1;
+            if !e.unexplained.is_empty() {
+                out.unexplained += 1;
+            }
+        } else {
+            out.missing += 1;
+        }
+        out.entries.push(e);
+    }
+    Ok(out)
+}
