@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gx::files::{self, Format};
 use gx::Report;
@@ -35,4 +35,45 @@ pub fn temp_file(ext: &str, text: &str) -> tempfile::NamedTempFile {
         .expect("temp file");
     std::fs::write(f.path(), text).expect("write temp file");
     f
+}
+
+/// gxctl pointed at a running `gxd`, with its config file in `config_dir` (empty until a test
+/// writes it) and no token, body or context from the environment: like gxctl on gxd's own
+/// machine, it finds the bootstrap admin token in gxd's data directory.
+pub fn gxctl_for(gxd: &crate::server::Gxd, config_dir: &Path) -> assert_cmd::Command {
+    let mut cmd = gxctl();
+    cmd.env("GX_SERVER", gxd.url())
+        .env("GX_CONFIG", config_dir.join("config.yaml"))
+        .env("GX_DATA", &gxd.data)
+        .env_remove("GX_TOKEN")
+        .env_remove("GX_ORG")
+        .env_remove("GX_CONTEXT");
+    cmd
+}
+
+/// gxctl with its own config file in `config_dir` and `token` as its bearer token.
+pub fn gxctl_with_token(config_dir: &Path, token: &str) -> assert_cmd::Command {
+    let mut cmd = gxctl();
+    cmd.env("GX_CONFIG", config_dir.join("config.yaml"))
+        .env("GX_TOKEN", token);
+    cmd
+}
+
+/// Runs `cmd`, checks that it exits 0, and returns its standard output.
+#[track_caller]
+pub fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    String::from_utf8(cmd.assert().code(0).get_output().stdout.clone()).expect("UTF-8 output")
+}
+
+/// Runs `cmd`, checks that it exits 0, and reads its standard output as JSON.
+#[track_caller]
+pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = stdout_of(cmd);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// A JSON fixture as a document, to be edited by a test.
+pub fn fixture_json(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture(name)).expect("fixture");
+    serde_json::from_str(&text).expect("fixture is JSON")
 }
