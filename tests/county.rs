@@ -5,50 +5,7 @@
 use predicates::prelude::*;
 use serde_json::{json, Value as Json};
 
-use std::path::Path;
-
-use crate::server::{start_in, Gxd};
-use crate::support::{fixture_json, gxctl_for, json_of, stdout_of};
-
-/// The county's gxd and the directory gxctl runs in (bodies.csv and the report files).
-struct County {
-    gxd: Gxd,
-    dir: tempfile::TempDir,
-}
-
-impl County {
-    fn start() -> County {
-        let dir = tempfile::tempdir().unwrap();
-        let gxd = start_in(&dir.path().join("data"));
-        County { gxd, dir }
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// gxctl against the county's gxd, run in its directory.
-    fn ctl(&self) -> assert_cmd::Command {
-        let mut cmd = gxctl_for(&self.gxd, self.dir());
-        cmd.current_dir(self.dir());
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        json_of(self.ctl().args(args))
-    }
-
-    fn text(&self, args: &[&str]) -> String {
-        stdout_of(self.ctl().args(args))
-    }
-
-    /// Writes `doc` to `name` in the county's directory and returns its path.
-    fn write(&self, name: &str, doc: &Json) -> String {
-        let path = self.dir().join(name);
-        std::fs::write(&path, serde_json::to_string_pretty(doc).unwrap()).unwrap();
-        path.display().to_string()
-    }
-}
+use crate::support::{fixture_json, Served};
 
 const BODIES: &str = "\
 id,name,level,parent
@@ -162,7 +119,7 @@ fn report(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_county_over_two_years() {
-    let county = County::start();
+    let county = Served::start();
     bodies_from_a_spreadsheet(&county);
     file_2021(&county);
     roll_up_2021(&county);
@@ -177,18 +134,13 @@ async fn a_county_over_two_years() {
 
 /// Bodies from a spreadsheet; importing again changes nothing; exporting gives it back; a
 /// report for a body nobody registered says how to register it.
-fn bodies_from_a_spreadsheet(county: &County) {
+fn bodies_from_a_spreadsheet(county: &Served) {
     std::fs::write(county.dir().join("bodies.csv"), BODIES).unwrap();
     for summary in [
         "bodies.csv: 7 bodies — 7 created, 0 updated, 0 unchanged",
         "0 created, 0 updated, 7 unchanged",
     ] {
-        county
-            .ctl()
-            .args(["org", "import", "bodies.csv"])
-            .assert()
-            .code(0)
-            .stdout(predicate::str::contains(summary));
+        county.says(&["org", "import", "bodies.csv"], 0, summary);
     }
     let exported = county.text(&["org", "export", "--under", "621024"]);
     assert_eq!(
@@ -204,16 +156,11 @@ fn bodies_from_a_spreadsheet(county: &County) {
         "stray.json",
         &report("621099", "某镇", 2021, 1, 0, 1, false),
     );
-    county
-        .ctl()
-        .args(["submit", &stray])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::contains("gxctl org add 621099"));
+    county.says(&["submit", &stray], 3, "gxctl org add 621099");
 }
 
 /// 2021: every body files; the county's own report too (never part of the sum).
-fn file_2021(county: &County) {
+fn file_2021(county: &Served) {
     let mut files = Vec::new();
     for (id, name, k) in FILERS {
         let doc = report(id, name, 2021, k, 0, k, id == TAIE);
@@ -226,7 +173,7 @@ fn file_2021(county: &County) {
     county.ctl().arg("submit").args(&files).assert().code(0);
 }
 
-fn roll_up_2021(county: &County) {
+fn roll_up_2021(county: &Served) {
     let r = county.json(&["rollup", "621024", "2021", "-o", "json"]);
     assert_eq!(r["valid"], true, "{r}");
     assert_eq!(r["parts"].as_array().unwrap().len(), 5);
@@ -257,7 +204,7 @@ fn roll_up_2021(county: &County) {
 
 /// 2022: 太莪乡 does not file; 西华池镇 carries 0 where it sent 1 forward and passes the gate
 /// only when it explains why. Returns what `get` says of 西华池镇's 2022 report.
-fn file_2022_through_the_cross_year_gate(county: &County) -> Json {
+fn file_2022_through_the_cross_year_gate(county: &Served) -> Json {
     let mut files = Vec::new();
     for (id, name, k) in FILERS {
         if id == TAIE {
@@ -269,7 +216,7 @@ fn file_2022_through_the_cross_year_gate(county: &County) -> Json {
     }
     let got = town_explains_the_carry_over(county, &files[0]);
     for f in &files[1..] {
-        county.ctl().args(["submit", f]).assert().code(0);
+        county.exits(&["submit", f], 0);
     }
     let diff = county.text(&["--org", TOWN, "diff", "2021", "2022"]);
     assert!(
@@ -281,21 +228,20 @@ fn file_2022_through_the_cross_year_gate(county: &County) -> Json {
 
 /// 西华池镇's 2022 report `town`: warned offline, refused by the gate until explained, then
 /// stored with its explanation.
-fn town_explains_the_carry_over(county: &County, town: &str) -> Json {
+fn town_explains_the_carry_over(county: &Served, town: &str) -> Json {
     // Offline, against last year's file: the same warning gxd will give.
-    county
-        .ctl()
-        .args([
+    county.says(
+        &[
             "validate",
             town,
             "--previous",
             "621024101-2021.json",
             "-o",
             "json",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("\"rule\": \"X-CARRY\""));
+        ],
+        0,
+        "\"rule\": \"X-CARRY\"",
+    );
     // The gate: refused until explained, naming both reports' cells and values.
     county
         .ctl()
@@ -306,20 +252,17 @@ fn town_explains_the_carry_over(county: &County, town: &str) -> Json {
         .stdout(predicate::str::contains("t3.carried.natural"))
         .stdout(predicate::str::contains("t3.forward.natural"))
         .stdout(predicate::str::contains("--explain X-CARRY="));
-    county.ctl().args(["get", TOWN, "2022"]).assert().code(3);
-    county
-        .ctl()
-        .args([
+    county.exits(&["get", TOWN, "2022"], 3);
+    county.says(
+        &[
             "submit",
             town,
             "--explain",
             "X-CARRY=该件申请人于2022年1月撤回申请",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "explained X-CARRY: 该件申请人于2022年1月撤回申请",
-        ));
+        ],
+        0,
+        "explained X-CARRY: 该件申请人于2022年1月撤回申请",
+    );
     let got = county.json(&["get", TOWN, "2022", "-o", "json"]);
     assert_eq!(
         got["revision"]["explanations"],
@@ -327,17 +270,12 @@ fn town_explains_the_carry_over(county: &County, town: &str) -> Json {
     );
     assert_eq!(got["revision"]["cross_year"]["previous_revision"], 1);
     // No previous report: no check, and get says so.
-    county
-        .ctl()
-        .args(["get", TOWN, "2021"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("cross-year: not checked"));
+    county.says(&["get", TOWN, "2021"], 0, "cross-year: not checked");
     got
 }
 
 /// The filing board: 太莪乡 is missing; 西华池镇's warning is explained.
-fn board_2022(county: &County) {
+fn board_2022(county: &Served) {
     let board = county.json(&["--org", "621024", "status", "2022", "-o", "json"]);
     assert_eq!(
         (board["filed"].clone(), board["missing"].clone()),
@@ -364,7 +302,7 @@ fn board_2022(county: &County) {
 }
 
 /// The roll-up lists the missing body; Σk = 12 over the four that filed.
-fn roll_up_2022(county: &County) {
+fn roll_up_2022(county: &Served) {
     let r = county.json(&["rollup", "621024", "2022", "-o", "json"]);
     assert_eq!(r["missing"][0]["id"], TAIE);
     assert_eq!(
@@ -377,7 +315,7 @@ fn roll_up_2022(county: &County) {
 
 /// The export: the header and the rows are exact; `town` is what `get` says of 西华池镇's
 /// 2022 report.
-fn export_2022(county: &County, town: &Json) {
+fn export_2022(county: &Served, town: &Json) {
     let csv = county.text(&["--org", "621024", "export", "--year", "2022"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 4);
@@ -431,54 +369,36 @@ fn export_2022(county: &County, town: &Json) {
 
 /// Moving a township to another county moves it in the next roll-up; its reports stay its
 /// reports; a move under itself is refused.
-fn move_a_township(county: &County) {
-    county
-        .ctl()
-        .args(["org", "move", "621024102", "--parent", "621025"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "621024102 老城镇 is now under 621025",
-        ));
+fn move_a_township(county: &Served) {
+    county.says(
+        &["org", "move", "621024102", "--parent", "621025"],
+        0,
+        "621024102 老城镇 is now under 621025",
+    );
     let r = county.json(&["rollup", "621024", "2022", "-o", "json"]);
     assert_eq!(r["report"]["t2"]["normative_docs"]["issued"], 10);
     assert_eq!(r["report"]["t3"]["new"]["natural"], 100);
     let r = county.json(&["rollup", "621025", "2022", "-o", "json"]);
     assert_eq!(r["parts"][0]["body"]["id"], "621024102");
     assert_eq!(r["report"]["t2"]["normative_docs"]["issued"], 2);
-    county
-        .ctl()
-        .args(["get", "621024102", "2021"])
-        .assert()
-        .code(0);
-    county
-        .ctl()
-        .args(["org", "move", "621025", "--parent", "621024102"])
-        .assert()
-        .code(1);
+    county.exits(&["get", "621024102", "2021"], 0);
+    county.exits(&["org", "move", "621025", "--parent", "621024102"], 1);
 }
 
 /// Mixing editions in one roll-up names who is on which.
-fn mixed_editions_in_one_roll_up(county: &County) {
+fn mixed_editions_in_one_roll_up(county: &Served) {
     let mut old = fixture_json("gucheng-town-2020.json");
     old["org"] = json!({"id": "621024-zrzy", "name": "合水县自然资源局"});
     let old = county.write("old.json", &old);
-    county.ctl().args(["submit", &old]).assert().code(0);
-    county
-        .ctl()
-        .args(["rollup", "621024", "2020"])
-        .assert()
-        .code(0);
+    county.exits(&["submit", &old], 0);
+    county.exits(&["rollup", "621024", "2020"], 0);
     let mut mixed = report(TOWN, "西华池镇", 2020, 1, 0, 0, false);
     mixed["edition"] = 2021.into();
     let mixed = county.write("mixed.json", &mixed);
-    county.ctl().args(["submit", &mixed]).assert().code(0);
-    county
-        .ctl()
-        .args(["rollup", "621024", "2020"])
-        .assert()
-        .code(5)
-        .stderr(predicate::str::contains(
-            "1 on the 2019 edition: 621024-zrzy; 1 on the 2021 edition: 621024101",
-        ));
+    county.exits(&["submit", &mixed], 0);
+    county.complains(
+        &["rollup", "621024", "2020"],
+        5,
+        "1 on the 2019 edition: 621024-zrzy; 1 on the 2021 edition: 621024101",
+    );
 }

@@ -4,54 +4,22 @@
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-use crate::server::{start_in, Gxd};
-use crate::support::{fixture, fixture_json, gxctl, gxctl_for, json_of, stdout_of};
+use crate::support::{fixture, fixture_json, gxctl, json_of, stdout_of, Served};
 
-/// A gxd with its data under `dir`; gxctl keeps its config and the test its files in `dir`.
-struct Served {
-    gxd: Gxd,
-    dir: tempfile::TempDir,
-}
-
-impl Served {
-    fn start() -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        let gxd = start_in(&dir.path().join("data"));
-        Served { gxd, dir }
-    }
-
-    /// gxctl pointed at the gxd, with an empty config of its own; the token: gxd's bootstrap
-    /// admin token, found as on gxd's own machine.
-    fn ctl(&self) -> assert_cmd::Command {
-        gxctl_for(&self.gxd, self.dir.path())
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        json_of(self.ctl().args(args))
-    }
-
-    /// Writes `doc` to `name` in the test's directory and returns its path.
-    fn write(&self, name: &str, doc: &Json) -> std::path::PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, doc.to_string()).unwrap();
-        path
-    }
-
-    /// A report must name a registered body: registers the sample's 固城镇.
-    fn register_the_town(&self) {
-        self.ctl()
-            .args([
-                "org",
-                "add",
-                "621024101",
-                "--name",
-                "固城镇",
-                "--level",
-                "乡镇",
-            ])
-            .assert()
-            .code(0);
-    }
+/// A report must name a registered body: registers the sample's 固城镇.
+fn register_the_town(served: &Served) {
+    served.exits(
+        &[
+            "org",
+            "add",
+            "621024101",
+            "--name",
+            "固城镇",
+            "--level",
+            "乡镇",
+        ],
+        0,
+    );
 }
 
 /// The 2020 sample amended: 6 normative documents made become 7.
@@ -64,7 +32,7 @@ fn amended_2020() -> Json {
 #[tokio::test(flavor = "multi_thread")]
 async fn submit_query_and_diff_through_gxctl() {
     let served = Served::start();
-    served.register_the_town();
+    register_the_town(&served);
     submit_three_years(&served);
     diff_with_the_org_of_a_context(&served);
     served_diff_and_render_are_the_files_own(&served);
@@ -94,7 +62,7 @@ fn submit_three_years(served: &Served) {
 
 /// A default org from a context: `gxctl diff 2019 2020` needs nothing else.
 fn diff_with_the_org_of_a_context(served: &Served) {
-    let cfg = served.dir.path();
+    let cfg = served.dir();
     served
         .ctl()
         .args(["config", "set-context", "town", "--server"])
@@ -139,7 +107,7 @@ fn served_diff_and_render_are_the_files_own(served: &Served) {
     assert_eq!(local["old"]["revision"], Json::Null);
 
     for f in ["html", "md", "txt"] {
-        let remote = stdout_of(served.ctl().args(["render", "621024101", "2019", "-f", f]));
+        let remote = served.text(&["render", "621024101", "2019", "-f", f]);
         let local = stdout_of(
             gxctl()
                 .arg("render")
@@ -156,9 +124,8 @@ fn diff_across_editions(served: &Served) {
     assert_eq!(d["old"]["edition"], 2019);
     assert_eq!(d["new"]["edition"], 2021);
     assert_eq!(d["not_comparable"].as_array().unwrap().len(), 19 + 7);
-    served
-        .ctl()
-        .args([
+    served.says(
+        &[
             "--org",
             "621024101",
             "diff",
@@ -166,12 +133,10 @@ fn diff_across_editions(served: &Served) {
             "2021",
             "-o",
             "markdown",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "### Not comparable (2019 → 2021 edition)",
-        ));
+        ],
+        0,
+        "### Not comparable (2019 → 2021 edition)",
+    );
 }
 
 /// An amendment, a stale expected revision refused, then a revision diff.
@@ -230,12 +195,11 @@ fn history_list_and_get(served: &Served) {
     let g = served.json(&["get", "621024101", "2020", "--rev", "1", "-o", "json"]);
     assert_eq!(g["revision"]["revision"], 1);
     assert_eq!(g["report"]["t2"]["normative_docs"]["made"], 6);
-    served
-        .ctl()
-        .args(["get", "621024101", "2020", "-o", "cells"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("t2.normative_docs.made=7\n"));
+    served.says(
+        &["get", "621024101", "2020", "-o", "cells"],
+        0,
+        "t2.normative_docs.made=7\n",
+    );
 }
 
 /// Unknown year and unknown body: a clear line and exit 3.
@@ -248,14 +212,11 @@ fn unknown_year_and_body(served: &Served) {
         .stderr(predicate::str::diff(
             "gxctl: no report for 621024101 in 2018 (reports exist for 2019, 2020, 2021)\n",
         ));
-    served
-        .ctl()
-        .args(["get", "999999", "2020"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
-            "no report for 999999 in 2020 (no reports exist for it)",
-        ));
+    served.complains(
+        &["get", "999999", "2020"],
+        3,
+        "no report for 999999 in 2020 (no reports exist for it)",
+    );
 }
 
 /// A rejected report: exit 1, the cell key and the Chinese finding.
@@ -321,7 +282,7 @@ async fn a_published_report_is_imported_and_submitted() {
         .code(2)
         .stderr(predicate::str::contains("give --org ORG"));
 
-    served.register_the_town();
+    register_the_town(&served);
     served
         .ctl()
         .args(["--org", "621024101", "submit"])
@@ -331,11 +292,7 @@ async fn a_published_report_is_imported_and_submitted() {
         .stdout(predicate::str::contains(
             "accepted stored as revision 1 of 621024101 2020",
         ));
-    let stored = stdout_of(
-        served
-            .ctl()
-            .args(["get", "621024101", "2020", "-o", "cells"]),
-    );
+    let stored = served.text(&["get", "621024101", "2020", "-o", "cells"]);
     assert_eq!(stored, cells);
     served.gxd.stop().await;
 }

@@ -77,3 +77,66 @@ pub fn fixture_json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(name)).expect("fixture");
     serde_json::from_str(&text).expect("fixture is JSON")
 }
+
+/// A running gxd with its data under a temporary directory, where gxctl keeps its config and
+/// a test its files.
+pub struct Served {
+    pub gxd: crate::server::Gxd,
+    pub dir: tempfile::TempDir,
+}
+
+impl Served {
+    pub fn start() -> Served {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let gxd = crate::server::start_in(&dir.path().join("data"));
+        Served { gxd, dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// [`gxctl_for`] this gxd, run in the directory.
+    pub fn ctl(&self) -> assert_cmd::Command {
+        let mut cmd = gxctl_for(&self.gxd, self.dir());
+        cmd.current_dir(self.dir());
+        cmd
+    }
+
+    /// Runs gxctl with `args`; it must exit 0; its output read as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        json_of(self.ctl().args(args))
+    }
+
+    /// Runs gxctl with `args`; it must exit 0; its output.
+    pub fn text(&self, args: &[&str]) -> String {
+        stdout_of(self.ctl().args(args))
+    }
+
+    /// Writes `doc` to `name` in the directory and returns its path.
+    pub fn write(&self, name: &str, doc: &serde_json::Value) -> String {
+        let path = self.dir().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(doc).expect("JSON")).expect("write");
+        path.display().to_string()
+    }
+}
+
+impl Served {
+    /// Runs gxctl with `args`; checks its exit code and that its output contains `text`.
+    pub fn says(&self, args: &[&str], code: i32, text: &str) {
+        self.exits(args, code)
+            .stdout(predicates::str::contains(text));
+    }
+
+    /// Runs gxctl with `args`; checks its exit code and that its standard error contains
+    /// `text`.
+    pub fn complains(&self, args: &[&str], code: i32, text: &str) {
+        self.exits(args, code)
+            .stderr(predicates::str::contains(text));
+    }
+
+    /// Runs gxctl with `args` and checks its exit code.
+    pub fn exits(&self, args: &[&str], code: i32) -> assert_cmd::assert::Assert {
+        self.ctl().args(args).assert().code(code)
+    }
+}
