@@ -568,16 +568,9 @@ async fn bad_input_gets_the_right_code_and_names_the_field() {
         .expect("still serving")
         .into_inner();
     assert_eq!(list.reports.len(), 1);
-    let revs = c
-        .list_revisions(pb::ListRevisionsRequest {
-            org_id: "621024101".into(),
-            year: 2020,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(revs.revisions.len(), 1);
-    assert_eq!(revs.revisions[0].content_hash, stored.content_hash);
+    let revs = super::revisions_of(&mut c, "621024101", 2020).await;
+    assert_eq!(revs.len(), 1);
+    assert_eq!(revs[0].content_hash, stored.content_hash);
     drop(c);
     let (status, log) = gxd.stop_with_log().await;
     assert!(status.success(), "{log}");
