@@ -140,3 +140,21 @@ impl Served {
         self.ctl().args(args).assert().code(code)
     }
 }
+
+/// The string `field` of each element of a JSON array.
+pub fn each<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|e| e[field].as_str().expect("a string"))
+        .collect()
+}
+
+/// The element of a JSON array whose `field` is `value`.
+pub fn find<'a>(list: &'a serde_json::Value, field: &str, value: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .find(|e| e[field] == value)
+        .unwrap_or_else(|| panic!("no element with {field} {value:?} in {list}"))
+}

@@ -301,3 +301,6 @@ pub async fn revisions_of(
 
 /// A ReportService client over a test [`Channel`].
 pub type ReportClient = ReportServiceClient<Channel>;
+
+/// An OrgService client over a test [`Channel`].
+pub type OrgClient = gx::pb::org_service_client::OrgServiceClient<Channel>;
