@@ -71,20 +71,20 @@ fn the_sample(revision: Option<u32>) -> Option<pb::ReportRef> {
 }
 
 /// A ReportService call, about the sample the admin stored.
-async fn report_call(mut reports: ReportClient, rpc: Rpc) -> Result<(), tonic::Status> {
+async fn report_call(mut c: ReportClient, rpc: Rpc) -> Result<(), tonic::Status> {
     let org_id = String::from("621024101");
     match rpc {
-        Rpc::Submit => reports
+        Rpc::Submit => c
             .submit_report(submit_request(sample_pb(), ""))
             .await
             .map(drop),
-        Rpc::Validate => reports
+        Rpc::Validate => c
             .validate_report(pb::ValidateReportRequest {
                 report: Some(sample_pb()),
             })
             .await
             .map(drop),
-        Rpc::Get => reports
+        Rpc::Get => c
             .get_report(pb::GetReportRequest {
                 org_id,
                 year: 2020,
@@ -92,15 +92,15 @@ async fn report_call(mut reports: ReportClient, rpc: Rpc) -> Result<(), tonic::S
             })
             .await
             .map(drop),
-        Rpc::List => reports
+        Rpc::List => c
             .list_reports(pb::ListReportsRequest::default())
             .await
             .map(drop),
-        Rpc::Revisions => reports
+        Rpc::Revisions => c
             .list_revisions(pb::ListRevisionsRequest { org_id, year: 2020 })
             .await
             .map(drop),
-        Rpc::Diff => reports
+        Rpc::Diff => c
             .diff_reports(pb::DiffReportsRequest {
                 org_id,
                 old: the_sample(Some(1)),
@@ -109,7 +109,7 @@ async fn report_call(mut reports: ReportClient, rpc: Rpc) -> Result<(), tonic::S
             })
             .await
             .map(drop),
-        Rpc::Render => reports
+        Rpc::Render => c
             .render_report(pb::RenderReportRequest {
                 org_id,
                 report: the_sample(None),
@@ -123,20 +123,20 @@ async fn report_call(mut reports: ReportClient, rpc: Rpc) -> Result<(), tonic::S
 
 /// A TokenService call; `victim` is a token id RevokeToken may revoke.
 async fn token_call(channel: Channel, rpc: Rpc, victim: &str) -> Result<(), tonic::Status> {
-    let mut tokens = TokenServiceClient::new(channel);
+    let mut c = TokenServiceClient::new(channel);
     match rpc {
-        Rpc::CreateToken => tokens
+        Rpc::CreateToken => c
             .create_token(pb::CreateTokenRequest {
                 role: pb::Role::Reader as i32,
                 ..Default::default()
             })
             .await
             .map(drop),
-        Rpc::ListTokens => tokens
+        Rpc::ListTokens => c
             .list_tokens(pb::ListTokensRequest::default())
             .await
             .map(drop),
-        Rpc::RevokeToken => tokens
+        Rpc::RevokeToken => c
             .revoke_token(pb::RevokeTokenRequest {
                 id: victim.to_string(),
             })

@@ -7,7 +7,7 @@ use tonic::metadata::MetadataValue;
 use tonic::Code;
 
 use super::{gxd_run, issue, reason};
-use crate::server::{data_dir, sample_pb, start_with, submit_request};
+use crate::server::{assert_code, data_dir, sample_pb, start_with, submit_request};
 
 /// A call with a raw `authorization` value.
 async fn list_with(gxd: &crate::server::Gxd, authorization: &str) -> tonic::Status {
@@ -146,31 +146,23 @@ async fn listing_shows_no_secret_and_refuses_what_it_must(
     assert!(all.iter().any(|t| t.id == filer_id));
     assert_eq!(all[0].created_by, "bootstrap");
     // The last active admin cannot be revoked.
-    let s = tokens
-        .revoke_token(pb::RevokeTokenRequest {
-            id: all[0].id.clone(),
-        })
-        .await
-        .expect_err("last admin");
-    assert_eq!(s.code(), Code::FailedPrecondition);
-    assert!(
-        s.message().contains("last active admin token"),
-        "{}",
-        s.message()
+    let last_admin = pb::RevokeTokenRequest {
+        id: all[0].id.clone(),
+    };
+    let s = assert_code(
+        tokens.revoke_token(last_admin).await,
+        Code::FailedPrecondition,
     );
+    assert!(s.message().contains("last active admin token"), "{s:?}");
     // A filer token without a body is refused, naming the field.
-    let s = tokens
-        .create_token(pb::CreateTokenRequest {
-            role: pb::Role::Filer as i32,
-            ..Default::default()
-        })
-        .await
-        .expect_err("filer without org");
-    assert_eq!(s.code(), Code::InvalidArgument);
+    let no_body = pb::CreateTokenRequest {
+        role: pb::Role::Filer as i32,
+        ..Default::default()
+    };
+    let s = assert_code(tokens.create_token(no_body).await, Code::InvalidArgument);
     assert!(
         s.message().starts_with("org: required for a filer token"),
-        "{}",
-        s.message()
+        "{s:?}"
     );
 }
 
