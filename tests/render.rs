@@ -298,10 +298,13 @@ fn assert_texts(tables: &[DomTable], want: &[(usize, usize, usize, &str)]) {
     }
 }
 
+/// A (row, column) position in a grid, or the (rows, columns) a cell spans.
+type RowCol = (usize, usize);
+
 /// The (rows, columns) spanned by the cell at each slot `(table, (row, column), extent)` of
 /// `tables`.
 #[track_caller]
-fn assert_extents(tables: &[DomTable], want: &[(usize, (usize, usize), (usize, usize))]) {
+fn assert_extents(tables: &[DomTable], want: &[(usize, RowCol, RowCol)]) {
     for &(t, (r, c), span) in want {
         assert_eq!(
             extent(&tables[t], r, c),
