@@ -5,29 +5,7 @@
 use predicates::prelude::*;
 use serde_json::{json, Value as Json};
 
-use crate::server::{start_in, Gxd};
-use crate::support::gxctl;
-
-fn ctl(gxd: &Gxd, dir: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = gxctl();
-    cmd.env("GX_SERVER", gxd.url())
-        .env("GX_CONFIG", dir.join("config.yaml"))
-        .env("GX_DATA", &gxd.data)
-        .env_remove("GX_ORG")
-        .env_remove("GX_CONTEXT")
-        .current_dir(dir);
-    cmd
-}
-
-fn json_out(cmd: &mut assert_cmd::Command) -> Json {
-    let out = cmd.assert().get_output().stdout.clone();
-    serde_json::from_slice(&out)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
-}
-
-fn text_out(cmd: &mut assert_cmd::Command) -> String {
-    String::from_utf8(cmd.assert().code(0).get_output().stdout.clone()).unwrap()
-}
+use crate::support::{fixture_json, Served};
 
 const BODIES: &str = "\
 id,name,level,parent
@@ -39,6 +17,19 @@ id,name,level,parent
 621024-jyj,合水县教育局,部门,621024
 621024-zrzy,合水县自然资源局,部门,621024
 ";
+
+/// The five bodies that file, with the `k` of their reports (see [`report`]). 太莪乡 leaves
+/// 复议后起诉 blank in 2021 and does not file in 2022.
+const FILERS: [(&str, &str, i64); 5] = [
+    ("621024101", "西华池镇", 1),
+    ("621024102", "老城镇", 2),
+    ("621024103", "太莪乡", 3),
+    ("621024-jyj", "合水县教育局", 4),
+    ("621024-zrzy", "合水县自然资源局", 5),
+];
+const TAIE: &str = "621024103";
+/// 西华池镇, whose 2022 report carries 0 where 2021 sent 1 forward.
+const TOWN: &str = "621024101";
 
 /// A 2021-edition report of body `k` (1..=5; the county itself 100). Small numbers chosen so
 /// the sums can be checked by hand:
@@ -126,77 +117,64 @@ fn report(
     })
 }
 
-fn write(dir: &std::path::Path, name: &str, doc: &Json) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_string_pretty(doc).unwrap()).unwrap();
-    path.display().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_county_over_two_years() {
-    let dir = tempfile::tempdir().unwrap();
-    let gxd = start_in(&dir.path().join("data"));
-    let d = dir.path();
+    let county = Served::start();
+    bodies_from_a_spreadsheet(&county);
+    file_2021(&county);
+    roll_up_2021(&county);
+    let town = file_2022_through_the_cross_year_gate(&county);
+    board_2022(&county);
+    roll_up_2022(&county);
+    export_2022(&county, &town);
+    move_a_township(&county);
+    mixed_editions_in_one_roll_up(&county);
+    county.gxd.stop().await;
+}
 
-    // ---- bodies, from a spreadsheet
-    std::fs::write(d.join("bodies.csv"), BODIES).unwrap();
-    ctl(&gxd, d)
-        .args(["org", "import", "bodies.csv"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "bodies.csv: 7 bodies — 7 created, 0 updated, 0 unchanged",
-        ));
-    // Importing it again changes nothing; exporting gives it back.
-    ctl(&gxd, d)
-        .args(["org", "import", "bodies.csv"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "0 created, 0 updated, 7 unchanged",
-        ));
-    let exported = text_out(ctl(&gxd, d).args(["org", "export", "--under", "621024"]));
+/// Bodies from a spreadsheet; importing again changes nothing; exporting gives it back; a
+/// report for a body nobody registered says how to register it.
+fn bodies_from_a_spreadsheet(county: &Served) {
+    std::fs::write(county.dir().join("bodies.csv"), BODIES).unwrap();
+    for summary in [
+        "bodies.csv: 7 bodies — 7 created, 0 updated, 0 unchanged",
+        "0 created, 0 updated, 7 unchanged",
+    ] {
+        county.says(&["org", "import", "bodies.csv"], 0, summary);
+    }
+    let exported = county.text(&["org", "export", "--under", "621024"]);
     assert_eq!(
         exported,
         "id,name,level,parent\n621024,合水县,县,\n621024-jyj,合水县教育局,部门,621024\n\
          621024-zrzy,合水县自然资源局,部门,621024\n621024101,西华池镇,乡镇,621024\n\
          621024102,老城镇,乡镇,621024\n621024103,太莪乡,乡镇,621024\n"
     );
-    let g = json_out(ctl(&gxd, d).args(["org", "get", "621024101", "-o", "json"]));
+    let g = county.json(&["org", "get", "621024101", "-o", "json"]);
     assert_eq!(g["path"][0]["id"], "621024");
     // A report for a body nobody registered: NOT_FOUND, and how to register it.
-    let stray = write(
-        d,
+    let stray = county.write(
         "stray.json",
         &report("621099", "某镇", 2021, 1, 0, 1, false),
     );
-    ctl(&gxd, d)
-        .args(["submit", &stray])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::contains("gxctl org add 621099"));
+    county.says(&["submit", &stray], 3, "gxctl org add 621099");
+}
 
-    // ---- 2021: every body files; the county's own report too (never part of the sum)
-    let bodies = [
-        ("621024101", "西华池镇", 1),
-        ("621024102", "老城镇", 2),
-        ("621024103", "太莪乡", 3),
-        ("621024-jyj", "合水县教育局", 4),
-        ("621024-zrzy", "合水县自然资源局", 5),
-    ];
+/// 2021: every body files; the county's own report too (never part of the sum).
+fn file_2021(county: &Served) {
     let mut files = Vec::new();
-    for (id, name, k) in bodies {
-        let doc = report(id, name, 2021, k, 0, k, id == "621024103");
-        files.push(write(d, &format!("{id}-2021.json"), &doc));
+    for (id, name, k) in FILERS {
+        let doc = report(id, name, 2021, k, 0, k, id == TAIE);
+        files.push(county.write(&format!("{id}-2021.json"), &doc));
     }
-    files.push(write(
-        d,
+    files.push(county.write(
         "621024-2021.json",
         &report("621024", "合水县", 2021, 100, 0, 0, false),
     ));
-    ctl(&gxd, d).arg("submit").args(&files).assert().code(0);
+    county.ctl().arg("submit").args(&files).assert().code(0);
+}
 
-    let r = json_out(ctl(&gxd, d).args(["rollup", "621024", "2021", "-o", "json"]));
+fn roll_up_2021(county: &Served) {
+    let r = county.json(&["rollup", "621024", "2021", "-o", "json"]);
     assert_eq!(r["valid"], true, "{r}");
     assert_eq!(r["parts"].as_array().unwrap().len(), 5);
     assert_eq!(r["missing"], json!([]));
@@ -220,35 +198,53 @@ async fn a_county_over_two_years() {
     // 太莪乡 left 复议后起诉 blank: 5 cells counted as 0; 规章现行有效 "/" in each of five.
     assert_eq!(r["blank_cells"], 5);
     assert_eq!(r["not_applicable_cells"], 5);
-    let cells = text_out(ctl(&gxd, d).args(["rollup", "621024", "2021", "-o", "cells"]));
+    let cells = county.text(&["rollup", "621024", "2021", "-o", "cells"]);
     assert!(cells.contains("t2.licensing.decisions=150\n"), "{cells}");
+}
 
-    // ---- 2022: 太莪乡 does not file; 西华池镇 carries 0 where it sent 1 forward
+/// 2022: 太莪乡 does not file; 西华池镇 carries 0 where it sent 1 forward and passes the gate
+/// only when it explains why. Returns what `get` says of 西华池镇's 2022 report.
+fn file_2022_through_the_cross_year_gate(county: &Served) -> Json {
     let mut files = Vec::new();
-    for (id, name, k) in bodies {
-        if id == "621024103" {
+    for (id, name, k) in FILERS {
+        if id == TAIE {
             continue;
         }
-        let carried = if id == "621024101" { 0 } else { k };
+        let carried = if id == TOWN { 0 } else { k };
         let doc = report(id, name, 2022, k, carried, 0, false);
-        files.push((id, write(d, &format!("{id}-2022.json"), &doc)));
+        files.push(county.write(&format!("{id}-2022.json"), &doc));
     }
-    let (_, town) = &files[0];
+    let got = town_explains_the_carry_over(county, &files[0]);
+    for f in &files[1..] {
+        county.exits(&["submit", f], 0);
+    }
+    let diff = county.text(&["--org", TOWN, "diff", "2021", "2022"]);
+    assert!(
+        diff.contains("Explained in 2022: X-CARRY — 该件申请人于2022年1月撤回申请"),
+        "{diff}"
+    );
+    got
+}
+
+/// 西华池镇's 2022 report `town`: warned offline, refused by the gate until explained, then
+/// stored with its explanation.
+fn town_explains_the_carry_over(county: &Served, town: &str) -> Json {
     // Offline, against last year's file: the same warning gxd will give.
-    ctl(&gxd, d)
-        .args([
+    county.says(
+        &[
             "validate",
             town,
             "--previous",
             "621024101-2021.json",
             "-o",
             "json",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("\"rule\": \"X-CARRY\""));
+        ],
+        0,
+        "\"rule\": \"X-CARRY\"",
+    );
     // The gate: refused until explained, naming both reports' cells and values.
-    ctl(&gxd, d)
+    county
+        .ctl()
         .args(["submit", town])
         .assert()
         .code(5)
@@ -256,45 +252,31 @@ async fn a_county_over_two_years() {
         .stdout(predicate::str::contains("t3.carried.natural"))
         .stdout(predicate::str::contains("t3.forward.natural"))
         .stdout(predicate::str::contains("--explain X-CARRY="));
-    ctl(&gxd, d)
-        .args(["get", "621024101", "2022"])
-        .assert()
-        .code(3);
-    ctl(&gxd, d)
-        .args([
+    county.exits(&["get", TOWN, "2022"], 3);
+    county.says(
+        &[
             "submit",
             town,
             "--explain",
             "X-CARRY=该件申请人于2022年1月撤回申请",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "explained X-CARRY: 该件申请人于2022年1月撤回申请",
-        ));
-    let got = json_out(ctl(&gxd, d).args(["get", "621024101", "2022", "-o", "json"]));
+        ],
+        0,
+        "explained X-CARRY: 该件申请人于2022年1月撤回申请",
+    );
+    let got = county.json(&["get", TOWN, "2022", "-o", "json"]);
     assert_eq!(
         got["revision"]["explanations"],
         json!([{"rule": "X-CARRY", "text": "该件申请人于2022年1月撤回申请"}])
     );
     assert_eq!(got["revision"]["cross_year"]["previous_revision"], 1);
     // No previous report: no check, and get says so.
-    ctl(&gxd, d)
-        .args(["get", "621024101", "2021"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("cross-year: not checked"));
-    for (_, f) in &files[1..] {
-        ctl(&gxd, d).args(["submit", f]).assert().code(0);
-    }
-    let diff = text_out(ctl(&gxd, d).args(["--org", "621024101", "diff", "2021", "2022"]));
-    assert!(
-        diff.contains("Explained in 2022: X-CARRY — 该件申请人于2022年1月撤回申请"),
-        "{diff}"
-    );
+    county.says(&["get", TOWN, "2021"], 0, "cross-year: not checked");
+    got
+}
 
-    // The board: 太莪乡 is missing.
-    let board = json_out(ctl(&gxd, d).args(["--org", "621024", "status", "2022", "-o", "json"]));
+/// The filing board: 太莪乡 is missing; 西华池镇's warning is explained.
+fn board_2022(county: &Served) {
+    let board = county.json(&["--org", "621024", "status", "2022", "-o", "json"]);
     assert_eq!(
         (board["filed"].clone(), board["missing"].clone()),
         (json!(4), json!(1))
@@ -307,32 +289,34 @@ async fn a_county_over_two_years() {
         .filter(|e| e["filed"] == false)
         .map(|e| e["body"]["id"].as_str().unwrap())
         .collect();
-    assert_eq!(missing, ["621024103"]);
+    assert_eq!(missing, [TAIE]);
     let town_entry = &board["entries"].as_array().unwrap()[2];
-    assert_eq!(town_entry["body"]["id"], "621024101");
+    assert_eq!(town_entry["body"]["id"], TOWN);
     assert_eq!(town_entry["explained"], json!(["X-CARRY"]));
-    let table = text_out(ctl(&gxd, d).args(["--org", "621024", "status", "2022"]));
+    let table = county.text(&["--org", "621024", "status", "2022"]);
     assert!(
         table.contains("5 bodies: 4 filed, 1 missing, 0 with unexplained warnings"),
         "{table}"
     );
-    assert!(
-        table.contains("621024103") && table.contains("missing"),
-        "{table}"
-    );
+    assert!(table.contains(TAIE) && table.contains("missing"), "{table}");
+}
 
-    // The roll-up lists the missing body; Σk = 12 over the four that filed.
-    let r = json_out(ctl(&gxd, d).args(["rollup", "621024", "2022", "-o", "json"]));
-    assert_eq!(r["missing"][0]["id"], "621024103");
+/// The roll-up lists the missing body; Σk = 12 over the four that filed.
+fn roll_up_2022(county: &Served) {
+    let r = county.json(&["rollup", "621024", "2022", "-o", "json"]);
+    assert_eq!(r["missing"][0]["id"], TAIE);
     assert_eq!(
         r["report"]["t2"]["normative_docs"],
         json!({"issued": 12, "repealed": 4, "in_force": 128})
     );
     assert_eq!(r["report"]["t3"]["carried"]["natural"], 11);
     assert_eq!(r["report"]["t3"]["granted"]["natural"], 131);
+}
 
-    // ---- export: the header and the rows are exact
-    let csv = text_out(ctl(&gxd, d).args(["--org", "621024", "export", "--year", "2022"]));
+/// The export: the header and the rows are exact; `town` is what `get` says of 西华池镇's
+/// 2022 report.
+fn export_2022(county: &Served, town: &Json) {
+    let csv = county.text(&["--org", "621024", "export", "--year", "2022"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 4);
     let keys: Vec<String> = gx::Edition::E2021
@@ -352,8 +336,8 @@ async fn a_county_over_two_years() {
     ));
     assert!(lines[0].ends_with(",t4.lit_after_review.pending,t4.lit_after_review.total"));
     // 西华池镇's row, from what was submitted and what get says.
-    let meta = &got["revision"];
-    let doc = report("621024101", "西华池镇", 2022, 1, 0, 0, false);
+    let meta = &town["revision"];
+    let doc = report(TOWN, "西华池镇", 2022, 1, 0, 0, false);
     let values: Vec<String> = keys
         .iter()
         .map(|k| {
@@ -374,63 +358,47 @@ async fn a_county_over_two_years() {
     );
     assert_eq!(lines[3], row);
     assert!(row.contains(",0,0,/,1,1,10,10,1,0,1.25,"), "{row}");
-    let jsonl =
-        text_out(ctl(&gxd, d).args(["--org", "621024", "export", "--year", "2022", "-o", "jsonl"]));
+    let jsonl = county.text(&["--org", "621024", "export", "--year", "2022", "-o", "jsonl"]);
     let first: Json = serde_json::from_str(jsonl.lines().nth(2).unwrap()).unwrap();
-    assert_eq!(first["org_id"], "621024101");
+    assert_eq!(first["org_id"], TOWN);
     assert_eq!(first["cells"]["t2.regulations.in_force"], "/");
     assert_eq!(first["cells"]["t2.admin_fees.amount"], "1.25");
     assert_eq!(first["cells"]["t3.new.natural"], 10);
     assert!(first["cells"].get("t3.other.natural").is_none());
+}
 
-    // ---- moving a township to another county moves it in the next roll-up
-    ctl(&gxd, d)
-        .args(["org", "move", "621024102", "--parent", "621025"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "621024102 老城镇 is now under 621025",
-        ));
-    let r = json_out(ctl(&gxd, d).args(["rollup", "621024", "2022", "-o", "json"]));
+/// Moving a township to another county moves it in the next roll-up; its reports stay its
+/// reports; a move under itself is refused.
+fn move_a_township(county: &Served) {
+    county.says(
+        &["org", "move", "621024102", "--parent", "621025"],
+        0,
+        "621024102 老城镇 is now under 621025",
+    );
+    let r = county.json(&["rollup", "621024", "2022", "-o", "json"]);
     assert_eq!(r["report"]["t2"]["normative_docs"]["issued"], 10);
     assert_eq!(r["report"]["t3"]["new"]["natural"], 100);
-    let r = json_out(ctl(&gxd, d).args(["rollup", "621025", "2022", "-o", "json"]));
+    let r = county.json(&["rollup", "621025", "2022", "-o", "json"]);
     assert_eq!(r["parts"][0]["body"]["id"], "621024102");
     assert_eq!(r["report"]["t2"]["normative_docs"]["issued"], 2);
-    // Its reports stay its reports.
-    ctl(&gxd, d)
-        .args(["get", "621024102", "2021"])
-        .assert()
-        .code(0);
-    // A move under itself is refused.
-    ctl(&gxd, d)
-        .args(["org", "move", "621025", "--parent", "621024102"])
-        .assert()
-        .code(1);
+    county.exits(&["get", "621024102", "2021"], 0);
+    county.exits(&["org", "move", "621025", "--parent", "621024102"], 1);
+}
 
-    // Mixing editions in one roll-up names who is on which.
-    let mut old: Json = serde_json::from_str(
-        &std::fs::read_to_string(crate::support::fixture("gucheng-town-2020.json")).unwrap(),
-    )
-    .unwrap();
+/// Mixing editions in one roll-up names who is on which.
+fn mixed_editions_in_one_roll_up(county: &Served) {
+    let mut old = fixture_json("gucheng-town-2020.json");
     old["org"] = json!({"id": "621024-zrzy", "name": "合水县自然资源局"});
-    let old = write(d, "old.json", &old);
-    ctl(&gxd, d).args(["submit", &old]).assert().code(0);
-    ctl(&gxd, d)
-        .args(["rollup", "621024", "2020"])
-        .assert()
-        .code(0);
-    let mut mixed = report("621024101", "西华池镇", 2020, 1, 0, 0, false);
+    let old = county.write("old.json", &old);
+    county.exits(&["submit", &old], 0);
+    county.exits(&["rollup", "621024", "2020"], 0);
+    let mut mixed = report(TOWN, "西华池镇", 2020, 1, 0, 0, false);
     mixed["edition"] = 2021.into();
-    let mixed = write(d, "mixed.json", &mixed);
-    ctl(&gxd, d).args(["submit", &mixed]).assert().code(0);
-    ctl(&gxd, d)
-        .args(["rollup", "621024", "2020"])
-        .assert()
-        .code(5)
-        .stderr(predicate::str::contains(
-            "1 on the 2019 edition: 621024-zrzy; 1 on the 2021 edition: 621024101",
-        ));
-
-    gxd.stop().await;
+    let mixed = county.write("mixed.json", &mixed);
+    county.exits(&["submit", &mixed], 0);
+    county.complains(
+        &["rollup", "621024", "2020"],
+        5,
+        "1 on the 2019 edition: 621024-zrzy; 1 on the 2021 edition: 621024101",
+    );
 }

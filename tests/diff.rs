@@ -6,21 +6,17 @@ use gx::files;
 use predicates::prelude::*;
 use serde_json::{json, Value as Json};
 
-use crate::support::{fixture, gxctl};
+use crate::support::{each, find, fixture, gxctl, json_of};
 
 fn diff_json(a: &str, b: &str, extra: &[&str]) -> Json {
-    let out = gxctl()
-        .arg("diff")
-        .arg(fixture(a))
-        .arg(fixture(b))
-        .args(["-o", "json"])
-        .args(extra)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    json_of(
+        gxctl()
+            .arg("diff")
+            .arg(fixture(a))
+            .arg(fixture(b))
+            .args(["-o", "json"])
+            .args(extra),
+    )
 }
 
 #[test]
@@ -38,6 +34,13 @@ fn same_edition_json_field_by_field() {
             "carry_over"
         ]
     );
+    the_two_sides(&d);
+    the_changed_cells(&d);
+    the_carry_over(&d);
+    the_narrative(&d);
+}
+
+fn the_two_sides(d: &Json) {
     let old = &d["old"];
     assert_eq!(old["org_id"], "621024101");
     assert_eq!(old["org_name"], "固城镇");
@@ -49,7 +52,9 @@ fn same_edition_json_field_by_field() {
     assert_eq!(old["warnings"], 0);
     assert_eq!(old["findings"], json!([]));
     assert_eq!(d["new"]["year"], 2020);
+}
 
+fn the_changed_cells(d: &Json) {
     let tables = d["tables"].as_array().unwrap();
     assert_eq!(tables.len(), 2);
     assert_eq!(tables[0]["table"], "t2");
@@ -68,14 +73,8 @@ fn same_edition_json_field_by_field() {
             "changed": true
         })
     );
-    let t3: Vec<&str> = tables[1]["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["key"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        t3,
+        each(&tables[1]["cells"], "key"),
         [
             "t3.new.natural",
             "t3.new.total",
@@ -90,8 +89,10 @@ fn same_edition_json_field_by_field() {
     assert_eq!(tables[1]["cells"][0]["delta"], "-3");
     assert_eq!(tables[1]["cells"][0]["pct"], "-100");
     assert_eq!(d["not_comparable"], json!([]));
+}
 
-    // 2019 left 1 request to carry forward; 2020 carried none.
+/// 2019 left 1 request to carry forward; 2020 carried none.
+fn the_carry_over(d: &Json) {
     let carry = &d["carry_over"];
     assert_eq!(carry["ok"], false);
     assert_eq!(
@@ -106,12 +107,10 @@ fn same_edition_json_field_by_field() {
         })
     );
     assert_eq!(carry["columns"].as_array().unwrap().len(), 7);
+}
 
-    let narrative = d["narrative"].as_array().unwrap();
-    let problems = narrative
-        .iter()
-        .find(|s| s["section"] == "problems")
-        .unwrap();
+fn the_narrative(d: &Json) {
+    let problems = find(&d["narrative"], "section", "problems");
     assert_eq!(problems["heading"], "五、存在的主要问题及改进情况");
     assert!(problems["similarity"].as_f64().unwrap() > 0.9);
     assert_eq!(
@@ -121,10 +120,7 @@ fn same_edition_json_field_by_field() {
             {"op": "insert", "text": "一是主动公开的意识还不够强。"}
         ])
     );
-    let overview = narrative
-        .iter()
-        .find(|s| s["section"] == "overview")
-        .unwrap();
+    let overview = find(&d["narrative"], "section", "overview");
     assert_eq!(overview["similarity"], 1.0);
     assert_eq!(overview["changes"], json!([]));
 }
@@ -132,19 +128,10 @@ fn same_edition_json_field_by_field() {
 #[test]
 fn across_editions_only_comparable_cells_compare() {
     let d = diff_json("gucheng-town-2020.json", "gucheng-town-2021.json", &[]);
-    let t2 = d["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == "t2")
-        .unwrap();
-    let keys: Vec<&str> = t2["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, ["t2.licensing.decisions"]);
+    assert_eq!(
+        each(&find(&d["tables"], "table", "t2")["cells"], "key"),
+        ["t2.licensing.decisions"]
+    );
 
     // Every other table-2 cell is listed as not comparable, on its own side.
     let nc = d["not_comparable"].as_array().unwrap();
@@ -173,25 +160,12 @@ fn across_editions_only_comparable_cells_compare() {
             "t2.admin_fees.amount"
         ]
     );
-    let issued = nc
-        .iter()
-        .find(|n| n["cell"] == "t2.normative_docs.issued")
-        .unwrap();
+    let issued = find(&d["not_comparable"], "cell", "t2.normative_docs.issued");
     assert_eq!(issued["value"], "5（其中修订2件）");
 
     // The 2019 single （六）其他处理 row compares with the sum of the 2021 sub-rows.
-    let t3 = d["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == "t3")
-        .unwrap();
-    let other = t3["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["key"] == "t3.other.natural")
-        .unwrap();
+    let t3 = find(&d["tables"], "table", "t3");
+    let other = find(&t3["cells"], "key", "t3.other.natural");
     assert_eq!(
         other["new_cells"],
         json!([

@@ -4,37 +4,12 @@
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-use crate::server::{start_in, Gxd};
-use crate::support::{fixture, gxctl};
+use crate::support::{fixture, fixture_json, gxctl, json_of, stdout_of, Served};
 
-/// gxctl pointed at `gxd`, with an empty config of its own.
-fn ctl(gxd: &Gxd, config: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = gxctl();
-    // The token: gxd's bootstrap admin token, found as on gxd's own machine.
-    cmd.env("GX_SERVER", gxd.url())
-        .env("GX_DATA", &gxd.data)
-        .env_remove("GX_TOKEN")
-        .env("GX_CONFIG", config.join("config.yaml"))
-        .env_remove("GX_ORG")
-        .env_remove("GX_CONTEXT");
-    cmd
-}
-
-fn json_out(cmd: &mut assert_cmd::Command) -> Json {
-    let out = cmd.assert().code(0).get_output().stdout.clone();
-    serde_json::from_slice(&out)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn submit_query_and_diff_through_gxctl() {
-    let dir = tempfile::tempdir().unwrap();
-    let gxd = start_in(&dir.path().join("data"));
-    let cfg = dir.path();
-
-    // A report must name a registered body.
-    ctl(&gxd, cfg)
-        .args([
+/// A report must name a registered body: registers the sample's 固城镇.
+fn register_the_town(served: &Served) {
+    served.exits(
+        &[
             "org",
             "add",
             "621024101",
@@ -42,11 +17,37 @@ async fn submit_query_and_diff_through_gxctl() {
             "固城镇",
             "--level",
             "乡镇",
-        ])
-        .assert()
-        .code(0);
-    // 2020's 上年结转 differs from 2019's 结转下年度: explained, it is stored.
-    ctl(&gxd, cfg)
+        ],
+        0,
+    );
+}
+
+/// The 2020 sample amended: 6 normative documents made become 7.
+fn amended_2020() -> Json {
+    let mut doc = fixture_json("gucheng-town-2020.json");
+    doc["t2"]["normative_docs"]["made"] = 7.into();
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn submit_query_and_diff_through_gxctl() {
+    let served = Served::start();
+    register_the_town(&served);
+    submit_three_years(&served);
+    diff_with_the_org_of_a_context(&served);
+    served_diff_and_render_are_the_files_own(&served);
+    diff_across_editions(&served);
+    amend_then_diff_revisions(&served);
+    history_list_and_get(&served);
+    unknown_year_and_body(&served);
+    a_rejected_report(&served);
+    served.gxd.stop().await;
+}
+
+/// 2020's 上年结转 differs from 2019's 结转下年度: explained, it is stored.
+fn submit_three_years(served: &Served) {
+    served
+        .ctl()
         .arg("submit")
         .arg(fixture("gucheng-town-2019.json"))
         .arg(fixture("gucheng-town-2020.json"))
@@ -57,18 +58,22 @@ async fn submit_query_and_diff_through_gxctl() {
         .stdout(predicate::str::contains(
             "accepted stored as revision 1 of 621024101 2020",
         ));
+}
 
-    // A default org from a context: `gxctl diff 2019 2020` needs nothing else.
-    ctl(&gxd, cfg)
+/// A default org from a context: `gxctl diff 2019 2020` needs nothing else.
+fn diff_with_the_org_of_a_context(served: &Served) {
+    let cfg = served.dir();
+    served
+        .ctl()
         .args(["config", "set-context", "town", "--server"])
-        .arg(gxd.url())
+        .arg(served.gxd.url())
         .args(["--org", "621024101"])
         .assert()
         .code(0);
     let mut plain = gxctl();
     plain
         .env("GX_CONFIG", cfg.join("config.yaml"))
-        .env("GX_DATA", &gxd.data)
+        .env("GX_DATA", &served.gxd.data)
         .env_remove("GX_SERVER")
         .env_remove("GX_ORG");
     plain
@@ -82,11 +87,13 @@ async fn submit_query_and_diff_through_gxctl() {
             "Carry-over: 2020 t3.carried differs from 2019 t3.forward",
         ))
         .stdout(predicate::str::contains("\u{1b}[").not());
+}
 
-    // The server's diff is the library's diff of the two files.
-    let served =
-        json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2019", "2020", "-o", "json"]));
-    let local = json_out(
+/// The server's diff is the library's diff of the two files; the stored report renders
+/// exactly as its file does.
+fn served_diff_and_render_are_the_files_own(served: &Served) {
+    let remote = served.json(&["--org", "621024101", "diff", "2019", "2020", "-o", "json"]);
+    let local = json_of(
         gxctl()
             .arg("diff")
             .arg(fixture("gucheng-town-2019.json"))
@@ -94,44 +101,31 @@ async fn submit_query_and_diff_through_gxctl() {
             .args(["-o", "json"]),
     );
     for k in ["tables", "not_comparable", "narrative", "carry_over"] {
-        assert_eq!(served[k], local[k], "{k}");
+        assert_eq!(remote[k], local[k], "{k}");
     }
-    assert_eq!(served["old"]["revision"], 1);
+    assert_eq!(remote["old"]["revision"], 1);
     assert_eq!(local["old"]["revision"], Json::Null);
 
-    // The stored report renders exactly as its file does.
     for f in ["html", "md", "txt"] {
-        let served = ctl(&gxd, cfg)
-            .args(["render", "621024101", "2019", "-f", f])
-            .assert()
-            .code(0)
-            .get_output()
-            .stdout
-            .clone();
-        let local = gxctl()
-            .arg("render")
-            .arg(fixture("gucheng-town-2019.json"))
-            .args(["-f", f])
-            .assert()
-            .code(0)
-            .get_output()
-            .stdout
-            .clone();
-        assert_eq!(
-            String::from_utf8(served).unwrap(),
-            String::from_utf8(local).unwrap(),
-            "{f}"
+        let remote = served.text(&["render", "621024101", "2019", "-f", f]);
+        let local = stdout_of(
+            gxctl()
+                .arg("render")
+                .arg(fixture("gucheng-town-2019.json"))
+                .args(["-f", f]),
         );
+        assert_eq!(remote, local, "{f}");
     }
+}
 
-    // Across editions: the not-comparable list.
-    let d =
-        json_out(ctl(&gxd, cfg).args(["--org", "621024101", "diff", "2020", "2021", "-o", "json"]));
+/// Across editions: the not-comparable list.
+fn diff_across_editions(served: &Served) {
+    let d = served.json(&["--org", "621024101", "diff", "2020", "2021", "-o", "json"]);
     assert_eq!(d["old"]["edition"], 2019);
     assert_eq!(d["new"]["edition"], 2021);
     assert_eq!(d["not_comparable"].as_array().unwrap().len(), 19 + 7);
-    ctl(&gxd, cfg)
-        .args([
+    served.says(
+        &[
             "--org",
             "621024101",
             "diff",
@@ -139,21 +133,17 @@ async fn submit_query_and_diff_through_gxctl() {
             "2021",
             "-o",
             "markdown",
-        ])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
-            "### Not comparable (2019 → 2021 edition)",
-        ));
+        ],
+        0,
+        "### Not comparable (2019 → 2021 edition)",
+    );
+}
 
-    // An amendment, then a revision diff.
-    let mut doc: Json =
-        serde_json::from_str(&std::fs::read_to_string(fixture("gucheng-town-2020.json")).unwrap())
-            .unwrap();
-    doc["t2"]["normative_docs"]["made"] = 7.into();
-    let amended = dir.path().join("amended.json");
-    std::fs::write(&amended, doc.to_string()).unwrap();
-    ctl(&gxd, cfg)
+/// An amendment, a stale expected revision refused, then a revision diff.
+fn amend_then_diff_revisions(served: &Served) {
+    let amended = served.write("amended.json", &amended_2020());
+    served
+        .ctl()
         .arg("submit")
         .arg(&amended)
         .args(["--reason", "更正规范性文件数量", "--expected-revision", "1"])
@@ -162,13 +152,14 @@ async fn submit_query_and_diff_through_gxctl() {
         .code(0)
         .stdout(predicate::str::contains("stored as revision 2"));
     // A stale expected revision is a conflict.
-    ctl(&gxd, cfg)
+    served
+        .ctl()
         .arg("submit")
         .arg(fixture("gucheng-town-2020.json"))
         .args(["--reason", "x", "--expected-revision", "1"])
         .assert()
         .code(5);
-    let d = json_out(ctl(&gxd, cfg).args([
+    let d = served.json(&[
         "--org",
         "621024101",
         "diff",
@@ -177,19 +168,21 @@ async fn submit_query_and_diff_through_gxctl() {
         "1..2",
         "-o",
         "json",
-    ]));
+    ]);
     assert_eq!(d["old"]["revision"], 1);
     assert_eq!(d["new"]["revision"], 2);
     assert_eq!(d["tables"][0]["cells"][0]["key"], "t2.normative_docs.made");
     assert_eq!(d["tables"][0]["cells"][0]["old"], "6");
     assert_eq!(d["tables"][0]["cells"][0]["new"], "7");
     assert_eq!(d["carry_over"], Json::Null);
+}
 
-    let h = json_out(ctl(&gxd, cfg).args(["history", "621024101", "2020", "-o", "json"]));
+fn history_list_and_get(served: &Served) {
+    let h = served.json(&["history", "621024101", "2020", "-o", "json"]);
     assert_eq!(h.as_array().unwrap().len(), 2);
     assert_eq!(h[1]["reason"], "更正规范性文件数量");
 
-    let l = json_out(ctl(&gxd, cfg).args(["list", "-o", "json"]));
+    let l = served.json(&["list", "-o", "json"]);
     let years: Vec<u64> = l
         .as_array()
         .unwrap()
@@ -199,38 +192,41 @@ async fn submit_query_and_diff_through_gxctl() {
     assert_eq!(years, [2019, 2020, 2021]);
     assert_eq!(l[1]["revision"], 2);
 
-    let g = json_out(ctl(&gxd, cfg).args(["get", "621024101", "2020", "--rev", "1", "-o", "json"]));
+    let g = served.json(&["get", "621024101", "2020", "--rev", "1", "-o", "json"]);
     assert_eq!(g["revision"]["revision"], 1);
     assert_eq!(g["report"]["t2"]["normative_docs"]["made"], 6);
-    ctl(&gxd, cfg)
-        .args(["get", "621024101", "2020", "-o", "cells"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("t2.normative_docs.made=7\n"));
+    served.says(
+        &["get", "621024101", "2020", "-o", "cells"],
+        0,
+        "t2.normative_docs.made=7\n",
+    );
+}
 
-    // Unknown year and unknown body: a clear line and exit 3.
-    ctl(&gxd, cfg)
+/// Unknown year and unknown body: a clear line and exit 3.
+fn unknown_year_and_body(served: &Served) {
+    served
+        .ctl()
         .args(["--org", "621024101", "diff", "2018", "2020"])
         .assert()
         .code(3)
         .stderr(predicate::str::diff(
             "gxctl: no report for 621024101 in 2018 (reports exist for 2019, 2020, 2021)\n",
         ));
-    ctl(&gxd, cfg)
-        .args(["get", "999999", "2020"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
-            "no report for 999999 in 2020 (no reports exist for it)",
-        ));
+    served.complains(
+        &["get", "999999", "2020"],
+        3,
+        "no report for 999999 in 2020 (no reports exist for it)",
+    );
+}
 
-    // A rejected report: exit 1, the cell key and the Chinese finding.
-    let mut bad = doc.clone();
+/// A rejected report: exit 1, the cell key and the Chinese finding.
+fn a_rejected_report(served: &Served) {
+    let mut bad = amended_2020();
     bad["t4"]["review"]["upheld"] = 10.into();
     bad["t4"]["review"]["corrected"] = 1.into();
-    let bad_path = dir.path().join("bad.json");
-    std::fs::write(&bad_path, bad.to_string()).unwrap();
-    ctl(&gxd, cfg)
+    let bad_path = served.write("bad.json", &bad);
+    served
+        .ctl()
         .arg("submit")
         .arg(&bad_path)
         .args(["--reason", "x"])
@@ -238,8 +234,6 @@ async fn submit_query_and_diff_through_gxctl() {
         .code(1)
         .stdout(predicate::str::contains("t4.review.total"))
         .stdout(predicate::str::contains("改为 11"));
-
-    gxd.stop().await;
 }
 
 #[test]
@@ -266,44 +260,31 @@ fn server_down_is_a_clear_line_and_exit_4() {
 /// `gxctl submit` of the published text stores it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_published_report_is_imported_and_submitted() {
-    let dir = tempfile::tempdir().unwrap();
-    let gxd = start_in(&dir.path().join("data"));
-    let cfg = dir.path();
+    let served = Served::start();
     let scraped = fixture("gucheng-town-2020.scraped.txt");
     let cells = std::fs::read_to_string(fixture("gucheng-town-2020.cells")).unwrap();
 
-    let out = ctl(&gxd, cfg)
-        .args(["--org", "621024101", "import"])
-        .arg(&scraped)
-        .args(["-o", "cells"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(String::from_utf8(out).unwrap(), cells);
+    let imported = stdout_of(
+        served
+            .ctl()
+            .args(["--org", "621024101", "import"])
+            .arg(&scraped)
+            .args(["-o", "cells"]),
+    );
+    assert_eq!(imported, cells);
 
     // Without a body code the published text cannot be submitted.
-    ctl(&gxd, cfg)
+    served
+        .ctl()
         .arg("submit")
         .arg(&scraped)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("give --org ORG"));
 
-    ctl(&gxd, cfg)
-        .args([
-            "org",
-            "add",
-            "621024101",
-            "--name",
-            "固城镇",
-            "--level",
-            "乡镇",
-        ])
-        .assert()
-        .code(0);
-    ctl(&gxd, cfg)
+    register_the_town(&served);
+    served
+        .ctl()
         .args(["--org", "621024101", "submit"])
         .arg(&scraped)
         .assert()
@@ -311,13 +292,7 @@ async fn a_published_report_is_imported_and_submitted() {
         .stdout(predicate::str::contains(
             "accepted stored as revision 1 of 621024101 2020",
         ));
-    let stored = ctl(&gxd, cfg)
-        .args(["get", "621024101", "2020", "-o", "cells"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(String::from_utf8(stored).unwrap(), cells);
-    gxd.stop().await;
+    let stored = served.text(&["get", "621024101", "2020", "-o", "cells"]);
+    assert_eq!(stored, cells);
+    served.gxd.stop().await;
 }

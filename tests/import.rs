@@ -207,47 +207,7 @@ fn synthetic(edition: Edition, seed: u64, mix: Mix, variant_other: bool) -> Repo
                 continue;
             }
         }
-        let roll = rng.below(100);
-        let cell = if roll < mix.blank {
-            Cell::BLANK
-        } else if roll < mix.blank + mix.na {
-            let sym = ["/", "—", "-"][rng.below(3) as usize];
-            Cell {
-                value: Value::NotApplicable,
-                raw: (sym != "/").then(|| sym.to_string()),
-            }
-        } else {
-            let with_note = roll < mix.blank + mix.na + mix.notes;
-            match def.kind() {
-                Kind::Count | Kind::Signed => {
-                    let mut n = rng.below(60) as i64;
-                    if def.kind() == Kind::Signed && rng.chance(20) {
-                        n = -n;
-                    }
-                    let raw = with_note.then(|| match rng.below(3) {
-                        0 => format!("{n}（其中修订{}件）", rng.below(9)),
-                        1 => format!("{n}（含自然失效{}件）", rng.below(9)),
-                        _ => format!("{n}件"),
-                    });
-                    Cell {
-                        value: Value::Int(n),
-                        raw: raw.filter(|_| n >= 0),
-                    }
-                }
-                Kind::Amount => match rng.below(4) {
-                    0 => Cell {
-                        value: Value::Amount(Decimal::from(170)),
-                        raw: Some("170万".into()),
-                    },
-                    1 => Cell {
-                        value: Value::Amount(Decimal::from_str("25.1").unwrap()),
-                        raw: Some("251000元".into()),
-                    },
-                    2 => Cell::new(Value::Amount(Decimal::from_str("7730.28").unwrap())),
-                    _ => Cell::new(Value::Amount(Decimal::from(rng.below(500)))),
-                },
-            }
-        };
+        let cell = synthetic_cell(&mut rng, mix, def.kind());
         b.set(&def.key, cell).unwrap();
     }
     let year = if edition == Edition::E2019 {
@@ -263,44 +223,98 @@ fn synthetic(edition: Edition, seed: u64, mix: Mix, variant_other: bool) -> Repo
         },
         year,
         edition,
-        narrative: Narrative {
-            preamble: format!("本报告依据《中华人民共和国政府信息公开条例》编制，现将{year}年度工作情况报告如下："),
-            overview: Section {
-                text: format!("{year}年，我单位认真贯彻落实《条例》要求，扎实推进政务公开工作。"),
-                subsections: vec![
-                    Subsection {
-                        title: "（一）主动公开。".into(),
-                        text: "全年主动公开政府信息120条。\n1.政策文件\n及时公开各类政策文件。".into(),
-                    },
-                    Subsection {
-                        title: "（二）依申请公开".into(),
-                        text: "依法办理政府信息公开申请，按时答复。".into(),
-                    },
-                ],
-            },
-            problems: Section {
-                text: String::new(),
-                subsections: vec![
-                    Subsection {
-                        title: "（一）存在的主要问题".into(),
-                        text: "一是公开意识有待增强。\n二是公开质量有待提升。".into(),
-                    },
-                    Subsection {
-                        title: "（二）改进措施".into(),
-                        text: "进一步加强培训，提升工作水平。".into(),
-                    },
-                ],
-            },
-            other: Section {
-                text: if edition == Edition::E2021 {
-                    "本年度未收取信息处理费。".into()
-                } else {
-                    "无其他需要报告的事项。".into()
-                },
-                subsections: vec![],
-            },
-        },
+        narrative: synthetic_narrative(edition, year),
         cells: b.finish().unwrap(),
+    }
+}
+
+/// One cell of a kind: blank, not applicable (as any of its symbols), or a value, maybe with a
+/// note, in the proportions of `mix`.
+fn synthetic_cell(rng: &mut Rng, mix: Mix, kind: Kind) -> Cell {
+    let roll = rng.below(100);
+    if roll < mix.blank {
+        return Cell::BLANK;
+    }
+    if roll < mix.blank + mix.na {
+        let sym = ["/", "—", "-"][rng.below(3) as usize];
+        return Cell {
+            value: Value::NotApplicable,
+            raw: (sym != "/").then(|| sym.to_string()),
+        };
+    }
+    let with_note = roll < mix.blank + mix.na + mix.notes;
+    match kind {
+        Kind::Count | Kind::Signed => {
+            let mut n = rng.below(60) as i64;
+            if kind == Kind::Signed && rng.chance(20) {
+                n = -n;
+            }
+            let raw = with_note.then(|| match rng.below(3) {
+                0 => format!("{n}（其中修订{}件）", rng.below(9)),
+                1 => format!("{n}（含自然失效{}件）", rng.below(9)),
+                _ => format!("{n}件"),
+            });
+            Cell {
+                value: Value::Int(n),
+                raw: raw.filter(|_| n >= 0),
+            }
+        }
+        Kind::Amount => match rng.below(4) {
+            0 => Cell {
+                value: Value::Amount(Decimal::from(170)),
+                raw: Some("170万".into()),
+            },
+            1 => Cell {
+                value: Value::Amount(Decimal::from_str("25.1").unwrap()),
+                raw: Some("251000元".into()),
+            },
+            2 => Cell::new(Value::Amount(Decimal::from_str("7730.28").unwrap())),
+            _ => Cell::new(Value::Amount(Decimal::from(rng.below(500)))),
+        },
+    }
+}
+
+/// A narrative with every kind of paragraph the importer must keep: numbered sub-headings,
+/// headings run into their first line, lines within a paragraph.
+fn synthetic_narrative(edition: Edition, year: u32) -> Narrative {
+    Narrative {
+        preamble: format!(
+            "本报告依据《中华人民共和国政府信息公开条例》编制，现将{year}年度工作情况报告如下："
+        ),
+        overview: Section {
+            text: format!("{year}年，我单位认真贯彻落实《条例》要求，扎实推进政务公开工作。"),
+            subsections: vec![
+                Subsection {
+                    title: "（一）主动公开。".into(),
+                    text: "全年主动公开政府信息120条。\n1.政策文件\n及时公开各类政策文件。".into(),
+                },
+                Subsection {
+                    title: "（二）依申请公开".into(),
+                    text: "依法办理政府信息公开申请，按时答复。".into(),
+                },
+            ],
+        },
+        problems: Section {
+            text: String::new(),
+            subsections: vec![
+                Subsection {
+                    title: "（一）存在的主要问题".into(),
+                    text: "一是公开意识有待增强。\n二是公开质量有待提升。".into(),
+                },
+                Subsection {
+                    title: "（二）改进措施".into(),
+                    text: "进一步加强培训，提升工作水平。".into(),
+                },
+            ],
+        },
+        other: Section {
+            text: if edition == Edition::E2021 {
+                "本年度未收取信息处理费。".into()
+            } else {
+                "无其他需要报告的事项。".into()
+            },
+            subsections: vec![],
+        },
     }
 }
 
@@ -547,28 +561,64 @@ fn esc(s: &str) -> String {
 
 /// An HTML page with merged cells as the official form prints them.
 fn render_html(r: &Report, v: &Variants) -> String {
-    let t = r.template();
+    let mut h = html_head(r);
+    html_para(&mut h, &r.narrative.preamble);
+    h.push_str(&format!(
+        "<p><strong>{}</strong></p>\n",
+        SECTIONS[0].heading
+    ));
+    for para in narrative_paragraphs(&r.narrative.overview) {
+        html_para(&mut h, &para);
+    }
+    html_table2(&mut h, r, v);
+    html_table3(&mut h, r, v);
+    html_table4(&mut h, r);
+    for (heading, paras) in closing_sections(r) {
+        h.push_str(&format!("<p>{heading}</p>\n"));
+        for para in paras {
+            html_para(&mut h, &para);
+        }
+    }
+    h.push_str("<div class=\"foot\">打印本页 关闭窗口</div></body></html>\n");
+    h
+}
+
+/// The page up to the report: a title, a script holding `<table>`, navigation, the heading.
+fn html_head(r: &Report) -> String {
     let mut h = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
     h.push_str(&esc(&title(r)));
     h.push_str("_某某网</title><script>var x = '<table>';</script></head><body>\n");
     h.push_str("<div class=\"nav\"><a href=\"/\">首页</a> &gt; 政府信息公开</div>\n");
     h.push_str(&format!("<h1>{}</h1>\n", esc(&title(r))));
     h.push_str("<p class=\"meta\">来源：本站 发布时间：2022-01-20</p>\n");
-    let p = |h: &mut String, s: &str| h.push_str(&format!("<p>　　{}</p>\n", esc(s)));
-    p(&mut h, &r.narrative.preamble);
-    h.push_str(&format!(
-        "<p><strong>{}</strong></p>\n",
-        SECTIONS[0].heading
-    ));
-    for para in narrative_paragraphs(&r.narrative.overview) {
-        p(&mut h, &para);
-    }
-    // Table 2: one table, four grid columns.
+    h
+}
+
+fn html_para(h: &mut String, s: &str) {
+    h.push_str(&format!("<p>　　{}</p>\n", esc(s)));
+}
+
+/// Sections 五 and 六, as (heading, paragraphs).
+fn closing_sections(r: &Report) -> [(&'static str, Vec<String>); 2] {
+    [
+        (
+            SECTIONS[4].heading,
+            narrative_paragraphs(&r.narrative.problems),
+        ),
+        (
+            SECTIONS[5].heading,
+            narrative_paragraphs(&r.narrative.other),
+        ),
+    ]
+}
+
+/// Table 2: one table, four grid columns.
+fn html_table2(h: &mut String, r: &Report, v: &Variants) {
     h.push_str(&format!(
         "<h3>{}</h3>\n<table border=\"1\">\n",
         SECTIONS[1].heading
     ));
-    let decl = t.table("t2").unwrap();
+    let decl = r.template().table("t2").unwrap();
     let mut last_block = usize::MAX;
     for row in printed_rows(r, "t2") {
         let block = &decl.blocks[row.block];
@@ -580,31 +630,45 @@ fn render_html(r: &Report, v: &Variants) -> String {
                 block.title.unwrap(),
                 block.corner.unwrap()
             ));
-            for (i, c) in block.columns.iter().enumerate() {
-                let cs = if i + 1 == block.columns.len() {
-                    span
-                } else {
-                    0
-                } + 1;
-                h.push_str(&format!("<td colspan=\"{cs}\">{}</td>", esc(c.label)));
-            }
+            let labels: Vec<String> = block.columns.iter().map(|c| esc(c.label)).collect();
+            h.push_str(&html_spanned_cells(&labels, span));
             h.push_str("</tr>\n");
         }
         h.push_str(&format!(
             "<tr><td>{}</td>",
             esc(&v.label(&row.key, row.label))
         ));
-        for (i, c) in row.cells.iter().enumerate() {
-            let cs = if i + 1 == row.cells.len() { span } else { 0 } + 1;
-            h.push_str(&format!("<td colspan=\"{cs}\">{}</td>", esc(c)));
-        }
+        let cells: Vec<String> = row.cells.iter().map(|c| esc(c)).collect();
+        h.push_str(&html_spanned_cells(&cells, span));
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
-    // Table 3: three label columns, merged headers and groups.
-    h.push_str(&format!("<p>{}</p>\n<table>\n", SECTIONS[2].heading));
-    let d3 = t.table("t3").unwrap();
+}
+
+/// `<td>`s of a row of table 2, the last one spanning `span` more grid columns.
+fn html_spanned_cells(cells: &[String], span: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        let cs = if i + 1 == cells.len() { span } else { 0 } + 1;
+        out.push_str(&format!("<td colspan=\"{cs}\">{c}</td>"));
+    }
+    out
+}
+
+/// The declared row of table 3 printed as `key`.
+fn t3_row(d3: &'static gx::template::TableDecl, key: &str) -> &'static gx::template::RowDecl {
+    d3.blocks[0]
+        .rows
+        .iter()
+        .find(|x| format!("t3.{}", x.key) == key)
+        .unwrap()
+}
+
+/// Table 3: three label columns, merged headers and groups.
+fn html_table3(h: &mut String, r: &Report, v: &Variants) {
+    let d3 = r.template().table("t3").unwrap();
     let cols = d3.blocks[0].columns;
+    h.push_str(&format!("<p>{}</p>\n<table>\n", SECTIONS[2].heading));
     h.push_str(&format!(
         "<tr><td colspan=\"3\" rowspan=\"3\">{}</td><td colspan=\"7\">{}</td></tr>\n<tr><td rowspan=\"2\">{}</td><td colspan=\"5\">{}</td><td rowspan=\"2\">{}</td></tr>\n<tr>",
         d3.note.unwrap(),
@@ -618,51 +682,23 @@ fn render_html(r: &Report, v: &Variants) -> String {
     }
     h.push_str("</tr>\n");
     let rows = printed_rows(r, "t3");
-    let group_size = |g: &str| {
-        let tbl = t.table("t3").unwrap();
-        tbl.blocks[0]
-            .rows
-            .iter()
-            .filter(|row| {
-                row.group == Some(g) && rows.iter().any(|p| p.key == format!("t3.{}", row.key))
-            })
-            .count()
-    };
+    // The rows under 「三、本年度办理结果」.
     let results = rows
         .iter()
-        .filter(|p| {
-            !p.groups.is_empty() || {
-                let row = d3.blocks[0]
-                    .rows
-                    .iter()
-                    .find(|x| format!("t3.{}", x.key) == p.key)
-                    .unwrap();
-                row.group.is_some()
-            }
-        })
+        .filter(|p| !p.groups.is_empty() || t3_row(d3, &p.key).group.is_some())
         .count();
     for row in &rows {
         h.push_str("<tr>");
-        let decl_row = d3.blocks[0]
-            .rows
-            .iter()
-            .find(|x| format!("t3.{}", x.key) == row.key)
-            .unwrap();
-        let top = decl_row.group.is_none();
         for g in &row.groups {
-            if *g == "三、本年度办理结果" {
-                h.push_str(&format!(
-                    "<td rowspan=\"{results}\">{}</td>",
-                    v.label("", g)
-                ));
+            let span = if *g == "三、本年度办理结果" {
+                results
             } else {
-                h.push_str(&format!(
-                    "<td rowspan=\"{}\">{}</td>",
-                    group_size(g),
-                    v.label("", g)
-                ));
-            }
+                t3_group_size(d3, &rows, g)
+            };
+            h.push_str(&format!("<td rowspan=\"{span}\">{}</td>", v.label("", g)));
         }
+        let decl_row = t3_row(d3, &row.key);
+        let top = decl_row.group.is_none();
         let in_sub = decl_row.group.is_some_and(|g| g != "三、本年度办理结果");
         let span = if top {
             3
@@ -681,8 +717,22 @@ fn render_html(r: &Report, v: &Variants) -> String {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
-    // Table 4.
-    let (trows, groups, tcols) = t4_groups(t);
+}
+
+/// How many printed rows of table 3 group `g` holds.
+fn t3_group_size(d3: &gx::template::TableDecl, rows: &[PrintedRow], g: &str) -> usize {
+    d3.blocks[0]
+        .rows
+        .iter()
+        .filter(|row| {
+            row.group == Some(g) && rows.iter().any(|p| p.key == format!("t3.{}", row.key))
+        })
+        .count()
+}
+
+/// Table 4: three header rows over its fifteen columns, one row of values.
+fn html_table4(h: &mut String, r: &Report) {
+    let (trows, groups, tcols) = t4_groups(r.template());
     h.push_str(&format!(
         "<p>{}</p>\n<table><tr><td colspan=\"5\">{}</td><td colspan=\"10\">{}</td></tr>\n<tr>",
         SECTIONS[3].heading, trows[0], groups[0]
@@ -694,32 +744,24 @@ fn render_html(r: &Report, v: &Variants) -> String {
         "<td colspan=\"5\">{}</td><td colspan=\"5\">{}</td></tr>\n<tr>",
         trows[1], trows[2]
     ));
-    for _ in 0..2 {
-        for c in &tcols {
-            h.push_str(&format!("<th>{c}</th>"));
-        }
-    }
+    let heads: String = [&tcols, &tcols]
+        .into_iter()
+        .flatten()
+        .map(|c| format!("<th>{c}</th>"))
+        .collect();
+    h.push_str(&heads);
     h.push_str("</tr>\n<tr>");
-    for v in t4_values(r) {
-        h.push_str(&format!("<td>{}</td>", esc(&v)));
-    }
+    let values: String = t4_values(r)
+        .iter()
+        .map(|v| format!("<td>{}</td>", esc(v)))
+        .collect();
+    h.push_str(&values);
     h.push_str("</tr></table>\n");
-    h.push_str(&format!("<p>{}</p>\n", SECTIONS[4].heading));
-    for para in narrative_paragraphs(&r.narrative.problems) {
-        p(&mut h, &para);
-    }
-    h.push_str(&format!("<p>{}</p>\n", SECTIONS[5].heading));
-    for para in narrative_paragraphs(&r.narrative.other) {
-        p(&mut h, &para);
-    }
-    h.push_str("<div class=\"foot\">打印本页 关闭窗口</div></body></html>\n");
-    h
 }
 
 /// Markdown with pipe tables; `shuffle` puts table 3's rows out of order and adds a stray
 /// header row.
 fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
-    let t = r.template();
     let mut m = format!(
         "# {}\n\n{}\n\n## {}\n\n",
         title(r),
@@ -731,7 +773,24 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
         m.push_str("\n\n");
     }
     m.push_str(&format!("## {}\n\n", SECTIONS[1].heading));
-    let decl = t.table("t2").unwrap();
+    md_table2(&mut m, r, v);
+    m.push_str(&format!("\n## {}\n\n", SECTIONS[2].heading));
+    md_table3(&mut m, r, v, shuffle);
+    m.push_str(&format!("\n## {}\n\n", SECTIONS[3].heading));
+    md_table4(&mut m, r);
+    for (heading, paras) in closing_sections(r) {
+        m.push_str(&format!("## {heading}\n\n"));
+        for para in paras {
+            m.push_str(&para);
+            m.push_str("\n\n");
+        }
+    }
+    m
+}
+
+/// Table 2: a pipe table per block, under the block's title in bold.
+fn md_table2(m: &mut String, r: &Report, v: &Variants) {
+    let decl = r.template().table("t2").unwrap();
     let mut last_block = usize::MAX;
     for row in printed_rows(r, "t2") {
         let block = &decl.blocks[row.block];
@@ -748,13 +807,22 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
             m.push_str(&format!("\n|{}\n", "---|".repeat(block.columns.len() + 1)));
         }
         m.push_str(&format!("| {} |", v.label(&row.key, row.label)));
-        for c in &row.cells {
-            m.push_str(&format!(" {} |", c));
-        }
-        m.push('\n');
+        md_cells(m, &row.cells);
     }
-    m.push_str(&format!("\n## {}\n\n", SECTIONS[2].heading));
-    let d3 = t.table("t3").unwrap();
+}
+
+/// ` a | b |` and the end of the line.
+fn md_cells(m: &mut String, cells: &[String]) {
+    for c in cells {
+        m.push_str(&format!(" {} |", c));
+    }
+    m.push('\n');
+}
+
+/// Table 3: three label columns (group, sub-group, row), its rows shuffled and a stray
+/// header row repeated if `shuffle`.
+fn md_table3(m: &mut String, r: &Report, v: &Variants, shuffle: bool) {
+    let d3 = r.template().table("t3").unwrap();
     let header = {
         let mut s = format!("| {} | | |", d3.blocks[0].corner.unwrap());
         for c in d3.blocks[0].columns {
@@ -776,37 +844,36 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
             m.push_str(&header);
             m.push('\n');
         }
-        let decl_row = d3.blocks[0]
-            .rows
-            .iter()
-            .find(|x| format!("t3.{}", x.key) == row.key)
-            .unwrap();
-        let g2 = decl_row
-            .group
-            .filter(|g| *g != "三、本年度办理结果" && *g != row.label);
-        let g1 = decl_row.group.map(|_| "三、本年度办理结果");
-        let cells = match (g1, g2) {
-            (None, _) => format!("| {} | | |", v.label(&row.key, row.label)),
-            (Some(a), None) => format!(
-                "| {} | {} | |",
-                v.label("", a),
-                v.label(&row.key, row.label)
-            ),
-            (Some(a), Some(b)) => format!(
-                "| {} | {} | {} |",
-                v.label("", a),
-                v.label("", b),
-                v.label(&row.key, row.label)
-            ),
-        };
-        m.push_str(&cells);
-        for c in &row.cells {
-            m.push_str(&format!(" {} |", c));
-        }
-        m.push('\n');
+        m.push_str(&md_t3_labels(t3_row(d3, &row.key), row, v));
+        md_cells(m, &row.cells);
     }
-    m.push_str(&format!("\n## {}\n\n", SECTIONS[3].heading));
-    let (trows, groups, tcols) = t4_groups(t);
+}
+
+/// The three label cells of a row of table 3.
+fn md_t3_labels(decl_row: &gx::template::RowDecl, row: &PrintedRow, v: &Variants) -> String {
+    let g2 = decl_row
+        .group
+        .filter(|g| *g != "三、本年度办理结果" && *g != row.label);
+    let g1 = decl_row.group.map(|_| "三、本年度办理结果");
+    match (g1, g2) {
+        (None, _) => format!("| {} | | |", v.label(&row.key, row.label)),
+        (Some(a), None) => format!(
+            "| {} | {} | |",
+            v.label("", a),
+            v.label(&row.key, row.label)
+        ),
+        (Some(a), Some(b)) => format!(
+            "| {} | {} | {} |",
+            v.label("", a),
+            v.label("", b),
+            v.label(&row.key, row.label)
+        ),
+    }
+}
+
+/// Table 4: its header rows in one pipe table, then a line of values.
+fn md_table4(m: &mut String, r: &Report) {
+    let (trows, groups, tcols) = t4_groups(r.template());
     m.push_str(&format!(
         "| {} | | | | | {} | | | | | | | | | |\n",
         trows[0], groups[0]
@@ -816,26 +883,16 @@ fn render_markdown(r: &Report, v: &Variants, shuffle: bool) -> String {
         "| | | | | | {} | | | | | {} | | | | |\n|",
         trows[1], trows[2]
     ));
-    for _ in 0..3 {
-        for c in &tcols {
-            m.push_str(&format!(" {c} |"));
-        }
-    }
+    let heads: String = [&tcols, &tcols, &tcols]
+        .into_iter()
+        .flatten()
+        .map(|c| format!(" {c} |"))
+        .collect();
+    m.push_str(&heads);
     m.push_str("\n|");
-    for v in t4_values(r) {
-        m.push_str(&format!(" {v} |"));
-    }
-    m.push_str(&format!("\n\n## {}\n\n", SECTIONS[4].heading));
-    for para in narrative_paragraphs(&r.narrative.problems) {
-        m.push_str(&para);
-        m.push_str("\n\n");
-    }
-    m.push_str(&format!("## {}\n\n", SECTIONS[5].heading));
-    for para in narrative_paragraphs(&r.narrative.other) {
-        m.push_str(&para);
-        m.push_str("\n\n");
-    }
-    m
+    let values: String = t4_values(r).iter().map(|v| format!(" {v} |")).collect();
+    m.push_str(&values);
+    m.push_str("\n\n");
 }
 
 /// Display width: pdftotext places words by their physical position, so a CJK character
@@ -877,84 +934,124 @@ fn col_width(r: &Report) -> usize {
 /// pdftotext -layout text: rows on one line, columns aligned by spaces, long labels wrapped
 /// with the values on the middle line, multi-line headers, page numbers between rows.
 fn render_layout(r: &Report, v: &Variants) -> String {
-    let t = r.template();
     let col = col_width(r);
     let mut out: Vec<String> = Vec::new();
-    let para = |out: &mut Vec<String>, s: &str| {
-        for (i, line) in wrap(s, 36).into_iter().enumerate() {
-            out.push(format!(
-                "{}{line}",
-                if i == 0 { "        " } else { "    " }
-            ));
-        }
-    };
     out.push(format!("            {}", title(r)));
     out.push(String::new());
-    para(&mut out, &r.narrative.preamble);
+    layout_para(&mut out, &r.narrative.preamble);
     out.push(format!("    {}", SECTIONS[0].heading));
     for p in narrative_paragraphs(&r.narrative.overview) {
-        para(&mut out, &p);
+        layout_para(&mut out, &p);
     }
-    let mut page = 2;
-    let mut page_break = |out: &mut Vec<String>| {
-        out.push(String::new());
-        out.push(format!("                              -{page}-"));
-        out.push("\u{c}".into());
-        page += 1;
-    };
-    let label_w = 30;
+    let mut pages = Pages(2);
     for (ti, table) in ["t2", "t3"].iter().enumerate() {
         out.push(format!("    {}", SECTIONS[ti + 1].heading));
-        let decl = t.table(table).unwrap();
-        if let Some(note) = decl.note {
-            out.push(format!("  {note}"));
-        }
-        let mut last_block = usize::MAX;
-        for (i, row) in printed_rows(r, table).into_iter().enumerate() {
-            if row.block != last_block {
-                last_block = row.block;
-                let block = &decl.blocks[row.block];
-                if let Some(title) = block.title {
-                    out.push(format!("  {}", centre(title, label_w + col * 3)));
-                }
-                // Two header lines: labels longer than four characters wrap.
-                let mut l1 = pad("", 2 + label_w);
-                let mut l2 = format!("  {}", pad(block.corner.unwrap_or(""), label_w));
-                for c in block.columns {
-                    let parts = wrap(c.label, 4);
-                    if parts.len() > 1 && c.label.chars().count() <= 8 {
-                        l1.push_str(&centre(&parts[0], col));
-                        l2.push_str(&centre(&parts[1..].concat(), col));
-                    } else {
-                        l1.push_str(&centre("", col));
-                        l2.push_str(&centre(c.label, col));
-                    }
-                }
-                out.push(l1.trim_end().to_string());
-                out.push(l2);
-            }
-            for g in &row.groups {
-                out.push(format!("  {}", v.label("", g)));
-            }
-            let label = v.label(&row.key, row.label);
-            let parts = wrap(&label, 14);
-            let mid = (parts.len() - 1) / 2;
-            for (pi, part) in parts.iter().enumerate() {
-                let mut line = format!("  {}", pad(part, label_w));
-                if pi == mid {
-                    for c in &row.cells {
-                        line.push_str(&centre(c, col));
-                    }
-                }
-                out.push(line.trim_end().to_string());
-            }
-            if i % 9 == 8 {
-                page_break(&mut out);
-            }
-        }
+        layout_table(&mut out, r, table, v, col, &mut pages);
     }
     out.push(format!("    {}", SECTIONS[3].heading));
-    let (trows, groups, tcols) = t4_groups(t);
+    layout_table4(&mut out, r, col);
+    pages.turn(&mut out);
+    for (heading, paras) in closing_sections(r) {
+        out.push(format!("    {heading}"));
+        for p in paras {
+            layout_para(&mut out, &p);
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+/// The width of the label column of tables 2 and 3.
+const LABEL_W: usize = 30;
+
+/// A paragraph wrapped at 36 characters, its first line indented further.
+fn layout_para(out: &mut Vec<String>, s: &str) {
+    for (i, line) in wrap(s, 36).into_iter().enumerate() {
+        out.push(format!(
+            "{}{line}",
+            if i == 0 { "        " } else { "    " }
+        ));
+    }
+}
+
+/// Page numbers, from the one printed at the first break.
+struct Pages(u32);
+
+impl Pages {
+    /// The foot of a page: its number and a form feed.
+    fn turn(&mut self, out: &mut Vec<String>) {
+        out.push(String::new());
+        out.push(format!("                              -{}-", self.0));
+        out.push("\u{c}".into());
+        self.0 += 1;
+    }
+}
+
+/// Table 2 or 3: each block's headers, then its rows, a page break after every ninth row.
+fn layout_table(
+    out: &mut Vec<String>,
+    r: &Report,
+    table: &str,
+    v: &Variants,
+    col: usize,
+    pages: &mut Pages,
+) {
+    let decl = r.template().table(table).unwrap();
+    if let Some(note) = decl.note {
+        out.push(format!("  {note}"));
+    }
+    let mut last_block = usize::MAX;
+    for (i, row) in printed_rows(r, table).into_iter().enumerate() {
+        if row.block != last_block {
+            last_block = row.block;
+            layout_block_header(out, &decl.blocks[row.block], col);
+        }
+        for g in &row.groups {
+            out.push(format!("  {}", v.label("", g)));
+        }
+        let label = v.label(&row.key, row.label);
+        let parts = wrap(&label, 14);
+        let mid = (parts.len() - 1) / 2;
+        for (pi, part) in parts.iter().enumerate() {
+            let mut line = format!("  {}", pad(part, LABEL_W));
+            if pi == mid {
+                for c in &row.cells {
+                    line.push_str(&centre(c, col));
+                }
+            }
+            out.push(line.trim_end().to_string());
+        }
+        if i % 9 == 8 {
+            pages.turn(out);
+        }
+    }
+}
+
+/// A block's title, centred, and its two header lines: labels longer than four characters
+/// wrap.
+fn layout_block_header(out: &mut Vec<String>, block: &gx::template::BlockDecl, col: usize) {
+    if let Some(title) = block.title {
+        out.push(format!("  {}", centre(title, LABEL_W + col * 3)));
+    }
+    let mut l1 = pad("", 2 + LABEL_W);
+    let mut l2 = format!("  {}", pad(block.corner.unwrap_or(""), LABEL_W));
+    for c in block.columns {
+        let parts = wrap(c.label, 4);
+        if parts.len() > 1 && c.label.chars().count() <= 8 {
+            l1.push_str(&centre(&parts[0], col));
+            l2.push_str(&centre(&parts[1..].concat(), col));
+        } else {
+            l1.push_str(&centre("", col));
+            l2.push_str(&centre(c.label, col));
+        }
+    }
+    out.push(l1.trim_end().to_string());
+    out.push(l2);
+}
+
+/// Table 4: the row groups centred over their columns, column headers over two lines
+/// (「结果」/「维持」), one line of values.
+fn layout_table4(out: &mut Vec<String>, r: &Report, col: usize) {
+    let (trows, groups, tcols) = t4_groups(r.template());
     let c0 = 2;
     out.push(format!(
         "{}{}{}",
@@ -968,14 +1065,11 @@ fn render_layout(r: &Report, v: &Variants) -> String {
         centre(trows[1], col * 5),
         centre(trows[2], col * 5)
     ));
-    // Column headers over two lines: 「结果」/「维持」.
     let (mut a, mut b) = (" ".repeat(c0), " ".repeat(c0));
-    for _ in 0..3 {
-        for c in &tcols {
-            let parts = wrap(c, 2);
-            a.push_str(&centre(&parts[0], col));
-            b.push_str(&centre(&parts[1..].concat(), col));
-        }
+    for c in [&tcols, &tcols, &tcols].into_iter().flatten() {
+        let parts = wrap(c, 2);
+        a.push_str(&centre(&parts[0], col));
+        b.push_str(&centre(&parts[1..].concat(), col));
     }
     out.push(a.trim_end().into());
     out.push(b.trim_end().into());
@@ -984,16 +1078,6 @@ fn render_layout(r: &Report, v: &Variants) -> String {
         vals.push_str(&centre(&v, col));
     }
     out.push(vals.trim_end().into());
-    page_break(&mut out);
-    out.push(format!("    {}", SECTIONS[4].heading));
-    for p in narrative_paragraphs(&r.narrative.problems) {
-        para(&mut out, &p);
-    }
-    out.push(format!("    {}", SECTIONS[5].heading));
-    for p in narrative_paragraphs(&r.narrative.other) {
-        para(&mut out, &p);
-    }
-    out.join("\n") + "\n"
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1026,6 +1110,24 @@ fn render(r: &Report, layout: Layout, v: &Variants) -> (String, &'static str) {
     }
 }
 
+/// Keeps the input of a failed round trip in a temporary file for a look; returns its path
+/// and the first lines of the import's summary.
+fn keep_failed_input(
+    layout: Layout,
+    text: &str,
+    imported: &import::Imported,
+) -> (std::path::PathBuf, String) {
+    let path = std::env::temp_dir().join(format!("gx-import-failed-{layout:?}.txt"));
+    let _ = std::fs::write(&path, text);
+    let summary: String = imported
+        .summary()
+        .lines()
+        .take(12)
+        .collect::<Vec<_>>()
+        .join("\n");
+    (path, summary)
+}
+
 fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
     let (text, name) = render(r, layout, v);
     let o = ImportOptions {
@@ -1044,14 +1146,7 @@ fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
             .take(8)
             .map(|(a, b)| format!("got {a}  want {b}"))
             .collect();
-        let path = std::env::temp_dir().join(format!("gx-import-failed-{layout:?}.txt"));
-        let _ = std::fs::write(&path, &text);
-        let summary: String = imported
-            .summary()
-            .lines()
-            .take(12)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let (path, summary) = keep_failed_input(layout, &text, &imported);
         return Err(format!(
             "{layout:?} {:?} {v:?}: cells differ (input in {}):\n{}\n{summary}",
             r.edition,
@@ -1072,14 +1167,7 @@ fn round_trip(r: &Report, layout: Layout, v: &Variants) -> Result<(), String> {
         ));
     }
     if !imported.is_complete() {
-        let path = std::env::temp_dir().join(format!("gx-import-failed-{layout:?}.txt"));
-        let _ = std::fs::write(&path, &text);
-        let summary: String = imported
-            .summary()
-            .lines()
-            .take(12)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let (_, summary) = keep_failed_input(layout, &text, &imported);
         return Err(format!("{layout:?}: {summary}"));
     }
     Ok(())

@@ -287,6 +287,33 @@ fn extent(dt: &DomTable, r: usize, c: usize) -> (usize, usize) {
     (rows, cols)
 }
 
+/// The text of each slot `(table, row, column, text)` of `tables`.
+#[track_caller]
+fn assert_texts(tables: &[DomTable], want: &[(usize, usize, usize, &str)]) {
+    for &(t, r, c, text) in want {
+        assert_eq!(
+            tables[t].grid[r][c].text, text,
+            "table {t}, slot ({r}, {c})"
+        );
+    }
+}
+
+/// A (row, column) position in a grid, or the (rows, columns) a cell spans.
+type RowCol = (usize, usize);
+
+/// The (rows, columns) spanned by the cell at each slot `(table, (row, column), extent)` of
+/// `tables`.
+#[track_caller]
+fn assert_extents(tables: &[DomTable], want: &[(usize, RowCol, RowCol)]) {
+    for &(t, (r, c), span) in want {
+        assert_eq!(
+            extent(&tables[t], r, c),
+            span,
+            "table {t}, extent of slot ({r}, {c})"
+        );
+    }
+}
+
 #[test]
 fn dom_structure_of_the_sample() {
     let r = sample();
@@ -302,47 +329,58 @@ fn dom_structure_of_the_sample() {
     assert_eq!(t3.head_rows, 2);
     assert_eq!(t3.grid.len(), 2 + 23);
     assert_eq!(t3.grid[0].len(), 10);
-    assert_eq!(t3.grid[0][0].text, "申请人情况");
-    assert_eq!(extent(t3, 0, 0), (2, 3));
-    assert_eq!(extent(t3, 0, 3), (2, 1));
-    assert_eq!(t3.grid[0][4].text, "法人或其他组织");
-    assert_eq!(extent(t3, 0, 4), (1, 5));
-    assert_eq!(t3.grid[1][4].text, "商业企业");
-    assert_eq!(t3.grid[0][9].text, "总计");
-    assert_eq!(extent(t3, 0, 9), (2, 1));
-    assert_eq!(t3.grid[2][0].text, "一、本年新收政府信息公开申请数量");
-    assert_eq!(extent(t3, 2, 0), (1, 3));
-    assert_eq!(t3.grid[4][0].text, "三、本年度办理结果");
-    assert_eq!(extent(t3, 4, 0), (20, 1));
-    assert_eq!(t3.grid[4][1].text, "（一）予以公开");
-    assert_eq!(extent(t3, 4, 1), (1, 2));
-    assert_eq!(t3.grid[6][1].text, "（三）不予公开");
-    assert_eq!(extent(t3, 6, 1), (8, 1));
-    assert_eq!(t3.grid[6][2].text, "1.属于国家秘密");
-    assert_eq!(t3.grid[22][1].text, "（六）其他处理");
-    assert_eq!(extent(t3, 22, 1), (1, 2));
-    assert_eq!(t3.grid[23][1].text, "（七）总计");
-    assert_eq!(t3.grid[24][0].text, "四、结转下年度继续办理");
     assert_eq!(t3.grid[24][9].key.as_deref(), Some("t3.forward.total"));
     // Table 4: three header rows over 15 columns, one data row.
     let t4 = &tables[6];
     assert_eq!(t4.head_rows, 3);
     assert_eq!(t4.grid.len(), 4);
     assert_eq!(t4.grid[0].len(), 15);
-    assert_eq!(t4.grid[0][0].text, "行政复议");
-    assert_eq!(extent(t4, 0, 0), (1, 5));
-    assert_eq!(t4.grid[0][5].text, "行政诉讼");
-    assert_eq!(extent(t4, 0, 5), (1, 10));
-    assert_eq!(t4.grid[1][0].text, "结果维持");
-    assert_eq!(extent(t4, 1, 0), (2, 1));
-    assert_eq!(t4.grid[1][5].text, "未经复议直接起诉");
-    assert_eq!(extent(t4, 1, 5), (1, 5));
-    assert_eq!(t4.grid[1][10].text, "复议后起诉");
-    assert_eq!(t4.grid[2][14].text, "总计");
     assert_eq!(t4.grid[3][0].key.as_deref(), Some("t4.review.upheld"));
     assert_eq!(
         t4.grid[3][14].key.as_deref(),
         Some("t4.lit_after_review.total")
+    );
+    // The headers and labels of tables 3 (5) and 4 (6), and the cells they merge.
+    assert_texts(
+        &tables,
+        &[
+            (5, 0, 0, "申请人情况"),
+            (5, 0, 4, "法人或其他组织"),
+            (5, 1, 4, "商业企业"),
+            (5, 0, 9, "总计"),
+            (5, 2, 0, "一、本年新收政府信息公开申请数量"),
+            (5, 4, 0, "三、本年度办理结果"),
+            (5, 4, 1, "（一）予以公开"),
+            (5, 6, 1, "（三）不予公开"),
+            (5, 6, 2, "1.属于国家秘密"),
+            (5, 22, 1, "（六）其他处理"),
+            (5, 23, 1, "（七）总计"),
+            (5, 24, 0, "四、结转下年度继续办理"),
+            (6, 0, 0, "行政复议"),
+            (6, 0, 5, "行政诉讼"),
+            (6, 1, 0, "结果维持"),
+            (6, 1, 5, "未经复议直接起诉"),
+            (6, 1, 10, "复议后起诉"),
+            (6, 2, 14, "总计"),
+        ],
+    );
+    assert_extents(
+        &tables,
+        &[
+            (5, (0, 0), (2, 3)),
+            (5, (0, 3), (2, 1)),
+            (5, (0, 4), (1, 5)),
+            (5, (0, 9), (2, 1)),
+            (5, (2, 0), (1, 3)),
+            (5, (4, 0), (20, 1)),
+            (5, (4, 1), (1, 2)),
+            (5, (6, 1), (8, 1)),
+            (5, (22, 1), (1, 2)),
+            (6, (0, 0), (1, 5)),
+            (6, (0, 5), (1, 10)),
+            (6, (1, 0), (2, 1)),
+            (6, (1, 5), (1, 5)),
+        ],
     );
     // The page: lang, title, the six headings in order, the note just before table 3.
     let html = render::render(&r, Format::Html);

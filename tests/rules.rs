@@ -242,6 +242,28 @@ fn t3_and_t4_keys(r: &Report) -> Vec<String> {
         .collect()
 }
 
+/// A consistent report of edition `e` (from `seed`) with one present cell whose key starts
+/// with `prefix`, picked by `pick`, changed to `to`: the report, the cell's key and its old
+/// value. A case where `to` is the old value is rejected.
+fn one_cell_changed(
+    e: Edition,
+    seed: u64,
+    prefix: &str,
+    pick: &prop::sample::Index,
+    to: i64,
+) -> Result<(Report, String, i64), TestCaseError> {
+    let mut r = synth::consistent(e, seed);
+    let keys: Vec<String> = t3_and_t4_keys(&r)
+        .into_iter()
+        .filter(|k| k.starts_with(prefix))
+        .collect();
+    let key = pick.get(&keys).clone();
+    let old = r.get(&key).unwrap().value.as_i128() as i64;
+    prop_assume!(to != old);
+    r.set(&key, Cell::int(to));
+    Ok((r, key, old))
+}
+
 fn edition() -> impl Strategy<Value = Edition> {
     prop_oneof![Just(Edition::E2019), Just(Edition::E2021)]
 }
@@ -260,12 +282,7 @@ proptest! {
     fn one_changed_t3_cell_is_found_exactly(
         e in edition(), seed in any::<u64>(), pick in any::<prop::sample::Index>(), to in 0i64..1000,
     ) {
-        let mut r = synth::consistent(e, seed);
-        let keys: Vec<String> = t3_and_t4_keys(&r).into_iter().filter(|k| k.starts_with("t3.")).collect();
-        let key = pick.get(&keys);
-        let old = r.get(key).unwrap().value.as_i128() as i64;
-        prop_assume!(to != old);
-        r.set(key, Cell::int(to));
+        let (r, key, old) = one_cell_changed(e, seed, "t3.", &pick, to)?;
         let v = rules::validate(&r);
         prop_assert!(!v.is_valid());
         for f in v.errors() {
@@ -279,19 +296,14 @@ proptest! {
     fn one_changed_t4_cell_is_among_the_candidates(
         e in edition(), seed in any::<u64>(), pick in any::<prop::sample::Index>(), to in 0i64..1000,
     ) {
-        let mut r = synth::consistent(e, seed);
-        let keys: Vec<String> = t3_and_t4_keys(&r).into_iter().filter(|k| k.starts_with("t4.")).collect();
-        let key = pick.get(&keys);
-        let old = r.get(key).unwrap().value.as_i128() as i64;
-        prop_assume!(to != old);
-        r.set(key, Cell::int(to));
+        let (r, key, old) = one_cell_changed(e, seed, "t4.", &pick, to)?;
         let v = rules::validate(&r);
         let errors: Vec<_> = v.errors().collect();
         prop_assert_eq!(errors.len(), 1);
         let s = errors[0].suggestion.as_ref().unwrap();
-        prop_assert!(s.candidates.iter().any(|c| c.cell == *key && c.value == old.to_string()), "{:?}", s);
+        prop_assert!(s.candidates.iter().any(|c| c.cell == key && c.value == old.to_string()), "{:?}", s);
         if key.ends_with(".total") {
-            prop_assert_eq!(&s.candidates[0].cell, key);
+            prop_assert_eq!(&s.candidates[0].cell, &key);
         }
     }
 }

@@ -4,31 +4,26 @@
 
 use predicates::prelude::*;
 
-use crate::server::{start_in, Gxd};
-use crate::support::{fixture, gxctl};
-
-/// gxctl pointed at `gxd`, with an empty config and no token of its own.
-fn ctl(gxd: &Gxd, cfg: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = gxctl();
-    cmd.env("GX_SERVER", gxd.url())
-        .env("GX_CONFIG", cfg.join("config.yaml"))
-        // Where gxd keeps admin.token: gxctl on the same machine uses it by default.
-        .env("GX_DATA", &gxd.data)
-        .env_remove("GX_TOKEN")
-        .env_remove("GX_ORG")
-        .env_remove("GX_CONTEXT");
-    cmd
-}
+use crate::support::{fixture, fixture_json, gxctl, gxctl_for, Served};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_issues_a_township_filer_token_and_the_township_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let gxd = start_in(&dir.path().join("data"));
-    super::bodies(&gxd).await;
-    let cfg = dir.path();
+    let served = Served::start();
+    super::bodies(&served.gxd).await;
+    let township = admin_issues_a_filer_token(&served);
+    the_township_files_its_own_report_only(&served, &township);
+    history_names_the_submitter(&served, &township[3..19]);
+    the_admin_lists_and_revokes(&served, &township);
+    a_token_in_a_context(&served);
+    without_any_token(&served);
+    served.gxd.stop().await;
+}
 
-    // The admin, with no configuration at all (the bootstrap token).
-    let out = ctl(&gxd, cfg)
+/// The admin, with no configuration at all (the bootstrap token), issues a filer token for
+/// 固城镇; returns the token.
+fn admin_issues_a_filer_token(served: &Served) -> String {
+    let out = served
+        .ctl()
         .args([
             "token",
             "create",
@@ -48,11 +43,14 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
         .clone();
     let township = String::from_utf8(out).unwrap().trim().to_string();
     assert!(township.starts_with("gx_"), "{township}");
-    let id = &township[3..19];
+    township
+}
 
-    // The township files its own report…
-    ctl(&gxd, cfg)
-        .env("GX_TOKEN", &township)
+/// The township files its own report, but not another body's, and is no admin.
+fn the_township_files_its_own_report_only(served: &Served, township: &str) {
+    served
+        .ctl()
+        .env("GX_TOKEN", township)
         .arg("submit")
         .arg(fixture("gucheng-town-2020.json"))
         .assert()
@@ -61,14 +59,11 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
             "accepted stored as revision 1 of 621024101 2020",
         ));
     // …but not another body's: exit 7, saying what was needed.
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("gucheng-town-2020.json")).unwrap())
-            .unwrap();
+    let mut doc = fixture_json("gucheng-town-2020.json");
     doc["org"]["id"] = "621024102".into();
-    let other = dir.path().join("other.json");
-    std::fs::write(&other, doc.to_string()).unwrap();
-    ctl(&gxd, cfg)
-        .env("GX_TOKEN", &township)
+    let other = served.write("other.json", &doc);
+    served.ctl()
+        .env("GX_TOKEN", township)
         .arg("submit")
         .arg(&other)
         .assert()
@@ -77,20 +72,21 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
             "refused — permission denied: SubmitReport for 621024102 needs a filer token for 621024102",
         ));
     // A filer is no admin.
-    ctl(&gxd, cfg)
-        .env("GX_TOKEN", &township)
+    served
+        .ctl()
+        .env("GX_TOKEN", township)
         .args(["token", "list"])
         .assert()
         .code(7)
         .stderr(predicate::str::contains("ListTokens needs an admin token"));
-    // History names the submitter by token id.
-    ctl(&gxd, cfg)
-        .args(["history", "621024101", "2020"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(id));
+}
+
+/// History names the submitter by token id `id`.
+fn history_names_the_submitter(served: &Served, id: &str) {
+    served.says(&["history", "621024101", "2020"], 0, id);
     let h: serde_json::Value = serde_json::from_slice(
-        &ctl(&gxd, cfg)
+        &served
+            .ctl()
             .args(["history", "621024101", "2020", "-o", "json"])
             .output()
             .unwrap()
@@ -99,55 +95,62 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
     .unwrap();
     assert_eq!(h[0]["submitted_by"], id);
     assert_eq!(h[0]["chain_hash"].as_str().unwrap().len(), 64);
+}
 
-    // The admin lists and revokes; the token stops working at once.
-    ctl(&gxd, cfg)
+/// The admin lists (no secret shown) and revokes; the token stops working at once.
+fn the_admin_lists_and_revokes(served: &Served, township: &str) {
+    let id = &township[3..19];
+    served
+        .ctl()
         .args(["token", "list"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(id).and(predicate::str::contains("固城镇")))
         .stdout(predicate::str::contains(&township[20..]).not());
-    ctl(&gxd, cfg)
-        .args(["token", "revoke", id])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(format!(
-            "revoked filer token {id} for 621024101"
-        )));
-    ctl(&gxd, cfg)
-        .env("GX_TOKEN", &township)
+    served.says(
+        &["token", "revoke", id],
+        0,
+        &format!("revoked filer token {id} for 621024101"),
+    );
+    served
+        .ctl()
+        .env("GX_TOKEN", township)
         .args(["list"])
         .assert()
         .code(7)
         .stderr(predicate::str::contains(format!(
             "token {id} was revoked at"
         )));
+}
 
-    // A token in a context; verify through gxctl.
+/// A reader token in a context (the config file then the owner's only); verify through
+/// gxctl with nothing else.
+fn a_token_in_a_context(served: &Served) {
     let reader = String::from_utf8(
-        ctl(&gxd, cfg)
+        served
+            .ctl()
             .args(["token", "create", "--role", "reader"])
             .output()
             .unwrap()
             .stdout,
     )
     .unwrap();
-    ctl(&gxd, cfg)
-        .args([
+    served.exits(
+        &[
             "config",
             "set-context",
             "ro",
             "--server",
-            &gxd.url(),
+            &served.gxd.url(),
             "--token",
             reader.trim(),
-        ])
-        .assert()
-        .code(0);
+        ],
+        0,
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(cfg.join("config.yaml"))
+        let mode = std::fs::metadata(served.dir().join("config.yaml"))
             .unwrap()
             .permissions()
             .mode();
@@ -158,8 +161,8 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
         );
     }
     let mut ro = gxctl();
-    ro.env("GX_CONFIG", cfg.join("config.yaml"))
-        .env("GX_DATA", cfg.join("nowhere"))
+    ro.env("GX_CONFIG", served.dir().join("config.yaml"))
+        .env("GX_DATA", served.dir().join("nowhere"))
         .env_remove("GX_SERVER")
         .env_remove("GX_TOKEN");
     ro.args(["verify"])
@@ -168,16 +171,18 @@ async fn admin_issues_a_township_filer_token_and_the_township_files() {
         .stdout(predicate::str::diff(
             "verified 1 report, 1 revision: every chain holds\n",
         ));
-    // Without any token: exit 7 and where tokens come from.
+}
+
+/// Without any token: exit 7 and where tokens come from.
+fn without_any_token(served: &Served) {
     let empty = tempfile::tempdir().unwrap();
-    ctl(&gxd, empty.path())
-        .env("GX_DATA", cfg.join("nowhere"))
+    gxctl_for(&served.gxd, empty.path())
+        .env("GX_DATA", served.dir().join("nowhere"))
         .args(["list"])
         .assert()
         .code(7)
         .stderr(predicate::str::contains("ListReports needs a bearer token"))
         .stderr(predicate::str::contains("admin.token"));
-    gxd.stop().await;
 }
 
 #[test]

@@ -8,7 +8,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 use super::issue;
-use crate::server::{data_dir, sample_pb, start_with, submit_request, Gxd};
+use crate::server::{data_dir, sample_pb, start_with, submit_request, Channel, Gxd, ReportClient};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rpc {
@@ -45,79 +45,110 @@ const RPCS: [Rpc; 13] = [
 
 /// One call as `token`; `victim` is a token id RevokeToken may revoke.
 async fn call(gxd: &Gxd, token: Option<&str>, rpc: Rpc, victim: &str) -> Result<(), tonic::Status> {
-    let channel = gxd.channel_as(token).await;
-    let mut reports = gxd.client_as(token).await;
-    let get = pb::GetReportRequest {
-        org_id: "621024101".into(),
-        year: 2020,
-        version: None,
-    };
     match rpc {
-        Rpc::Submit => reports
+        Rpc::Submit
+        | Rpc::Validate
+        | Rpc::Get
+        | Rpc::List
+        | Rpc::Revisions
+        | Rpc::Diff
+        | Rpc::Render => report_call(gxd.client_as(token).await, rpc).await,
+        Rpc::CreateToken | Rpc::ListTokens | Rpc::RevokeToken => {
+            token_call(gxd.channel_as(token).await, rpc, victim).await
+        }
+        Rpc::Verify | Rpc::Health | Rpc::Reflection => {
+            service_call(gxd.channel_as(token).await, rpc).await
+        }
+    }
+}
+
+/// 固城镇's 2020 report, at `revision` (none: the latest).
+fn the_sample(revision: Option<u32>) -> Option<pb::ReportRef> {
+    Some(pb::ReportRef {
+        year: 2020,
+        version: revision.map(pb::report_ref::Version::Revision),
+    })
+}
+
+/// A ReportService call, about the sample the admin stored.
+async fn report_call(mut c: ReportClient, rpc: Rpc) -> Result<(), tonic::Status> {
+    let org_id = String::from("621024101");
+    match rpc {
+        Rpc::Submit => c
             .submit_report(submit_request(sample_pb(), ""))
             .await
             .map(drop),
-        Rpc::Validate => reports
+        Rpc::Validate => c
             .validate_report(pb::ValidateReportRequest {
                 report: Some(sample_pb()),
             })
             .await
             .map(drop),
-        Rpc::Get => reports.get_report(get).await.map(drop),
-        Rpc::List => reports
-            .list_reports(pb::ListReportsRequest::default())
-            .await
-            .map(drop),
-        Rpc::Revisions => reports
-            .list_revisions(pb::ListRevisionsRequest {
-                org_id: "621024101".into(),
+        Rpc::Get => c
+            .get_report(pb::GetReportRequest {
+                org_id,
                 year: 2020,
+                version: None,
             })
             .await
             .map(drop),
-        Rpc::Diff => reports
+        Rpc::List => c
+            .list_reports(pb::ListReportsRequest::default())
+            .await
+            .map(drop),
+        Rpc::Revisions => c
+            .list_revisions(pb::ListRevisionsRequest { org_id, year: 2020 })
+            .await
+            .map(drop),
+        Rpc::Diff => c
             .diff_reports(pb::DiffReportsRequest {
-                org_id: "621024101".into(),
-                old: Some(pb::ReportRef {
-                    year: 2020,
-                    version: Some(pb::report_ref::Version::Revision(1)),
-                }),
-                new: Some(pb::ReportRef {
-                    year: 2020,
-                    version: None,
-                }),
+                org_id,
+                old: the_sample(Some(1)),
+                new: the_sample(None),
                 all: false,
             })
             .await
             .map(drop),
-        Rpc::Render => reports
+        Rpc::Render => c
             .render_report(pb::RenderReportRequest {
-                org_id: "621024101".into(),
-                report: Some(pb::ReportRef {
-                    year: 2020,
-                    version: None,
-                }),
+                org_id,
+                report: the_sample(None),
                 format: 0,
             })
             .await
             .map(drop),
-        Rpc::CreateToken => TokenServiceClient::new(channel)
+        other => panic!("{other:?} is not a ReportService call"),
+    }
+}
+
+/// A TokenService call; `victim` is a token id RevokeToken may revoke.
+async fn token_call(channel: Channel, rpc: Rpc, victim: &str) -> Result<(), tonic::Status> {
+    let mut c = TokenServiceClient::new(channel);
+    match rpc {
+        Rpc::CreateToken => c
             .create_token(pb::CreateTokenRequest {
                 role: pb::Role::Reader as i32,
                 ..Default::default()
             })
             .await
             .map(drop),
-        Rpc::ListTokens => TokenServiceClient::new(channel)
+        Rpc::ListTokens => c
             .list_tokens(pb::ListTokensRequest::default())
             .await
             .map(drop),
-        Rpc::RevokeToken => TokenServiceClient::new(channel)
+        Rpc::RevokeToken => c
             .revoke_token(pb::RevokeTokenRequest {
                 id: victim.to_string(),
             })
             .await
             .map(drop),
+        other => panic!("{other:?} is not a TokenService call"),
+    }
+}
+
+/// IntegrityService, health and reflection.
+async fn service_call(channel: Channel, rpc: Rpc) -> Result<(), tonic::Status> {
+    match rpc {
         Rpc::Verify => IntegrityServiceClient::new(channel)
             .verify_chains(pb::VerifyChainsRequest::default())
             .await
@@ -143,6 +174,7 @@ async fn call(gxd: &Gxd, token: Option<&str>, rpc: Rpc, victim: &str) -> Result<
                 .into_inner();
             s.message().await.map(drop)
         }
+        other => panic!("{other:?} is not an IntegrityService, health or reflection call"),
     }
 }
 

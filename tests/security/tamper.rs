@@ -8,7 +8,7 @@ use prost::Message;
 
 use super::gxd_run;
 use crate::server::{data_dir, sample_for, start_in, submit_request};
-use crate::support::gxctl;
+use crate::support::{each, gxctl_with_token};
 
 /// The report of a stored revision (store.rs's `Record`: metadata, then the report).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -77,7 +77,21 @@ fn amended(org: &str, n: usize) -> pb::Report {
 #[tokio::test(flavor = "multi_thread")]
 async fn edited_bytes_are_found_offline_and_over_rpc() {
     let dir = data_dir();
-    let gxd = start_in(dir.path());
+    let token = six_revisions_of_three_reports(dir.path()).await;
+    let (code, out, err) = gxd_run(&["verify"], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "verified 3 reports, 6 revisions: every chain holds\n");
+
+    tamper(dir.path());
+
+    gxd_verify_names_each_break(dir.path());
+    gxctl_verify_names_them_too(dir.path(), &token).await;
+}
+
+/// Runs gxd on `data`, stores 2, 3 and 1 revisions of three reports, stops it; returns the
+/// admin token.
+async fn six_revisions_of_three_reports(data: &Path) -> String {
+    let gxd = start_in(data);
     super::bodies(&gxd).await;
     let mut c = gxd.client().await;
     for (org, revisions) in [("621024101", 2), ("621024102", 3), ("621024103", 1)] {
@@ -91,14 +105,12 @@ async fn edited_bytes_are_found_offline_and_over_rpc() {
     drop(c);
     let token = gxd.admin_token.clone().expect("admin token");
     gxd.stop().await;
+    token
+}
 
-    let (code, out, err) = gxd_run(&["verify"], dir.path());
-    assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(out, "verified 3 reports, 6 revisions: every chain holds\n");
-
-    tamper(dir.path());
-
-    let (code, out, err) = gxd_run(&["verify"], dir.path());
+/// Offline, on the tampered `data`: each break named; narrowed to one body, or one report.
+fn gxd_verify_names_each_break(data: &Path) {
+    let (code, out, err) = gxd_run(&["verify"], data);
     assert_eq!(code, 1, "{out}{err}");
     let broken: Vec<&str> = out.lines().filter(|l| l.starts_with("BROKEN")).collect();
     assert_eq!(broken.len(), 3, "{out}");
@@ -119,61 +131,51 @@ async fn edited_bytes_are_found_offline_and_over_rpc() {
         "{out}"
     );
     assert!(err.contains("3 breaks in the hash chains of"), "{err}");
-    // Narrowed to one body, or one report.
-    let (code, out, _) = gxd_run(&["verify", "621024103"], dir.path());
+    let (code, out, _) = gxd_run(&["verify", "621024103"], data);
     assert_eq!(
         (code, out.as_str()),
         (0, "verified 1 report, 1 revision: every chain holds\n")
     );
-    let (code, out, _) = gxd_run(&["verify", "621024101", "2020"], dir.path());
+    let (code, out, _) = gxd_run(&["verify", "621024101", "2020"], data);
     assert_eq!(code, 1);
     assert_eq!(
         out.lines().filter(|l| l.starts_with("BROKEN")).count(),
         2,
         "{out}"
     );
+}
 
-    // The same through the running gxd.
-    let gxd = start_in(dir.path());
+/// The same through a gxd running on the tampered `data`, as the admin (`token`).
+async fn gxctl_verify_names_them_too(data: &Path, token: &str) {
+    let gxd = start_in(data);
     super::bodies(&gxd).await;
     let cfg = tempfile::tempdir().unwrap();
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_SERVER", gxd.url())
-        .env("GX_TOKEN", &token)
-        .args(["verify", "-o", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verify = |args: &[&str]| {
+        let mut cmd = gxctl_with_token(cfg.path(), token);
+        cmd.env("GX_SERVER", gxd.url()).args(args);
+        cmd
+    };
+    let out = verify(&["verify", "-o", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["intact"], false);
     assert_eq!(v["revisions"], 5);
-    let kinds: Vec<&str> = v["breaks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["content-hash", "chain-hash", "numbering"]);
+    assert_eq!(
+        each(&v["breaks"], "kind"),
+        ["content-hash", "chain-hash", "numbering"]
+    );
     let first = &v["breaks"][0];
     assert_eq!(first["org_id"], "621024101");
     assert_eq!(first["revision"], 1);
     assert_ne!(first["stored"], first["expected"]);
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_SERVER", gxd.url())
-        .env("GX_TOKEN", &token)
-        .args(["verify", "621024103"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "verified 1 report, 1 revision: every chain holds\n"
-    );
+    verify(&["verify", "621024103"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::diff(
+            "verified 1 report, 1 revision: every chain holds\n",
+        ));
 }

@@ -12,7 +12,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 use crate::server::{data_dir, sample_pb, start_with, submit_request, Gxd, Token};
-use crate::support::gxctl;
+use crate::support::gxctl_with_token;
 
 /// PEM files of a test PKI: a CA, gxd's certificate (localhost, 127.0.0.1) and a client's.
 struct Pki {
@@ -137,52 +137,29 @@ async fn tls_serves_tls_only() {
     // gxctl: https:// with --ca works; http:// fails with exit 4 and says to use https.
     let cfg = tempfile::tempdir().unwrap();
     let token = gxd.admin_token.clone().unwrap();
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_TOKEN", &token)
-        .args([
-            "list",
-            "-o",
-            "json",
-            "--server",
-            &https(&gxd),
-            "--ca",
-            &pki.s("ca.pem"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("621024101"));
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_TOKEN", &token)
-        .args(["list", "--server", &gxd.url()])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(
-        err.contains("If it serves TLS, use an https:// address and --ca"),
-        "{err}"
-    );
+    let list = |server: &str| {
+        let mut cmd = gxctl_with_token(cfg.path(), &token);
+        cmd.args(["list", "--server", server]);
+        cmd
+    };
+    list(&https(&gxd))
+        .args(["-o", "json", "--ca", &pki.s("ca.pem")])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("621024101"));
+    list(&gxd.url())
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains(
+            "If it serves TLS, use an https:// address and --ca",
+        ));
     // Without the CA, the certificate is not trusted.
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_TOKEN", &token)
-        .args(["list", "--server", &https(&gxd)])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(
-        err.contains("is --ca the CA that signed its certificate?"),
-        "{err}"
-    );
+    list(&https(&gxd))
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains(
+            "is --ca the CA that signed its certificate?",
+        ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -213,9 +190,7 @@ async fn mtls_requires_a_client_certificate_and_still_a_token() {
 
     // gxctl with --cert/--key.
     let cfg = tempfile::tempdir().unwrap();
-    let out = gxctl()
-        .env("GX_CONFIG", cfg.path().join("config.yaml"))
-        .env("GX_TOKEN", gxd.admin_token.clone().unwrap())
+    gxctl_with_token(cfg.path(), &gxd.admin_token.clone().unwrap())
         .args(["list", "--server", &https(&gxd), "--ca", &pki.s("ca.pem")])
         .args([
             "--cert",
@@ -223,14 +198,8 @@ async fn mtls_requires_a_client_certificate_and_still_a_token() {
             "--key",
             &pki.s("client.key"),
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .code(0);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use tonic::metadata::MetadataValue;
 use tonic::Code;
 
 use super::{gxd_run, issue, reason};
-use crate::server::{data_dir, sample_pb, start_with, submit_request};
+use crate::server::{assert_code, data_dir, sample_pb, start_with, submit_request};
 
 /// A call with a raw `authorization` value.
 async fn list_with(gxd: &crate::server::Gxd, authorization: &str) -> tonic::Status {
@@ -29,10 +29,18 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
     // With --public-read too: a broken credential is refused, not taken for none.
     let gxd = start_with(dir.path(), &["--public-read"]);
     super::bodies(&gxd).await;
-    let unknown =
-        "gx_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000";
     let filer = issue(&gxd, pb::Role::Filer, "621024101", false).await;
     let filer_id = filer.info.clone().expect("info").id;
+    malformed_and_unknown_tokens_are_refused(&gxd, &filer_id).await;
+    a_submission_needs_a_token(&gxd).await;
+    the_filer_works_until_revoked(&gxd, &filer.token, &filer_id).await;
+    listing_shows_no_secret_and_refuses_what_it_must(&gxd, &filer_id).await;
+}
+
+/// Malformed and unknown credentials; `filer_id` is a real token's id.
+async fn malformed_and_unknown_tokens_are_refused(gxd: &crate::server::Gxd, filer_id: &str) {
+    let unknown =
+        "gx_0123456789abcdef_0000000000000000000000000000000000000000000000000000000000000000";
     // The right id with a wrong secret is as unknown as a wrong id.
     let forged = format!("gx_{filer_id}_{}", "f".repeat(64));
     for (value, want, why) in [
@@ -54,12 +62,15 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
             "unknown token",
         ),
     ] {
-        let s = list_with(&gxd, value).await;
+        let s = list_with(gxd, value).await;
         assert_eq!(s.code(), Code::Unauthenticated, "{value}: {s:?}");
         assert_eq!(super::reason(&s), want, "{value}: {s:?}");
         assert!(s.message().contains(why), "{value}: {}", s.message());
     }
-    // Missing: a submission needs a token even with --public-read.
+}
+
+/// Missing: a submission needs a token even with --public-read.
+async fn a_submission_needs_a_token(gxd: &crate::server::Gxd) {
     let s = gxd
         .client_as(None)
         .await
@@ -73,16 +84,18 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
         "{}",
         s.message()
     );
+}
 
-    // The filer works until revoked, then fails at once.
-    let mut as_filer = gxd.client_as(Some(&filer.token)).await;
+/// The filer works until revoked, then fails at once.
+async fn the_filer_works_until_revoked(gxd: &crate::server::Gxd, token: &str, filer_id: &str) {
+    let mut as_filer = gxd.client_as(Some(token)).await;
     as_filer
         .submit_report(submit_request(sample_pb(), ""))
         .await
         .expect("the filer submits");
     let revoked = TokenServiceClient::new(gxd.channel().await)
         .revoke_token(pb::RevokeTokenRequest {
-            id: filer_id.clone(),
+            id: filer_id.to_string(),
         })
         .await
         .expect("revoke")
@@ -106,8 +119,14 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
         "{}",
         s.message()
     );
+}
 
-    // Listing shows no secret; revoked tokens only on request.
+/// Listing shows no secret, revoked tokens only on request; the last active admin cannot be
+/// revoked; a filer token without a body is refused, naming the field.
+async fn listing_shows_no_secret_and_refuses_what_it_must(
+    gxd: &crate::server::Gxd,
+    filer_id: &str,
+) {
     let mut tokens = TokenServiceClient::new(gxd.channel().await);
     let live = tokens
         .list_tokens(pb::ListTokensRequest::default())
@@ -127,31 +146,23 @@ async fn missing_malformed_unknown_and_revoked_tokens() {
     assert!(all.iter().any(|t| t.id == filer_id));
     assert_eq!(all[0].created_by, "bootstrap");
     // The last active admin cannot be revoked.
-    let s = tokens
-        .revoke_token(pb::RevokeTokenRequest {
-            id: all[0].id.clone(),
-        })
-        .await
-        .expect_err("last admin");
-    assert_eq!(s.code(), Code::FailedPrecondition);
-    assert!(
-        s.message().contains("last active admin token"),
-        "{}",
-        s.message()
+    let last_admin = pb::RevokeTokenRequest {
+        id: all[0].id.clone(),
+    };
+    let s = assert_code(
+        tokens.revoke_token(last_admin).await,
+        Code::FailedPrecondition,
     );
+    assert!(s.message().contains("last active admin token"), "{s:?}");
     // A filer token without a body is refused, naming the field.
-    let s = tokens
-        .create_token(pb::CreateTokenRequest {
-            role: pb::Role::Filer as i32,
-            ..Default::default()
-        })
-        .await
-        .expect_err("filer without org");
-    assert_eq!(s.code(), Code::InvalidArgument);
+    let no_body = pb::CreateTokenRequest {
+        role: pb::Role::Filer as i32,
+        ..Default::default()
+    };
+    let s = assert_code(tokens.create_token(no_body).await, Code::InvalidArgument);
     assert!(
         s.message().starts_with("org: required for a filer token"),
-        "{}",
-        s.message()
+        "{s:?}"
     );
 }
 
@@ -185,15 +196,7 @@ async fn revisions_record_their_submitter_and_no_secret_is_logged_or_stored() {
         .submit_report(submit_request(amended, "补充说明"))
         .await
         .expect("admin amends");
-    let revs = c
-        .list_revisions(pb::ListRevisionsRequest {
-            org_id: "621024101".into(),
-            year: 2020,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .revisions;
+    let revs = crate::server::revisions_of(&mut c, "621024101", 2020).await;
     assert_eq!(revs[0].submitted_by, filer_id);
     assert_eq!(revs[1].submitted_by, token_id(&admin));
     // The chain: revision 2 links to revision 1; the submitter got revision 1's chain hash.

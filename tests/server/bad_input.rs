@@ -77,12 +77,25 @@ fn get(org_id: &str, year: u32, version: Option<Version>) -> Call {
     })
 }
 
+/// Every case, grouped by concern, in the order they are sent.
 fn cases() -> Vec<Case> {
-    let next_year = gx::rules::latest_year();
-    let valid_bytes = submit_request(sample_pb(), "").encode_to_vec();
-    let mut truncated = valid_bytes.clone();
-    truncated.truncate(valid_bytes.len() - 7);
-    let big_text = "政".repeat((10 << 20) / 3);
+    [
+        request_cases(),
+        year_and_edition_cases(),
+        cell_value_cases(),
+        size_cases(),
+        rule_cases(),
+        wire_cases(),
+        get_cases(),
+        listing_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The request and the body it names.
+fn request_cases() -> Vec<Case> {
     vec![
         Case {
             name: "empty request",
@@ -148,6 +161,13 @@ fn cases() -> Vec<Case> {
             names: "report.org.id",
             says: "",
         },
+    ]
+}
+
+/// The year, and the edition its tables follow.
+fn year_and_edition_cases() -> Vec<Case> {
+    let next_year = gx::rules::latest_year();
+    vec![
         Case {
             name: "missing year",
             call: submit(with(|r| r.year = 0)),
@@ -189,6 +209,13 @@ fn cases() -> Vec<Case> {
             names: "report.table2_2021",
             says: "",
         },
+    ]
+}
+
+/// Cell values: rows of the other edition, counts out of range, amounts that are no exact
+/// decimal.
+fn cell_value_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "a 2021-edition row in a 2019-edition report",
             call: submit(with(|r| {
@@ -267,6 +294,13 @@ fn cases() -> Vec<Case> {
             names: "t3.new.natural",
             says: "",
         },
+    ]
+}
+
+/// Sizes: of the narrative, of the whole message, of a raw text, of a reason.
+fn size_cases() -> Vec<Case> {
+    let big_text = "政".repeat((10 << 20) / 3);
+    vec![
         Case {
             name: "a 10 MB narrative",
             call: submit(with(|r| {
@@ -302,6 +336,12 @@ fn cases() -> Vec<Case> {
             names: "reason",
             says: "",
         },
+    ]
+}
+
+/// What the rules refuse: totals that do not add up, negative counts.
+fn rule_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "totals that do not add up",
             call: submit(with(|r| {
@@ -321,6 +361,15 @@ fn cases() -> Vec<Case> {
             names: "t3.forward.research",
             says: "",
         },
+    ]
+}
+
+/// Bytes that are no SubmitReportRequest.
+fn wire_cases() -> Vec<Case> {
+    let valid_bytes = submit_request(sample_pb(), "").encode_to_vec();
+    let mut truncated = valid_bytes.clone();
+    truncated.truncate(valid_bytes.len() - 7);
+    vec![
         Case {
             name: "garbage protobuf bytes",
             call: Call::RawSubmit(vec![0xff; 64]),
@@ -342,6 +391,12 @@ fn cases() -> Vec<Case> {
             names: "not a valid protobuf",
             says: "",
         },
+    ]
+}
+
+/// GetReport: missing or impossible keys, versions that do not exist.
+fn get_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "get without org_id",
             call: get("", 2020, None),
@@ -391,6 +446,12 @@ fn cases() -> Vec<Case> {
             names: "as_of",
             says: "",
         },
+    ]
+}
+
+/// ListReports and ListRevisions.
+fn listing_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "list with page_size over 1000",
             call: Call::List(pb::ListReportsRequest {
@@ -568,16 +629,9 @@ async fn bad_input_gets_the_right_code_and_names_the_field() {
         .expect("still serving")
         .into_inner();
     assert_eq!(list.reports.len(), 1);
-    let revs = c
-        .list_revisions(pb::ListRevisionsRequest {
-            org_id: "621024101".into(),
-            year: 2020,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(revs.revisions.len(), 1);
-    assert_eq!(revs.revisions[0].content_hash, stored.content_hash);
+    let revs = super::revisions_of(&mut c, "621024101", 2020).await;
+    assert_eq!(revs.len(), 1);
+    assert_eq!(revs[0].content_hash, stored.content_hash);
     drop(c);
     let (status, log) = gxd.stop_with_log().await;
     assert!(status.success(), "{log}");

@@ -280,3 +280,27 @@ pub async fn register(gxd: &Gxd, ids: &[&str]) {
         .await
         .expect("bodies registered");
 }
+
+/// The revisions of `org_id`'s report for `year`, as `client` lists them (the call must
+/// succeed).
+pub async fn revisions_of(
+    client: &mut ReportServiceClient<Channel>,
+    org_id: &str,
+    year: u32,
+) -> Vec<pb::RevisionInfo> {
+    client
+        .list_revisions(pb::ListRevisionsRequest {
+            org_id: org_id.into(),
+            year,
+        })
+        .await
+        .expect("list revisions")
+        .into_inner()
+        .revisions
+}
+
+/// A ReportService client over a test [`Channel`].
+pub type ReportClient = ReportServiceClient<Channel>;
+
+/// An OrgService client over a test [`Channel`].
+pub type OrgClient = gx::pb::org_service_client::OrgServiceClient<Channel>;

@@ -5,6 +5,7 @@ use gx::pb;
 use tonic::Code;
 
 use super::{assert_code, data_dir, org_client, start_in, violations};
+use pb::OrgLevel::{County, Township, Unspecified};
 
 fn body(id: &str, parent: &str, level: pb::OrgLevel) -> pb::Body {
     pb::Body {
@@ -25,7 +26,21 @@ async fn bodies_answer_bad_and_conflicting_requests_and_survive_a_restart() {
     let dir = data_dir();
     let gxd = start_in(dir.path());
     let mut c = org_client(&gxd).await;
-    use pb::OrgLevel::{County, Township, Unspecified};
+    a_county_and_a_township(&mut c).await;
+    bad_and_conflicting_bodies_are_refused(&mut c).await;
+    bad_renames_lookups_roll_ups_and_exports_are_refused(&mut c).await;
+    c.rename_org(pb::RenameOrgRequest {
+        id: "621024101".into(),
+        name: "固城镇".into(),
+    })
+    .await
+    .unwrap();
+    drop(c);
+    assert!(gxd.stop().await.success());
+    the_bodies_survive_a_restart(dir.path()).await;
+}
+
+async fn a_county_and_a_township(c: &mut super::OrgClient) {
     let made = c
         .create_org(create(body("621024", "", County)))
         .await
@@ -35,7 +50,10 @@ async fn bodies_answer_bad_and_conflicting_requests_and_survive_a_restart() {
     c.create_org(create(body("621024101", "621024", Township)))
         .await
         .unwrap();
+}
 
+/// A bad id, no level, an unknown parent, an existing id, a move under its own child.
+async fn bad_and_conflicting_bodies_are_refused(c: &mut super::OrgClient) {
     let s = assert_code(
         c.create_org(create(body("62 1", "", County))).await,
         Code::InvalidArgument,
@@ -66,6 +84,10 @@ async fn bodies_answer_bad_and_conflicting_requests_and_survive_a_restart() {
         Code::InvalidArgument,
     );
     assert_eq!(violations(&s)[0].0, "parent", "{s:?}");
+}
+
+/// A blank name, an unknown body, a roll-up without a year, an export for nobody.
+async fn bad_renames_lookups_roll_ups_and_exports_are_refused(c: &mut super::OrgClient) {
     assert_code(
         c.rename_org(pb::RenameOrgRequest {
             id: "621024".into(),
@@ -98,16 +120,11 @@ async fn bodies_answer_bad_and_conflicting_requests_and_survive_a_restart() {
         .await,
         Code::NotFound,
     );
-    c.rename_org(pb::RenameOrgRequest {
-        id: "621024101".into(),
-        name: "固城镇".into(),
-    })
-    .await
-    .unwrap();
-    drop(c);
-    assert!(gxd.stop().await.success());
+}
 
-    let gxd = start_in(dir.path());
+/// After a restart on `data`: the renamed township under its county, listed a page at a time.
+async fn the_bodies_survive_a_restart(data: &std::path::Path) {
+    let gxd = start_in(data);
     let mut c = org_client(&gxd).await;
     let got = c
         .get_org(pb::GetOrgRequest {

@@ -172,15 +172,24 @@ async fn amendments_conflicts_and_as_of() {
     let mut c = gxd.client().await;
     let r1 = sample_pb();
     let org_id = r1.org.as_ref().unwrap().id.clone();
+    let r2 = create_then_amend_with_a_reason(&mut c, &r1).await;
+    let r3 = a_stale_expected_revision_conflicts(&mut c, &r2).await;
+    let revs = every_revision_stays_as_it_was(&mut c, &org_id, [&r1, &r2, &r3]).await;
+    as_of_reads_what_was_current(&mut c, &org_id, &revs).await;
+}
 
-    // expected_revision 0: create only.
+/// `r1` created with expected_revision 0 (create only), then amended: an amendment needs a
+/// reason. Returns the amended report (revision 2).
+async fn create_then_amend_with_a_reason(
+    c: &mut super::ReportClient,
+    r1: &pb::Report,
+) -> pb::Report {
     let mut req = submit_request(r1.clone(), "");
     req.expected_revision = Some(0);
     let s1 = c.submit_report(req).await.unwrap().into_inner();
     assert_eq!(s1.revision, 1);
 
-    // An amendment needs a reason.
-    let r2 = amended(&r1, "（更正）");
+    let r2 = amended(r1, "（更正）");
     let s = assert_code(
         c.submit_report(submit_request(r2.clone(), "  ")).await,
         Code::FailedPrecondition,
@@ -195,9 +204,16 @@ async fn amendments_conflicts_and_as_of() {
     assert_eq!(s2.revision, 2);
     assert!(s2.created);
     assert_ne!(s2.content_hash, s1.content_hash);
+    r2
+}
 
-    // Optimistic concurrency: a stale expected_revision names the current one.
-    let r3 = amended(&r2, "（再更正）");
+/// Optimistic concurrency: a stale expected_revision names the current one; the fresh one
+/// stores revision 3 (returned).
+async fn a_stale_expected_revision_conflicts(
+    c: &mut super::ReportClient,
+    r2: &pb::Report,
+) -> pb::Report {
+    let r3 = amended(r2, "（再更正）");
     let mut stale = submit_request(r3.clone(), "再次更正");
     stale.expected_revision = Some(1);
     let s = assert_code(c.submit_report(stale).await, Code::FailedPrecondition);
@@ -213,39 +229,50 @@ async fn amendments_conflicts_and_as_of() {
     fresh.expected_revision = Some(2);
     let s3 = c.submit_report(fresh).await.unwrap().into_inner();
     assert_eq!(s3.revision, 3);
+    r3
+}
 
-    // Every revision stays as it was.
-    for (n, r) in [(1, &r1), (2, &r2), (3, &r3)] {
+/// Every revision (of `reports`, in order) stays as it was, with its reason; there is no
+/// revision 4. Returns the revisions as listed.
+async fn every_revision_stays_as_it_was(
+    c: &mut super::ReportClient,
+    org_id: &str,
+    reports: [&pb::Report; 3],
+) -> Vec<pb::RevisionInfo> {
+    for (n, r) in (1..).zip(reports) {
         let got = c
-            .get_report(get(&org_id, 2020, Some(Version::Revision(n))))
+            .get_report(get(org_id, 2020, Some(Version::Revision(n))))
             .await
             .unwrap()
             .into_inner();
         assert_eq!(got.report.as_ref(), Some(&canonical(r)), "revision {n}");
     }
-    let revs = c
-        .list_revisions(revisions(&org_id, 2020))
-        .await
-        .unwrap()
-        .into_inner()
-        .revisions;
+    let revs = super::revisions_of(c, org_id, 2020).await;
     let reasons: Vec<_> = revs
         .iter()
         .map(|r| (r.revision, r.reason.as_str()))
         .collect();
     assert_eq!(reasons, [(1, ""), (2, "更正前言"), (3, "再次更正")]);
     let s = assert_code(
-        c.get_report(get(&org_id, 2020, Some(Version::Revision(4))))
+        c.get_report(get(org_id, 2020, Some(Version::Revision(4))))
             .await,
         Code::NotFound,
     );
     assert!(s.message().contains("latest is 3"), "{s:?}");
+    revs
+}
 
-    // as_of: what was current at each instant.
+/// as_of: what was current at each instant of `revs`; nothing before the first; the latest
+/// now.
+async fn as_of_reads_what_was_current(
+    c: &mut super::ReportClient,
+    org_id: &str,
+    revs: &[pb::RevisionInfo],
+) {
     let at = |r: &pb::RevisionInfo| r.submitted_at.unwrap();
     for (i, rev) in revs.iter().enumerate() {
         let got = c
-            .get_report(get(&org_id, 2020, Some(Version::AsOf(at(rev)))))
+            .get_report(get(org_id, 2020, Some(Version::AsOf(at(rev)))))
             .await
             .unwrap()
             .into_inner();
@@ -254,14 +281,14 @@ async fn amendments_conflicts_and_as_of() {
     let mut before = at(&revs[0]);
     before.seconds -= 1;
     let s = assert_code(
-        c.get_report(get(&org_id, 2020, Some(Version::AsOf(before))))
+        c.get_report(get(org_id, 2020, Some(Version::AsOf(before))))
             .await,
         Code::NotFound,
     );
     assert!(s.message().contains("no revision at"), "{s:?}");
     let now = prost_types::Timestamp::from(SystemTime::now());
     let latest = c
-        .get_report(get(&org_id, 2020, Some(Version::AsOf(now))))
+        .get_report(get(org_id, 2020, Some(Version::AsOf(now))))
         .await
         .unwrap()
         .into_inner();
@@ -413,6 +440,23 @@ async fn concurrent_submissions_are_all_acknowledged_and_survive_a_restart() {
     }
 }
 
+/// All reports listed, and the revisions of the sample's report.
+async fn reports_and_revisions(
+    c: &mut super::ReportClient,
+) -> (pb::ListReportsResponse, pb::ListRevisionsResponse) {
+    let list = c
+        .list_reports(pb::ListReportsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let revs = c
+        .list_revisions(revisions("621024101", 2020))
+        .await
+        .unwrap()
+        .into_inner();
+    (list, revs)
+}
+
 #[tokio::test]
 async fn a_restart_keeps_everything() {
     let dir = data_dir();
@@ -429,33 +473,15 @@ async fn a_restart_keeps_everything() {
     c.submit_report(submit_request(sample_for("other", 2019), ""))
         .await
         .unwrap();
-    let before_list = c
-        .list_reports(pb::ListReportsRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    let before_revs = c
-        .list_revisions(revisions("621024101", 2020))
-        .await
-        .unwrap()
-        .into_inner();
+    let before = reports_and_revisions(&mut c).await;
     drop(c);
     assert!(gxd.stop().await.success());
 
     let gxd = start_in(dir.path());
     let mut c = gxd.client().await;
-    let after_list = c
-        .list_reports(pb::ListReportsRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    let after_revs = c
-        .list_revisions(revisions("621024101", 2020))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(after_list, before_list);
-    assert_eq!(after_revs, before_revs);
+    let after = reports_and_revisions(&mut c).await;
+    assert_eq!(after.0, before.0);
+    assert_eq!(after.1, before.1);
     // And it goes on numbering from there.
     let s = c
         .submit_report(submit_request(amended(&r1, "！"), "再补充"))
