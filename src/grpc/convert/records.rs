@@ -216,6 +216,7 @@ impl TryFrom<pb::VerifyChainsResponse> for Verification {
                 .into_iter()
                 .map(break_from_pb)
                 .collect::<Result<_, _>>()?,
+            log: None,
         })
     }
 }
