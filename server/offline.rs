@@ -17,7 +17,8 @@ pub enum Command {
     /// runs, use `gxctl token`).
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Recompute the hash chain of every stored revision and report any break (exit 1).
+    /// Recompute the hash chain of every stored revision, and the log against the records
+    /// and its head file, and report any break (exit 1).
     #[command(
         after_help = "Examples:\n  gxd verify --data /var/lib/gx\n  gxd verify 621024101 2020"
     )]

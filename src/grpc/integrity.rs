@@ -3,6 +3,7 @@
 use tonic::Status;
 
 use super::calls::calls;
+use super::convert::log_head_pb;
 use super::status::ServiceError;
 use crate::pb;
 use crate::store::{Store, Verification};
@@ -41,8 +42,31 @@ impl Integrity {
     }
 }
 
+impl Integrity {
+    async fn log_head(&self, r: pb::GetLogHeadRequest) -> Result<pb::GetLogHeadResponse, Status> {
+        let head = self.store.log_head();
+        if r.since_size > head.size {
+            return Err(Status::out_of_range(format!(
+                "since_size: the log holds {} entries, fewer than {}: entries were removed, or the head is not this store's",
+                head.size, r.since_size
+            )));
+        }
+        let store = self.store.clone();
+        let proof = tokio::task::spawn_blocking(move || store.log_proof(r.since_size, &head))
+            .await
+            .map_err(|e| Status::internal(format!("the proof stopped: {e}")))?
+            .map(|(_, p)| p)
+            .unwrap_or_default();
+        Ok(pb::GetLogHeadResponse {
+            head: Some(log_head_pb(&head)),
+            consistency: proof.into_iter().map(|h| h.to_vec()).collect(),
+        })
+    }
+}
+
 calls! {
     impl pb::integrity_service_server::IntegrityService for Integrity {
         fn verify_chains(pb::VerifyChainsRequest) -> pb::VerifyChainsResponse = verify;
+        fn get_log_head(pb::GetLogHeadRequest) -> pb::GetLogHeadResponse = log_head;
     }
 }
