@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod cli;
+mod corruption;
 mod limits;
 mod matrix;
 mod tamper;
