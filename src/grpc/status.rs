@@ -230,6 +230,7 @@ fn store_status(e: StoreError) -> Status {
         StoreError::TooManyRevisions => Status::resource_exhausted(message),
         StoreError::Closed => Status::unavailable("gxd is shutting down; retry elsewhere or later"),
         StoreError::ReadOnly => Status::failed_precondition(message),
+        StoreError::Archive(_) => Status::internal(message),
         StoreError::Flush(_) | StoreError::Log(_) => {
             tracing::error!(error = %message, "submission not made durable");
             Status::unavailable(format!(

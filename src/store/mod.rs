@@ -48,6 +48,7 @@ use std::thread::JoinHandle;
 use crate::merkle;
 use crate::orgs::{Directory, DirectoryError};
 
+mod backup;
 mod chain;
 mod flush;
 mod keys;
@@ -64,6 +65,7 @@ mod tests;
 #[cfg(test)]
 mod tests_log;
 
+pub use backup::{restore, Restored};
 pub use chain::{content_hash, GENESIS};
 pub use log::{LogHead, HEAD_FILE, LOG_FILE};
 pub use orgs::{Change, NewBody};
@@ -130,6 +132,9 @@ pub enum StoreError {
     /// Writing the log or its head failed.
     #[error("writing the log failed: {0}")]
     Log(String),
+    /// A backup archive that cannot be written, read or trusted.
+    #[error("backup: {0}")]
+    Archive(String),
     #[error(transparent)]
     Sled(#[from] sled::Error),
 }

@@ -82,7 +82,7 @@ pub enum Change {
 }
 
 impl Store {
-    fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+    pub(super) fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
         // Writers update the map after their insert succeeded; a panic cannot leave it half
         // changed in a way later readers would mind.
         self.inner
@@ -91,7 +91,7 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
+    pub(super) fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
         self.inner
             .directory
             .write()

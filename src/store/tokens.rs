@@ -85,10 +85,15 @@ impl Store {
         };
         self.writable()?;
         let value = record.encode_to_vec();
-        self.inner
-            .tokens
-            .insert(t.id.as_bytes(), value.as_slice())?;
-        self.log_write(EntryKind::Token, &t.id, 0, 0, &value)?;
+        {
+            // Under the directory's lock, as bodies are written: a backup reads bodies,
+            // tokens and the log's size together under it.
+            let _dir = self.directory_write();
+            self.inner
+                .tokens
+                .insert(t.id.as_bytes(), value.as_slice())?;
+            self.log_write(EntryKind::Token, &t.id, 0, 0, &value)?;
+        }
         self.durable().await.map(|_| ())
     }
 

@@ -18,7 +18,7 @@ use crate::server::{data_dir, sample_for, start_in, submit_request};
 use crate::support::gxctl_with_token;
 
 /// Every stored thing, as a comparable list of lines.
-async fn snapshot(data: &Path) -> Result<Vec<String>, String> {
+pub(super) async fn snapshot(data: &Path) -> Result<Vec<String>, String> {
     let store = Store::open(data).map_err(|e| e.to_string())?;
     if !store.damage().is_empty() {
         return Err(format!("damaged: {:?}", store.damage()));

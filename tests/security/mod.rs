@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod backup;
 mod cli;
 mod corruption;
 mod limits;
