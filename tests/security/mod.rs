@@ -7,6 +7,7 @@
 mod backup;
 mod cli;
 mod corruption;
+mod crash;
 mod limits;
 mod matrix;
 mod tamper;
