@@ -43,6 +43,8 @@ pub fn exit_code(code: Code) -> Exit {
         // The report or body changed meanwhile, or is already there.
         Code::FailedPrecondition | Code::Aborted | Code::AlreadyExists => Exit::Conflict,
         Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
+        // A request over gxd's size limit (compressed or not), or an argument out of range.
+        Code::OutOfRange => Exit::Usage,
         _ => Exit::Failure,
     }
 }

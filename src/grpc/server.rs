@@ -117,6 +117,10 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = builder(&options)?
         .layer(request_span())
+        .layer(tower::util::MapResponseLayer::new(
+            super::edges::decompressed_over_limit::<tonic::body::Body>,
+        ))
+        .layer(super::edges::GrpcOnly::layer())
         .layer(tower::util::option_layer(
             options.damaged.then(damaged_warning),
         ))

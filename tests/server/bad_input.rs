@@ -20,6 +20,11 @@ enum Call {
     Revisions(pb::ListRevisionsRequest),
     /// Raw bytes as the body of a SubmitReport message.
     RawSubmit(Vec<u8>),
+    /// A submission sent gzip-compressed.
+    GzipSubmit(pb::SubmitReportRequest),
+    /// A SubmitReport call with this content-type and body; an HTTP status other than 200
+    /// reads as `UNKNOWN` with message `HTTP <status>`.
+    ContentType(&'static str, Vec<u8>),
 }
 
 struct Case {
@@ -320,6 +325,18 @@ fn size_cases() -> Vec<Case> {
             says: "",
         },
         Case {
+            name: "a compressed message over the maximum size once decompressed",
+            call: Call::GzipSubmit(submit_request(
+                with(|r| {
+                    r.narrative.get_or_insert_with(Default::default).preamble = "x".repeat(17 << 20)
+                }),
+                "",
+            )),
+            code: Code::OutOfRange,
+            names: "too large once decompressed",
+            says: "--max-message-bytes",
+        },
+        Case {
             name: "an over-long raw text",
             call: submit(with(|r| {
                 let c = t3(r).new.as_mut().unwrap().natural.as_mut().unwrap();
@@ -382,6 +399,26 @@ fn wire_cases() -> Vec<Case> {
             call: Call::RawSubmit(truncated),
             code: Code::InvalidArgument,
             names: "not a valid protobuf",
+            says: "",
+        },
+        Case {
+            name: "JSON instead of gRPC",
+            call: Call::ContentType("application/json", br#"{"report":{}}"#.to_vec()),
+            code: Code::Unknown,
+            names: "HTTP 415",
+            says: "",
+        },
+        Case {
+            name: "a valid message without the gRPC content-type",
+            call: Call::ContentType("application/octet-stream", {
+                let b = submit_request(sample_pb(), "").encode_to_vec();
+                let mut framed = vec![0];
+                framed.extend_from_slice(&(b.len() as u32).to_be_bytes());
+                framed.extend_from_slice(&b);
+                framed
+            }),
+            code: Code::Unknown,
+            names: "HTTP 415",
             says: "",
         },
         Case {
@@ -554,6 +591,12 @@ async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
         Call::Get(r) => c.get_report(r).await.map(drop),
         Call::List(r) => c.list_reports(r).await.map(drop),
         Call::Revisions(r) => c.list_revisions(r).await.map(drop),
+        Call::GzipSubmit(r) => c
+            .send_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .submit_report(r)
+            .await
+            .map(drop),
+        Call::ContentType(content_type, body) => http_call(channel, content_type, body).await,
         Call::RawSubmit(bytes) => {
             let mut grpc = tonic::client::Grpc::new(channel.clone());
             grpc.ready()
@@ -567,6 +610,37 @@ async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
             .await
             .map(drop)
         }
+    }
+}
+
+/// A SubmitReport call as plain HTTP/2 with this content-type.
+async fn http_call(channel: &Channel, content_type: &str, body: Vec<u8>) -> Result<(), Status> {
+    use tonic::codegen::http;
+    use tower::{Service, ServiceExt};
+    let req = http::Request::post("http://gxd/gx.v1.ReportService/SubmitReport")
+        .header("content-type", content_type)
+        .header("te", "trailers")
+        .body(tonic::body::Body::new(http_body_util::Full::new(
+            prost::bytes::Bytes::from(body),
+        )))
+        .map_err(|e| Status::internal(e.to_string()))?;
+    let mut ch = channel.clone();
+    let resp = ch
+        .ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?
+        .call(req)
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    if resp.status() != http::StatusCode::OK {
+        return Err(Status::unknown(format!("HTTP {}", resp.status().as_u16())));
+    }
+    match resp.headers().get("grpc-status").map(|v| v.as_bytes()) {
+        Some(b"0") | None => Ok(()),
+        Some(code) => Err(Status::unknown(format!(
+            "grpc-status {}",
+            String::from_utf8_lossy(code)
+        ))),
     }
 }
 
