@@ -803,3 +803,153 @@ mod no_input_panics {
         }
     }
 }
+
+/// A gxctl command against bad input: its exit code and the one line it prints.
+struct CliCase {
+    name: &'static str,
+    args: Vec<String>,
+    exit: i32,
+    /// Text the stderr line must contain, each.
+    says: &'static [&'static str],
+    /// Text it must not contain (internal names, a location said twice).
+    never: &'static [&'static str],
+}
+
+/// The files the CLI cases read, written into `dir`.
+fn bad_files(dir: &std::path::Path) -> Vec<CliCase> {
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let deep_flow = write(
+        "deep-flow.yaml",
+        format!(
+            "year: 2020\nt3: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        )
+        .as_bytes(),
+    );
+    let deep_block: String = (0..100_000)
+        .map(|i| format!("{}a:\n", " ".repeat(i % 3000)))
+        .collect();
+    let deep_block = write("deep-block.yaml", deep_block.as_bytes());
+    let flow_error = write(
+        "flow.yaml",
+        b"year: 2020\nedition: 2019\nt3:\n  new: {natural: [1, 2\n",
+    );
+    let json_error = write(
+        "comma.json",
+        br#"{"year": 2020, "t3": {"new": {"natural": 1,}}}"#,
+    );
+    let binary = write(
+        "scan.json",
+        &[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0],
+    );
+    let string = write("string.json", br#""just a string""#);
+    let empty = write("empty.yaml", b"");
+    let mut big: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::fixture("gucheng-town-2020.json")).unwrap(),
+    )
+    .unwrap();
+    big["narrative"]["preamble"] = "x".repeat(17 << 20).into();
+    let big = write("big.json", serde_json::to_string(&big).unwrap().as_bytes());
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    vec![
+        CliCase {
+            name: "YAML nested 100,000 levels in flow style",
+            args: s(&["validate", &deep_flow]),
+            exit: 2,
+            says: &["deep-flow.yaml: line 2: nested deeper than 64 levels"],
+            never: &[],
+        },
+        CliCase {
+            name: "YAML nested thousands of levels by indentation",
+            args: s(&["validate", &deep_block]),
+            exit: 2,
+            says: &["nested deeper than 64 levels"],
+            never: &[],
+        },
+        CliCase {
+            name: "a YAML syntax error: its location once",
+            args: s(&["validate", &flow_error]),
+            exit: 2,
+            says: &["flow.yaml: line 5, column 1: did not find expected ',' or ']'"],
+            never: &["at line", "line 5, column 1: did not find expected ',' or ']', while parsing a flow sequence: line"],
+        },
+        CliCase {
+            name: "a JSON syntax error: its location once",
+            args: s(&["validate", &json_error]),
+            exit: 2,
+            says: &["comma.json: line 1, column 44: "],
+            never: &["at line", "column 44: key must be a string: line"],
+        },
+        CliCase {
+            name: "a binary file",
+            args: s(&["validate", &binary]),
+            exit: 2,
+            says: &["scan.json: not a text file", "expected a report as JSON, YAML or cells text"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "a JSON string instead of a report",
+            args: s(&["validate", &string]),
+            exit: 2,
+            says: &["string.json: line 1", "expected a report: a mapping of year"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "an empty YAML file",
+            args: s(&["validate", &empty]),
+            exit: 2,
+            says: &["empty.yaml: expected a report", "found nothing"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "a submission over the size limit (sent compressed)",
+            args: s(&["submit", &big]),
+            exit: 2,
+            says: &["big.json: refused — the message is too large once decompressed"],
+            never: &["too many calls", "RESOURCE_EXHAUSTED"],
+        },
+        CliCase {
+            name: "get --as-of before the first revision: the server's reason",
+            args: s(&["get", "621024101", "2020", "--as-of", "1970-01-01T00:00:00Z"]),
+            exit: 3,
+            says: &["had no revision at 1970-01-01T00:00:00", "the first was submitted at"],
+            never: &["reports exist for"],
+        },
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_files_and_edges_through_gxctl_say_one_clear_line() {
+    let served = crate::support::Served::start();
+    register(&served.gxd, &["621024101"]).await;
+    served
+        .gxd
+        .client()
+        .await
+        .submit_report(submit_request(sample_pb(), ""))
+        .await
+        .expect("the sample is accepted");
+    let mut failures = Vec::new();
+    for case in bad_files(served.dir()) {
+        let out = served.ctl().args(&case.args).output().unwrap();
+        // One line in all (submit reports each file on standard output).
+        let err = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        let code = out.status.code().unwrap_or(-1);
+        let lines = err.lines().count();
+        let missing: Vec<_> = case.says.iter().filter(|s| !err.contains(*s)).collect();
+        let present: Vec<_> = case.never.iter().filter(|s| err.contains(*s)).collect();
+        if code != case.exit || lines != 1 || !missing.is_empty() || !present.is_empty() {
+            failures.push(format!(
+                "{}: exit {code} (want {}), {lines} lines, missing {missing:?}, present {present:?}: {err}",
+                case.name, case.exit
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
