@@ -173,6 +173,10 @@ struct Inner {
     log: Arc<log::Log>,
     /// What the log check found on open: when not empty, the store is read-only.
     damage: Vec<ChainBreak>,
+    /// False once closing: a submission holds it (read) from before its write until its
+    /// flush ticket is taken, so a submission is either refused unwritten or flushed before
+    /// the store closes — never stored and refused.
+    open: RwLock<bool>,
 }
 
 impl Drop for Inner {
@@ -272,6 +276,7 @@ impl Store {
                 directory: RwLock::new(directory),
                 log,
                 damage,
+                open: RwLock::new(true),
             }),
         })
     }
@@ -336,6 +341,7 @@ impl Store {
     /// Stops taking submissions, flushes everything and stops the flusher. Submissions
     /// waiting for a flush are completed first. Idempotent.
     pub async fn close(&self) -> Result<()> {
+        *self.inner.open.write().unwrap_or_else(|p| p.into_inner()) = false;
         self.inner.flusher.stop();
         let handle = self
             .inner

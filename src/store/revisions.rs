@@ -185,8 +185,13 @@ impl Store {
     /// Stores `new` as the next revision of its report, or returns the latest revision when
     /// its content is identical. Returns once the revision is on disk.
     pub async fn submit(&self, new: NewRevision) -> Result<Submitted> {
-        let mut submitted = self.write(new)?;
-        let ticket = self.inner.flusher.ticket()?;
+        let (mut submitted, ticket) = {
+            let open = self.inner.open.read().unwrap_or_else(|p| p.into_inner());
+            if !*open {
+                return Err(StoreError::Closed);
+            }
+            (self.write(new)?, self.inner.flusher.ticket()?)
+        };
         // Even an identical resubmission waits: the revision it returns may have been
         // written by a concurrent call whose flush has not completed yet.
         submitted.head = Flusher::wait(ticket).await?;
