@@ -32,8 +32,10 @@ impl Exit {
     fn meaning(self) -> &'static str {
         match self {
             Exit::Ok => "success; every report valid",
-            Exit::Invalid => "a report has validation errors",
-            Exit::Usage => "usage error or unreadable input",
+            Exit::Invalid => {
+                "a report has validation errors; verify: a break, or the log does not extend --head"
+            }
+            Exit::Usage => "usage error or unreadable input, or a request over gxd's size limit",
             Exit::NotFound => "not found (no such report, body or revision)",
             Exit::Unavailable => "server unavailable",
             Exit::Conflict => "conflict: the report changed meanwhile (--expected-revision)",

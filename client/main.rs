@@ -105,6 +105,9 @@ enum Command {
     /// files.
     #[command(after_help = cmd::import::EXAMPLES)]
     Import(cmd::import::ImportArgs),
+    /// Back up gxd's store to one archive while it serves (admin); `gxd restore` reads it.
+    #[command(after_help = cmd::backup::EXAMPLES)]
+    Backup(cmd::backup::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(&cli.connection, args),
         Command::Token(sub) => cmd::token::run(&cli.connection, sub),
         Command::Verify(args) => cmd::verify::run(&cli.connection, args),
+        Command::Backup(args) => cmd::backup::run(&cli.connection, args),
         Command::Config(sub) => cmd::config::run(sub),
         Command::Completions { shell } => cmd::completions::run(Cli::command(), shell),
         Command::Man => cmd::man::run(Cli::command()),

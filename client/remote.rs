@@ -43,6 +43,8 @@ pub fn exit_code(code: Code) -> Exit {
         // The report or body changed meanwhile, or is already there.
         Code::FailedPrecondition | Code::Aborted | Code::AlreadyExists => Exit::Conflict,
         Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
+        // A request over gxd's size limit (compressed or not), or an argument out of range.
+        Code::OutOfRange => Exit::Usage,
         _ => Exit::Failure,
     }
 }
@@ -179,7 +181,9 @@ impl Remote {
         year: u32,
         version: Option<pb::get_report_request::Version>,
     ) -> Result<pb::GetReportResponse> {
-        let asked_revision = matches!(version, Some(pb::get_report_request::Version::Revision(_)));
+        // Asked for a revision or a time: the server's reason names what exists (the
+        // latest revision, or when the first was submitted).
+        let latest = version.is_none();
         match self
             .client
             .get_report(pb::GetReportRequest {
@@ -190,9 +194,7 @@ impl Remote {
             .await
         {
             Ok(r) => Ok(r.into_inner()),
-            Err(s) if s.code() == Code::NotFound && !asked_revision => {
-                Err(self.not_found(org, year).await)
-            }
+            Err(s) if s.code() == Code::NotFound && latest => Err(self.not_found(org, year).await),
             Err(s) => Err(self.fail(s)),
         }
     }

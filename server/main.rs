@@ -10,7 +10,8 @@
 //!   0  stopped cleanly (SIGINT or SIGTERM): calls in flight completed, store flushed
 //!   1  failed while serving, or the final flush failed; `gxd verify`: a chain is broken
 //!   2  usage error (bad flag or environment value, no data directory)
-//!   3  the data directory cannot be used (held by another gxd, unreadable, unknown format)
+//!   3  the data directory cannot be used (held by another gxd, unreadable, unknown format, or
+//!      its log does not match its records: see `gxd verify`, or --serve-damaged)
 //!   4  the listen address cannot be bound
 
 use std::io::{IsTerminal, Write};
@@ -44,7 +45,8 @@ Exit codes:
   0  stopped cleanly (SIGINT or SIGTERM): calls in flight completed, store flushed
   1  failed while serving, or the final flush failed; `gxd verify`: a chain is broken
   2  usage error (bad flag or environment value, no data directory)
-  3  the data directory cannot be used (held by another gxd, unreadable, unknown format)
+  3  the data directory cannot be used (held by another gxd, unreadable, unknown format, or
+     its log does not match its records: see `gxd verify`, or --serve-damaged)
   4  the listen address cannot be bound";
 
 /// gxd: the gx gRPC service (gx.v1.ReportService, grpc.health.v1.Health, server reflection).
@@ -95,6 +97,11 @@ struct Args {
     /// Calls taking longer than this many seconds are answered DEADLINE_EXCEEDED.
     #[arg(long, env = "GX_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = gx::grpc::layers::DEFAULT_TIMEOUT.as_secs_f64())]
     request_timeout: f64,
+    /// Serve a data directory whose log does not match its records (see `gxd verify`):
+    /// read-only, every change refused, every response marked with a `gx-warning` header.
+    /// Without it gxd refuses to serve such a directory (exit 3).
+    #[arg(long)]
+    serve_damaged: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,6 +224,7 @@ fn options(args: &Args) -> Result<Options, (Exit, anyhow::Error)> {
         max_message_bytes: args.max_message_bytes,
         max_concurrent: args.max_concurrent,
         request_timeout: Duration::from_secs_f64(args.request_timeout),
+        damaged: args.serve_damaged,
         ..Options::default()
     })
 }
@@ -226,6 +234,7 @@ fn serve(args: Args) -> Result<(), (Exit, anyhow::Error)> {
     let options = options(&args)?;
     // Open the store first: a second gxd on the same directory stops here, at once.
     let store = Store::open(&data).map_err(|e| (Exit::Data, anyhow::Error::new(e)))?;
+    refuse_damaged(&store, &data, args.serve_damaged)?;
     // Filer tokens with --subtree follow the registered bodies' hierarchy.
     let options = Options {
         hierarchy: std::sync::Arc::new(store.clone()),
@@ -282,6 +291,41 @@ fn serve(args: Args) -> Result<(), (Exit, anyhow::Error)> {
         tracing::info!("gxd stopped");
         Ok(())
     })
+}
+
+/// A data directory whose log does not match its records is not served, unless
+/// `--serve-damaged` (then read-only, with a warning).
+fn refuse_damaged(
+    store: &Store,
+    data: &std::path::Path,
+    serve_damaged: bool,
+) -> Result<(), (Exit, anyhow::Error)> {
+    let damage = store.damage();
+    if damage.is_empty() {
+        return Ok(());
+    }
+    let mut err = std::io::stderr().lock();
+    for b in damage {
+        let _ = writeln!(err, "gxd: BROKEN {b}");
+    }
+    if serve_damaged {
+        tracing::warn!(
+            breaks = damage.len(),
+            "serving a damaged data directory read-only (--serve-damaged): changes are refused"
+        );
+        return Ok(());
+    }
+    Err((
+        Exit::Data,
+        anyhow::anyhow!(
+            "the data directory {dir} does not match its log ({n} break{s} above): refusing to serve it. \
+             Inspect it with `gxd verify --data {dir}` (gxd stopped), restore a backup with \
+             `gxd restore`, or serve it read-only with --serve-damaged",
+            dir = data.display(),
+            n = damage.len(),
+            s = if damage.len() == 1 { "" } else { "s" },
+        ),
+    ))
 }
 
 /// Resolves on SIGINT or SIGTERM.

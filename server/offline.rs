@@ -17,11 +17,26 @@ pub enum Command {
     /// runs, use `gxctl token`).
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Recompute the hash chain of every stored revision and report any break (exit 1).
+    /// Recompute the hash chain of every stored revision, and the log against the records
+    /// and its head file, and report any break (exit 1).
     #[command(
         after_help = "Examples:\n  gxd verify --data /var/lib/gx\n  gxd verify 621024101 2020"
     )]
     Verify(VerifyArgs),
+    /// Write a backup archive of the data directory (gxd stopped; while it runs, use
+    /// `gxctl backup`).
+    #[command(after_help = "Example:\n  gxd backup --data /var/lib/gx gx.gxbak")]
+    Backup {
+        /// The archive to write.
+        out: std::path::PathBuf,
+    },
+    /// Restore a backup archive into a new data directory (--data), verifying every hash and
+    /// the log before anything is written there; refuses an archive with a break.
+    #[command(after_help = "Example:\n  gxd restore gx.gxbak --data /var/lib/gx-restored")]
+    Restore {
+        /// The archive (from `gxctl backup` or `gxd backup`).
+        archive: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +136,8 @@ pub fn run(command: Command, data: &Path) -> Outcome {
         match command {
             Command::Token(t) => token(t, data).await,
             Command::Verify(v) => verify(v, data).await,
+            Command::Backup { out } => backup(&out, data).await,
+            Command::Restore { archive } => restore(&archive, data),
         }
     })
 }
@@ -235,4 +252,49 @@ async fn verify(args: VerifyArgs, data: &Path) -> Outcome {
             ),
         ))
     }
+}
+
+async fn backup(out: &Path, data: &Path) -> Outcome {
+    let store = open(data, false)?;
+    let write = || -> anyhow::Result<gx::store::LogHead> {
+        let mut partial = out.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        let head = store.backup(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        Ok(head)
+    };
+    let result = write();
+    close(&store).await?;
+    let head = result.map_err(|e| (Exit::Data, e))?;
+    println!("{}: log head {head}", out.display());
+    Ok(())
+}
+
+fn restore(archive: &Path, data: &Path) -> Outcome {
+    let file = std::fs::File::open(archive)
+        .with_context(|| format!("cannot read {}", archive.display()))
+        .map_err(|e| (Exit::Usage, e))?;
+    let r = gx::store::restore(&mut std::io::BufReader::new(file), data).map_err(|e| {
+        (
+            Exit::Broken,
+            anyhow!("{e}; nothing was written to {}", data.display()),
+        )
+    })?;
+    println!(
+        "restored {} report{}, {} revision{} into {}: every hash and the log verified (log head {})",
+        r.reports,
+        if r.reports == 1 { "" } else { "s" },
+        r.revisions,
+        if r.revisions == 1 { "" } else { "s" },
+        data.display(),
+        r.head
+    );
+    Ok(())
 }

@@ -28,6 +28,7 @@ pub mod diff;
 pub mod files;
 pub mod grpc;
 pub mod import;
+pub mod merkle;
 pub mod model;
 pub mod orgs;
 pub mod packed;

@@ -17,7 +17,7 @@
 //! |---|---|---|---|---|---|
 //! | open (health, reflection) | ✓ | ✓ | ✓ | ✓ | ✓ |
 //! | read (Get, List, ListRevisions, Diff, Render, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
-//! | audit (VerifyChains) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
+//! | audit (VerifyChains, GetLogHead) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
 //! | submit (SubmitReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | its body¹ | ✓ |
 //! | admin (TokenService, anything unclassified) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
 //!
@@ -174,7 +174,7 @@ pub fn need(path: &str) -> Need {
             "gx.v1.OrgService",
             "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports",
         ) => Need::Read,
-        ("gx.v1.IntegrityService", "VerifyChains") => Need::Audit,
+        ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead") => Need::Audit,
         _ => Need::Admin,
     }
 }

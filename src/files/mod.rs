@@ -108,18 +108,16 @@ pub fn write(report: &Report, format: Format) -> String {
     }
 }
 
-/// A report file that could not be read.
+/// A report file that could not be read. Each prints as one line that holds everything
+/// (the error inside is not a `source`: printing the chain would say it twice).
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: not UTF-8 text (byte {offset} is not valid UTF-8)")]
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{path}: not a text file (byte {offset} is not valid UTF-8); expected a report as JSON, YAML or cells text")]
     Encoding { path: String, offset: usize },
-    #[error("{path}: {source}")]
-    Parse { path: String, source: ParseError },
+    #[error("{path}: {error}")]
+    Parse { path: String, error: ParseError },
 }
 
 /// Reads a report file (`-` is standard input), choosing the format by name and content.
@@ -130,16 +128,16 @@ pub fn read_path(path: &str) -> Result<Report, FileError> {
     } else {
         std::fs::read(path)
     }
-    .map_err(|source| FileError::Io {
+    .map_err(|error| FileError::Io {
         path: path.to_string(),
-        source,
+        error,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| FileError::Encoding {
         path: path.to_string(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    parse(&text, Format::detect(path, &text)).map_err(|source| FileError::Parse {
+    parse(&text, Format::detect(path, &text)).map_err(|error| FileError::Parse {
         path: path.to_string(),
-        source,
+        error,
     })
 }

@@ -15,6 +15,7 @@ use crate::model::{parse_value, Cell, CellsBuilder, Narrative, Org, Report, Valu
 use crate::template::{Edition, Kind, Template};
 
 #[derive(serde::Deserialize)]
+#[serde(expecting = "a report: a mapping of year, edition, org, narrative, t2, t3 and t4")]
 struct Peek {
     #[serde(default)]
     year: Option<serde_json::Value>,
@@ -59,7 +60,18 @@ pub(super) fn parse_yaml(text: &str) -> Result<Report, ParseError> {
             message: strip_position(&e.to_string()),
         }
     };
+    check_depth(text)?;
     let peek_value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(yaml_err)?;
+    if !peek_value.is_mapping() {
+        return Err(ParseError::whole(format!(
+            "expected a report (a mapping of year, edition, org, narrative, t2, t3 and t4), found {}",
+            match peek_value {
+                serde_yaml_ng::Value::Null => "nothing",
+                serde_yaml_ng::Value::Sequence(_) => "a list",
+                _ => "a single value",
+            }
+        )));
+    }
     let get = |k: &str| {
         peek_value
             .get(k)
@@ -79,12 +91,67 @@ pub(super) fn parse_yaml(text: &str) -> Result<Report, ParseError> {
     DocSeed { edition }.deserialize(de).map_err(yaml_err)
 }
 
-/// serde's messages end in " at line X column Y"; we report the position separately.
+/// serde's messages hold " at line X column Y" (YAML's, more than once); we report the
+/// position separately, once.
 fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let mut n = digits(after);
+        if let Some(col) = after[n..].strip_prefix(" column ") {
+            n += " column ".len() + digits(col);
+        }
+        rest = &after[n..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// Deeper than any report file (which nests 4 levels: t3 → new → natural → value).
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses YAML nested deeper than [`MAX_DEPTH`] before parsing it (the parser takes
+/// quadratic time on deep nesting): flow brackets, block indentation and `- ` sequences on
+/// one line, each counted as a level.
+fn check_depth(text: &str) -> Result<(), ParseError> {
+    let mut flow = 0usize;
+    let mut deepest = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let mut dashes = 0;
+        let mut rest = line.trim_start();
+        while let Some(r) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")) {
+            dashes += 1;
+            rest = r.trim_start();
+        }
+        let mut quote: Option<char> = None;
+        for c in rest.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    deepest = deepest.max(flow);
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if deepest > MAX_DEPTH || indent / 2 + dashes > MAX_DEPTH {
+            return Err(ParseError::at(
+                i + 1,
+                format!(
+                    "nested deeper than {MAX_DEPTH} levels; a report file nests 4 (t3 → new → natural → value)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 const TOP_FIELDS: &[&str] = &["year", "edition", "org", "narrative", "t2", "t3", "t4"];

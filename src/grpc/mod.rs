@@ -16,6 +16,7 @@
 mod calls;
 pub mod codec;
 pub mod convert;
+pub mod edges;
 pub mod integrity;
 pub mod layers;
 pub mod orgs;

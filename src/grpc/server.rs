@@ -65,6 +65,8 @@ pub struct Options {
     /// Which bodies are within which, for filer tokens with `subtree` (gxd passes the
     /// store: the registered bodies' hierarchy).
     pub hierarchy: Arc<dyn Hierarchy>,
+    /// The store is served damaged (read-only): every response carries a `gx-warning`.
+    pub damaged: bool,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             max_concurrent: DEFAULT_MAX_CONCURRENT,
             request_timeout: DEFAULT_TIMEOUT,
             hierarchy: Arc::new(CodeHierarchy),
+            damaged: false,
         }
     }
 }
@@ -114,6 +117,13 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = builder(&options)?
         .layer(request_span())
+        .layer(tower::util::MapResponseLayer::new(
+            super::edges::decompressed_over_limit::<tonic::body::Body>,
+        ))
+        .layer(super::edges::GrpcOnly::layer())
+        .layer(tower::util::option_layer(
+            options.damaged.then(damaged_warning),
+        ))
         .layer(LimitLayer::new(
             options.max_concurrent,
             options.request_timeout,
@@ -133,6 +143,17 @@ pub async fn run_with(
     result?;
     closed?;
     Ok(())
+}
+
+/// The `gx-warning` header every response of a damaged store carries.
+fn damaged_warning(
+) -> tower_http::set_header::SetResponseHeaderLayer<tonic::codegen::http::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::overriding(
+        tonic::codegen::http::HeaderName::from_static("gx-warning"),
+        tonic::codegen::http::HeaderValue::from_static(
+            "damaged data directory served read-only: its log does not match its records (gxd verify)",
+        ),
+    )
 }
 
 /// The services, health (serving) and reflection (v1 and v1alpha) included.

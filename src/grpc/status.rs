@@ -229,7 +229,9 @@ fn store_status(e: StoreError) -> Status {
         StoreError::Directory(d) => directory_status(d),
         StoreError::TooManyRevisions => Status::resource_exhausted(message),
         StoreError::Closed => Status::unavailable("gxd is shutting down; retry elsewhere or later"),
-        StoreError::Flush(_) => {
+        StoreError::ReadOnly => Status::failed_precondition(message),
+        StoreError::Archive(_) => Status::internal(message),
+        StoreError::Flush(_) | StoreError::Log(_) => {
             tracing::error!(error = %message, "submission not made durable");
             Status::unavailable(format!(
                 "{message}; the submission was not acknowledged, retry it"

@@ -16,7 +16,23 @@
 //! ```
 //!
 //! where `u32`/`i64` are big-endian and `str`/`bytes` are a big-endian u64 length followed by
-//! the bytes. Changing any stored byte of a revision — its report, its metadata, or its link
+//! the bytes. That is the v1 link, which revisions written before format 3 keep. It leaves
+//! out fields stored beside them (packed cells, explanations, org name, edition, cross-year
+//! record): since format 3, a revision's chain hash is the v2 link over the whole record:
+//!
+//! ```text
+//! chain_hash = SHA-256(
+//!     "gx.chain.v2\n" str(org_id) u32(year)
+//!     bytes(the stored record, with its chain hash set to 32 zero bytes)
+//! )
+//! ```
+//!
+//! The record holds the previous revision's chain hash, the content hash, the report, the
+//! packed cells and every metadata field, so every stored byte is under the hash — fields
+//! added to the record later included, with no change here. The stored bytes must also be
+//! the record's canonical encoding (verify re-encodes and compares), so bytes outside any
+//! known field cannot hide beside it. Old revisions (v1 links) are covered byte for byte by
+//! the store-wide log ([`super::log`]). Changing any stored byte of a revision — its report, its metadata, or its link
 //! to the previous revision — breaks its own hash or the next revision's link; replacing the
 //! whole tail of a chain consistently is caught by comparing the latest chain hash with the
 //! one SubmitReport returned to the body that filed it.
@@ -32,6 +48,7 @@ use super::{corrupt, Result};
 pub const GENESIS: [u8; 32] = [0; 32];
 
 const DOMAIN: &[u8] = b"gx.chain.v1\n";
+const DOMAIN_V2: &[u8] = b"gx.chain.v2\n";
 
 /// What a revision's chain hash covers.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +93,25 @@ pub(super) fn chain_hash(l: &Link<'_>) -> [u8; 32] {
     }
     h.finalize().into()
 }
+
+/// The v2 chain hash of a record: over its whole encoding with the chain hash zeroed. Takes
+/// the record with `meta.chain_hash` already set to [`ZERO_LINK`] (or any 32 bytes: they are
+/// replaced by zeros here).
+pub(super) fn record_chain_hash(org_id: &str, year: u32, record: &Record) -> [u8; 32] {
+    let mut r = record.clone();
+    if let Some(m) = r.meta.as_mut() {
+        m.chain_hash = ZERO_LINK.to_vec();
+    }
+    let mut h = Sha256::new();
+    h.update(DOMAIN_V2);
+    put_bytes(&mut h, org_id.as_bytes());
+    h.update(year.to_be_bytes());
+    put_bytes(&mut h, &r.encode_to_vec());
+    h.finalize().into()
+}
+
+/// The placeholder of the chain hash while the v2 link is computed.
+pub(super) const ZERO_LINK: [u8; 32] = [0; 32];
 
 /// The SHA-256 of a report's canonical bytes (its content hash).
 pub fn content_hash(report: &[u8]) -> [u8; 32] {

@@ -7,10 +7,11 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::log::{Log, LogHead};
 use super::{Result, Store, StoreError};
 
-/// What a waiter learns: its write is on disk, or why not.
-type FlushResult = std::result::Result<(), Arc<str>>;
+/// What a waiter learns: its write is on disk under this log head, or why not.
+type FlushResult = std::result::Result<LogHead, Arc<str>>;
 
 #[derive(Debug, Default)]
 struct Requests {
@@ -29,7 +30,10 @@ pub(super) struct Flusher {
 }
 
 impl Flusher {
-    pub(super) fn start(db: sled::Db) -> std::io::Result<(Arc<Flusher>, JoinHandle<()>)> {
+    pub(super) fn start(
+        db: sled::Db,
+        log: Arc<Log>,
+    ) -> std::io::Result<(Arc<Flusher>, JoinHandle<()>)> {
         let flusher = Arc::new(Flusher {
             requests: Mutex::new(Requests::default()),
             wake: Condvar::new(),
@@ -37,7 +41,7 @@ impl Flusher {
         let f = flusher.clone();
         let handle = std::thread::Builder::new()
             .name("gx-flusher".into())
-            .spawn(move || f.run(&db))?;
+            .spawn(move || f.run(&db, &log))?;
         Ok((flusher, handle))
     }
 
@@ -47,7 +51,7 @@ impl Flusher {
         self.requests.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn run(&self, db: &sled::Db) {
+    fn run(&self, db: &sled::Db, log: &Log) {
         let mut flushed = 0u64;
         loop {
             let target = {
@@ -60,21 +64,26 @@ impl Flusher {
                 }
                 r.issued
             };
-            // Every ticket <= target was issued after its write: this flush covers them.
+            // Every ticket <= target was issued after its write and its log entry: this
+            // flush covers them, and so does this head.
+            let head = log.current();
             let started = std::time::Instant::now();
-            let result = db.flush();
+            let result = db.flush().map_err(|e| e.to_string()).and_then(|bytes| {
+                let written = log.commit(head).map_err(|e| format!("the log: {e}"))?;
+                Ok((bytes, written))
+            });
             tracing::debug!(
                 tickets = target - flushed,
-                bytes = result.as_ref().ok().copied().unwrap_or(0),
+                bytes = result.as_ref().map_or(0, |r| r.0),
                 micros = started.elapsed().as_micros() as u64,
                 "flushed"
             );
             flushed = target;
             let outcome: FlushResult = match &result {
-                Ok(_) => Ok(()),
+                Ok((_, written)) => Ok(*written),
                 Err(e) => {
                     tracing::error!(error = %e, "flush failed");
-                    Err(e.to_string().into())
+                    Err(e.as_str().into())
                 }
             };
             let done: Vec<_> = {
@@ -107,10 +116,10 @@ impl Flusher {
         Ok(rx)
     }
 
-    /// Waits until the ticket's write is on disk.
-    pub(super) async fn wait(rx: oneshot::Receiver<FlushResult>) -> Result<()> {
+    /// Waits until the ticket's write is on disk; returns the log head that covers it.
+    pub(super) async fn wait(rx: oneshot::Receiver<FlushResult>) -> Result<LogHead> {
         match rx.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(head)) => Ok(head),
             Ok(Err(e)) => Err(StoreError::Flush(e.to_string())),
             Err(_) => Err(StoreError::Closed),
         }
@@ -123,7 +132,8 @@ impl Flusher {
 }
 
 impl Store {
-    pub(super) async fn durable(&self) -> Result<()> {
+    /// Waits until everything written so far is on disk; returns the log head that covers it.
+    pub(super) async fn durable(&self) -> Result<LogHead> {
         let ticket = self.inner.flusher.ticket()?;
         Flusher::wait(ticket).await
     }

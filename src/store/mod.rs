@@ -45,11 +45,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
+use crate::merkle;
 use crate::orgs::{Directory, DirectoryError};
 
+mod backup;
 mod chain;
 mod flush;
 mod keys;
+mod log;
+mod logcheck;
 mod orgs;
 mod record;
 mod revisions;
@@ -58,8 +62,12 @@ mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_log;
 
+pub use backup::{restore, Restored};
 pub use chain::{content_hash, GENESIS};
+pub use log::{LogHead, HEAD_FILE, LOG_FILE};
 pub use orgs::{Change, NewBody};
 pub use revisions::{Cursor, NewRevision, Page, Revision, Submitted, Version};
 pub use tokens::StoredToken;
@@ -73,9 +81,11 @@ use keys::printable_key;
 pub(crate) use record::StoredFinding;
 
 /// The on-disk layout version this code reads and writes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// The layout before the hash chain, upgraded on open.
 const FORMAT_UNCHAINED: u32 = 1;
+/// The layout before the store-wide log ([`log`]), upgraded on open.
+const FORMAT_UNLOGGED: u32 = 2;
 /// sled's segment size. sled writes a page larger than a quarter segment to a file of its
 /// own; with the default 512 KiB, a leaf of ~16 revisions of 10–15 KB each crosses that, and
 /// every rewrite of it created and fsynced a new file (about 40% slower under load).
@@ -116,6 +126,15 @@ pub enum StoreError {
     /// The store is closing or closed.
     #[error("the store is closed")]
     Closed,
+    /// The data directory's log does not match its records (gxd serves it read-only).
+    #[error("the data directory is damaged and served read-only (see `gxd verify`): no changes are accepted")]
+    ReadOnly,
+    /// Writing the log or its head failed.
+    #[error("writing the log failed: {0}")]
+    Log(String),
+    /// A backup archive that cannot be written, read or trusted.
+    #[error("backup: {0}")]
+    Archive(String),
     #[error(transparent)]
     Sled(#[from] sled::Error),
 }
@@ -150,6 +169,14 @@ struct Inner {
     /// Every body in memory, kept in step with `orgs` (writers hold the write lock while
     /// they insert).
     directory: RwLock<Directory>,
+    /// The store-wide log.
+    log: Arc<log::Log>,
+    /// What the log check found on open: when not empty, the store is read-only.
+    damage: Vec<ChainBreak>,
+    /// False once closing: a submission holds it (read) from before its write until its
+    /// flush ticket is taken, so a submission is either refused unwritten or flushed before
+    /// the store closes — never stored and refused.
+    open: RwLock<bool>,
 }
 
 impl Drop for Inner {
@@ -178,32 +205,64 @@ impl Store {
             })?;
         let meta = db.open_tree("meta")?;
         let revisions = db.open_tree("revisions")?;
-        match meta.get("format")? {
-            None => {
-                meta.insert("format", &FORMAT.to_be_bytes())?;
-                db.flush()?;
-            }
-            Some(v) if v.as_ref() == FORMAT.to_be_bytes() => {}
-            Some(v) if v.as_ref() == FORMAT_UNCHAINED.to_be_bytes() => {
+        let mut format = match meta.get("format")? {
+            None => None,
+            Some(v) => Some(
+                <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Format {
+                        path: path.to_path_buf(),
+                        found: format!("{:?}", v.as_ref()),
+                    })?,
+            ),
+        };
+        if format.is_none() {
+            // A new directory: its (empty) head is written below.
+            meta.insert("format", &FORMAT_UNLOGGED.to_be_bytes())?;
+            db.flush()?;
+            format = Some(FORMAT_UNLOGGED);
+        }
+        match format {
+            Some(FORMAT | FORMAT_UNLOGGED) => {}
+            Some(FORMAT_UNCHAINED) => {
                 let n = chain::chain_unchained(&revisions)?;
-                meta.insert("format", &FORMAT.to_be_bytes())?;
+                meta.insert("format", &FORMAT_UNLOGGED.to_be_bytes())?;
                 db.flush()?;
                 tracing::info!(
                     revisions = n,
-                    "upgraded the data directory to format {FORMAT}: revisions chained"
+                    "upgraded the data directory: revisions chained"
                 );
             }
-            Some(v) => {
+            Some(n) => {
                 return Err(StoreError::Format {
                     path: path.to_path_buf(),
-                    found: format!("{:?}", v.as_ref()),
+                    found: n.to_string(),
                 })
             }
+            None => {}
         }
         let tokens = db.open_tree("tokens")?;
         let orgs = db.open_tree("orgs")?;
+        let trees = logcheck::Trees {
+            revisions: &revisions,
+            orgs: &orgs,
+            tokens: &tokens,
+        };
+        let (log, damage) = logcheck::open_log(path, trees, format == Some(FORMAT))?;
+        if damage.is_empty() && format != Some(FORMAT) {
+            if log::read_head(path).ok().flatten().is_none() {
+                log::write_head(path, &log.written()).map_err(sled::Error::Io)?;
+            }
+            meta.insert("format", &FORMAT.to_be_bytes())?;
+            db.flush()?;
+            tracing::info!(
+                entries = log.current().size,
+                "the data directory has its log (format {FORMAT})"
+            );
+        }
+        let log = Arc::new(log);
         let directory = orgs::load_directory(&orgs)?;
-        let (flusher, thread) = Flusher::start(db.clone()).map_err(sled::Error::Io)?;
+        let (flusher, thread) = Flusher::start(db.clone(), log.clone()).map_err(sled::Error::Io)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -215,8 +274,63 @@ impl Store {
                 flusher_thread: Mutex::new(Some(thread)),
                 orgs,
                 directory: RwLock::new(directory),
+                log,
+                damage,
+                open: RwLock::new(true),
             }),
         })
+    }
+
+    /// Fails with [`StoreError::ReadOnly`] when the store is served damaged.
+    fn writable(&self) -> Result<()> {
+        if self.inner.damage.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::ReadOnly)
+        }
+    }
+
+    /// Appends the log entry of a value just written.
+    fn log_write(
+        &self,
+        kind: log::EntryKind,
+        id: &str,
+        year: u32,
+        revision: u32,
+        value: &[u8],
+    ) -> Result<()> {
+        let e = log::LogEntry::new(kind, id, year, revision, value);
+        self.inner
+            .log
+            .append(e)
+            .map(|_| ())
+            .map_err(|e| StoreError::Log(e.to_string()))
+    }
+
+    /// What the log check found when the store was opened: empty when the log matches the
+    /// records and the head file. When not, the store accepts no changes.
+    pub fn damage(&self) -> &[ChainBreak] {
+        &self.inner.damage
+    }
+
+    /// The log head last written to the head file (every acknowledged write is within it).
+    pub fn log_head(&self) -> LogHead {
+        self.inner.log.written()
+    }
+
+    /// The consistency proof from the log's first `size` entries to `head` (a head this
+    /// store returned), or `None` when the log is shorter than `size`. With the root of the
+    /// first `size` entries.
+    pub fn log_proof(
+        &self,
+        size: u64,
+        head: &LogHead,
+    ) -> Option<(merkle::Hash, Vec<merkle::Hash>)> {
+        if size > head.size {
+            return None;
+        }
+        let root = self.inner.log.root_at(size)?;
+        Some((root, self.inner.log.proof(size, head)))
     }
 
     /// The data directory.
@@ -227,6 +341,7 @@ impl Store {
     /// Stops taking submissions, flushes everything and stops the flusher. Submissions
     /// waiting for a flush are completed first. Idempotent.
     pub async fn close(&self) -> Result<()> {
+        *self.inner.open.write().unwrap_or_else(|p| p.into_inner()) = false;
         self.inner.flusher.stop();
         let handle = self
             .inner
@@ -235,12 +350,15 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         let db = self.inner.db.clone();
+        let log = self.inner.log.clone();
         tokio::task::spawn_blocking(move || -> Result<()> {
             if let Some(h) = handle {
                 // The flusher only logs; a panic there still leaves the final flush below.
                 let _ = h.join();
             }
             db.flush()?;
+            log.commit(log.current())
+                .map_err(|e| StoreError::Log(e.to_string()))?;
             Ok(())
         })
         .await

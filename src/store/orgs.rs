@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use prost::Message;
 
+use super::log::EntryKind;
 use super::record::{from_micros, micros};
 use super::{corrupt, Result, Store};
 use crate::orgs::{Body, Directory, DirectoryError, Level};
@@ -81,7 +82,7 @@ pub enum Change {
 }
 
 impl Store {
-    fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+    pub(super) fn directory_read(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
         // Writers update the map after their insert succeeded; a panic cannot leave it half
         // changed in a way later readers would mind.
         self.inner
@@ -90,7 +91,7 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
+    pub(super) fn directory_write(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
         self.inner
             .directory
             .write()
@@ -123,9 +124,12 @@ impl Store {
 
     /// Writes a body under the directory's write lock (held by the caller).
     fn put_body(&self, dir: &mut Directory, body: Body) -> Result<()> {
+        self.writable()?;
+        let value = record_of(&body).encode_to_vec();
         self.inner
             .orgs
-            .insert(body.id.as_bytes(), record_of(&body).encode_to_vec())?;
+            .insert(body.id.as_bytes(), value.as_slice())?;
+        self.log_write(EntryKind::Body, &body.id, 0, 0, &value)?;
         dir.put(body);
         Ok(())
     }
@@ -288,11 +292,14 @@ impl Store {
                 }
                 pending = later;
             }
+            if !touched.is_empty() {
+                self.writable()?;
+            }
             for id in &touched {
                 if let Some(b) = next.get(id) {
-                    self.inner
-                        .orgs
-                        .insert(id.as_bytes(), record_of(b).encode_to_vec())?;
+                    let value = record_of(b).encode_to_vec();
+                    self.inner.orgs.insert(id.as_bytes(), value.as_slice())?;
+                    self.log_write(EntryKind::Body, id, 0, 0, &value)?;
                 }
             }
             *dir = next;

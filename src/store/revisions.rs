@@ -9,6 +9,7 @@ use super::flush::Flusher;
 use super::keys::{
     after_body, after_report, report_prefix, revision_key, split_report_prefix, split_revision_key,
 };
+use super::log::{EntryKind, LogHead};
 use super::record::{
     from_micros, micros, split_record, Meta, MetaOnly, Record, StoredCrossYear, StoredExplanation,
     StoredFinding,
@@ -78,6 +79,8 @@ pub struct Submitted {
     pub revision: Revision,
     /// False when the content equalled the latest revision, which is returned unchanged.
     pub created: bool,
+    /// The log head after the flush that made it durable (it covers the revision).
+    pub head: LogHead,
 }
 
 /// Which revision to read.
@@ -182,11 +185,16 @@ impl Store {
     /// Stores `new` as the next revision of its report, or returns the latest revision when
     /// its content is identical. Returns once the revision is on disk.
     pub async fn submit(&self, new: NewRevision) -> Result<Submitted> {
-        let submitted = self.write(new)?;
-        let ticket = self.inner.flusher.ticket()?;
+        let (mut submitted, ticket) = {
+            let open = self.inner.open.read().unwrap_or_else(|p| p.into_inner());
+            if !*open {
+                return Err(StoreError::Closed);
+            }
+            (self.write(new)?, self.inner.flusher.ticket()?)
+        };
         // Even an identical resubmission waits: the revision it returns may have been
         // written by a concurrent call whose flush has not completed yet.
-        Flusher::wait(ticket).await?;
+        submitted.head = Flusher::wait(ticket).await?;
         Ok(submitted)
     }
 
@@ -228,6 +236,7 @@ impl Store {
                 return Ok(Submitted {
                     revision: to_revision(k, &v, true)?,
                     created: false,
+                    head: LogHead::empty(),
                 });
             }
         }
@@ -248,7 +257,7 @@ impl Store {
         let previous_hash = latest
             .as_ref()
             .map_or(chain::GENESIS, |(_, r)| r.chain_hash);
-        let mut meta = Meta {
+        let meta = Meta {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),
             submitted_at_us: at,
@@ -258,7 +267,7 @@ impl Store {
             org_name: new.org_name,
             edition: new.edition.number(),
             previous_hash: previous_hash.to_vec(),
-            chain_hash: Vec::new(),
+            chain_hash: chain::ZERO_LINK.to_vec(),
             submitted_by: new.submitted_by,
             explanations: new
                 .explanations
@@ -269,24 +278,31 @@ impl Store {
                 .cross_year_previous
                 .map(|previous_revision| StoredCrossYear { previous_revision }),
         };
-        let chain_hash =
-            chain::chain_hash(&meta.link(&new.org_id, new.year, &previous_hash, &new.content_hash));
-        meta.chain_hash = chain_hash.to_vec();
-        let record = Record {
+        let mut record = Record {
             meta: Some(meta),
             report: new.report,
             cells: new.cells,
         };
+        let chain_hash = chain::record_chain_hash(&new.org_id, new.year, &record);
+        if let Some(m) = record.meta.as_mut() {
+            m.chain_hash = chain_hash.to_vec();
+        }
         let key = revision_key(&new.org_id, new.year, revision)?;
+        self.writable()?;
         // One insert (not a batch: see the module docs); the key is new, so it never replaces.
+        // Then its log entry, still under the report's lock, so the log has a report's
+        // revisions in order.
+        let value = record.encode_to_vec();
         self.inner
             .revisions
-            .insert(key.as_slice(), record.encode_to_vec())?;
+            .insert(key.as_slice(), value.as_slice())?;
+        self.log_write(EntryKind::Revision, &new.org_id, new.year, revision, &value)?;
         let Record { meta, report, .. } = record;
         let meta = meta.ok_or_else(|| corrupt(&key, "no metadata"))?;
         Ok(Submitted {
             revision: from_meta(&key, new.org_id, new.year, meta, report)?,
             created: true,
+            head: LogHead::empty(),
         })
     }
 

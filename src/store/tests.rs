@@ -12,7 +12,7 @@ use crate::template::Edition;
 
 /// Opens the store, waiting (at most 5 s) for a closed store's lock to be released: sled
 /// releases its file lock from a background thread once the last handle is gone.
-fn reopen(path: &std::path::Path) -> Store {
+pub(super) fn reopen(path: &std::path::Path) -> Store {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match Store::open(path) {
@@ -24,7 +24,7 @@ fn reopen(path: &std::path::Path) -> Store {
     }
 }
 
-fn new(org: &str, year: u32, content: u8, reason: &str) -> NewRevision {
+pub(super) fn new(org: &str, year: u32, content: u8, reason: &str) -> NewRevision {
     NewRevision {
         org_id: org.into(),
         org_name: format!("{org} name"),
@@ -133,9 +133,13 @@ async fn a_format_1_directory_is_chained_on_open() {
     drop(meta);
     store.close().await.unwrap();
     drop(store);
+    // Format 1 had no log.
+    std::fs::remove_file(dir.path().join(LOG_FILE)).unwrap();
+    std::fs::remove_file(dir.path().join(HEAD_FILE)).unwrap();
 
     let store = reopen(dir.path());
     let v = store.verify(None, None).unwrap();
+    assert_eq!(v.log.map(|h| h.size), Some(3));
     assert_eq!((v.reports, v.revisions), (2, 3));
     assert!(v.breaks.is_empty(), "{:?}", v.breaks);
     let revs = store.revisions("ab", 2020).unwrap();
@@ -188,14 +192,21 @@ async fn verify_names_what_differs() {
         kinds,
         [
             ("ab", 2, BreakKind::ChainHash),
-            ("b", 3, BreakKind::Numbering)
+            ("b", 3, BreakKind::Numbering),
+            ("ab", 2, BreakKind::Log),
+            ("b", 2, BreakKind::Log),
         ]
+    );
+    assert_eq!(
+        v.breaks[3].to_string(),
+        "b 2020 revision 2: log: log entry 5 (revision 2 of b 2020): the record is missing"
     );
     assert_eq!(
         v.breaks[1].to_string(),
         "b 2020 revision 3: numbering: revision 3 follows revision 1: revision 2 missing"
     );
     assert_eq!((v.reports, v.revisions), (2, 5));
+    // One body's chains: the log is checked only for the whole store.
     assert_eq!(store.verify(Some("b"), None).unwrap().breaks.len(), 1);
     assert!(store.verify(Some("a"), None).unwrap().breaks.is_empty());
 }
@@ -221,8 +232,8 @@ async fn verify_checks_content_links_and_hash_lengths() {
             .insert(&key, r.encode_to_vec())
             .unwrap();
     };
-    // c: the report of revision 1 changed (its chain hash covers the content hash, not the
-    // report, so only the content hash breaks).
+    // c: the report of revision 1 changed (its chain hash covers the whole record, the
+    // report included).
     rewrite("c", 1, &|r| r.report = vec![9]);
     // l: the link of revision 2 changed (so its chain hash breaks too).
     rewrite("l", 2, &|r| {
@@ -242,19 +253,23 @@ async fn verify_checks_content_links_and_hash_lengths() {
         kinds,
         [
             ("c", 1, BreakKind::ContentHash, false),
+            ("c", 1, BreakKind::ChainHash, false),
             ("l", 2, BreakKind::PreviousHash, false),
             ("l", 2, BreakKind::ChainHash, false),
             ("s", 1, BreakKind::ContentHash, false),
             ("s", 1, BreakKind::ChainHash, true),
+            ("c", 1, BreakKind::Log, false),
+            ("l", 2, BreakKind::Log, false),
+            ("s", 1, BreakKind::Log, false),
         ]
     );
     assert_eq!(v.breaks[0].expected, hex::encode(chain::content_hash(&[9])));
-    assert_eq!(v.breaks[1].stored, hex::encode([1; 32]));
+    assert_eq!(v.breaks[2].stored, hex::encode([1; 32]));
     assert_eq!(
-        v.breaks[1].detail,
+        v.breaks[2].detail,
         "the link to revision 1 is not that revision's chain hash"
     );
-    assert_eq!(v.breaks[4].detail, "a stored hash is not 32 bytes long");
+    assert_eq!(v.breaks[5].detail, "a stored hash is not 32 bytes long");
 }
 
 #[tokio::test]
@@ -385,6 +400,7 @@ fn verification_prints_its_breaks_and_summary() {
         reports: 1,
         revisions: 1,
         breaks: vec![],
+        log: None,
     };
     assert_eq!(
         v.to_string(),

@@ -4,6 +4,8 @@ use std::time::SystemTime;
 
 use prost::Message;
 
+use super::log::EntryKind;
+
 use super::record::{from_micros, micros};
 use super::{corrupt, Result, Store};
 
@@ -81,10 +83,18 @@ impl Store {
             revoked_at_us: t.revoked_at.map(micros),
             revoked_by: t.revoked_by.clone(),
         };
-        self.inner
-            .tokens
-            .insert(t.id.as_bytes(), record.encode_to_vec())?;
-        self.durable().await
+        self.writable()?;
+        let value = record.encode_to_vec();
+        {
+            // Under the directory's lock, as bodies are written: a backup reads bodies,
+            // tokens and the log's size together under it.
+            let _dir = self.directory_write();
+            self.inner
+                .tokens
+                .insert(t.id.as_bytes(), value.as_slice())?;
+            self.log_write(EntryKind::Token, &t.id, 0, 0, &value)?;
+        }
+        self.durable().await.map(|_| ())
     }
 
     /// One token by id, or `None`.

@@ -5,7 +5,7 @@ use prost::Message;
 use super::chain;
 use super::keys::{printable_key, report_prefix, split_report_prefix};
 use super::record::{Meta, Record};
-use super::{Result, Store};
+use super::{logcheck, Result, Store};
 
 /// What does not hold in a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +20,19 @@ pub enum BreakKind {
     PreviousHash,
     /// The revision's fields do not hash to its stored chain hash.
     ChainHash,
+    /// The store-wide log does not match the records or its head file ([`super::log`]).
+    Log,
 }
 
 impl BreakKind {
     /// Every kind, in the order of the declaration.
-    pub const ALL: [BreakKind; 5] = [
+    pub const ALL: [BreakKind; 6] = [
         BreakKind::Undecodable,
         BreakKind::Numbering,
         BreakKind::ContentHash,
         BreakKind::PreviousHash,
         BreakKind::ChainHash,
+        BreakKind::Log,
     ];
 
     /// The kind's name, as printed and as sent on the wire.
@@ -40,6 +43,7 @@ impl BreakKind {
             BreakKind::ContentHash => "content-hash",
             BreakKind::PreviousHash => "previous-hash",
             BreakKind::ChainHash => "chain-hash",
+            BreakKind::Log => "log",
         }
     }
 
@@ -68,15 +72,20 @@ pub struct ChainBreak {
 /// (gxctl verify). No trailing newline.
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} revision {}: {}: {}",
-            self.org_id,
-            self.year,
-            self.revision,
-            self.kind.as_str(),
-            self.detail
-        )?;
+        if self.kind == BreakKind::Log && self.revision == 0 {
+            // The log's own breaks, and entries of bodies and tokens, name themselves.
+            write!(f, "log: {}", self.detail)?;
+        } else {
+            write!(
+                f,
+                "{} {} revision {}: {}: {}",
+                self.org_id,
+                self.year,
+                self.revision,
+                self.kind.as_str(),
+                self.detail
+            )?;
+        }
         if self.stored.is_empty() && self.expected.is_empty() {
             Ok(())
         } else if f.alternate() {
@@ -98,6 +107,8 @@ pub struct Verification {
     pub revisions: u64,
     /// Empty when every chain holds.
     pub breaks: Vec<ChainBreak>,
+    /// The log head checked (whole-store verifications only).
+    pub log: Option<super::LogHead>,
 }
 
 /// The summary line both `gxd verify` and `gxctl verify` end with, e.g. `verified 3 reports, 6
@@ -178,7 +189,7 @@ impl ChainWalk {
     fn step(&mut self, revision: u32, value: &[u8], out: &mut Vec<ChainBreak>) {
         self.check_number(revision, out);
         self.last = revision;
-        let (meta, report) = match decode(value) {
+        let (record, meta, report) = match decode(value) {
             Ok(x) => x,
             Err(e) => {
                 let detail = format!("the stored record does not decode: {e}");
@@ -216,7 +227,11 @@ impl ChainWalk {
         }
         // The next revision must link to what is stored here.
         self.previous = meta.chain_hash.as_slice().try_into().ok();
-        self.check_chain_hash(revision, &meta, out);
+        self.check_chain_hash(revision, &meta, &record, out);
+        if record.encode_to_vec() != value {
+            let detail = "the stored bytes are not the record's canonical encoding: bytes were added or changed outside its fields";
+            out.push(self.brk(revision, BreakKind::ChainHash, detail));
+        }
     }
 
     /// Revision numbers go 1, 2, 3, …: a gap is a break, and the link across it cannot be
@@ -241,7 +256,13 @@ impl ChainWalk {
     }
 
     /// The stored chain hash against the one recomputed from the record.
-    fn check_chain_hash(&self, revision: u32, meta: &Meta, out: &mut Vec<ChainBreak>) {
+    fn check_chain_hash(
+        &self,
+        revision: u32,
+        meta: &Meta,
+        record: &Record,
+        out: &mut Vec<ChainBreak>,
+    ) {
         let content: Option<[u8; 32]> = meta.content_hash.as_slice().try_into().ok();
         let previous: Option<[u8; 32]> = meta.previous_hash.as_slice().try_into().ok();
         let (Some(content), Some(previous)) = (content, previous) else {
@@ -250,8 +271,13 @@ impl ChainWalk {
             out.push(self.brk(revision, BreakKind::ChainHash, detail));
             return;
         };
-        let recomputed =
-            chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
+        // Since format 3 the link covers the whole record (v2); older revisions keep v1.
+        let v2 = chain::record_chain_hash(&self.org_id, self.year, record);
+        if meta.chain_hash == v2 {
+            return;
+        }
+        let v1 = chain::chain_hash(&meta.link(&self.org_id, self.year, &previous, &content));
+        let recomputed = if meta.chain_hash == v1 { v1 } else { v2 };
         let at = (revision, BreakKind::ChainHash);
         self.expect_hash(out, at, &meta.chain_hash, &recomputed, || {
             CHANGED_RECORD.into()
@@ -260,13 +286,16 @@ impl ChainWalk {
 }
 
 const CHANGED_REPORT: &str = "the report's bytes do not hash to the stored content hash: the report was changed after it was stored";
-const CHANGED_RECORD: &str = "the revision's metadata (time, reason, submitter, warnings, hashes) do not hash to its stored chain hash: the record was changed after it was stored";
+const CHANGED_RECORD: &str = "the revision's record (metadata, explanations, cells, hashes) does not hash to its stored chain hash: the record was changed after it was stored";
 
-/// A stored value as its metadata and report bytes, or why it does not decode.
-fn decode(value: &[u8]) -> std::result::Result<(Meta, Vec<u8>), String> {
+/// A stored value as its record, metadata and report bytes, or why it does not decode.
+fn decode(value: &[u8]) -> std::result::Result<(Record, Meta, Vec<u8>), String> {
     let r = Record::decode(value).map_err(|e| e.to_string())?;
-    match r.meta {
-        Some(m) => Ok((m, r.report)),
+    match r.meta.clone() {
+        Some(m) => {
+            let report = r.report.clone();
+            Ok((r, m, report))
+        }
         None => Err("no metadata".to_string()),
     }
 }
@@ -324,6 +353,27 @@ impl Store {
             }
             v.revisions += 1;
         }
+        if org_id.is_none() {
+            self.verify_log(&mut v)?;
+        }
         Ok(v)
+    }
+
+    /// The log against the records and the head file, and what the check on open found.
+    fn verify_log(&self, v: &mut Verification) -> Result<()> {
+        let trees = logcheck::Trees {
+            revisions: &self.inner.revisions,
+            orgs: &self.inner.orgs,
+            tokens: &self.inner.tokens,
+        };
+        let c = logcheck::check(&self.inner.path, trees, false, true)?;
+        v.log = c.head;
+        v.breaks.extend(c.breaks);
+        for d in &self.inner.damage {
+            if !v.breaks.contains(d) {
+                v.breaks.push(d.clone());
+            }
+        }
+        Ok(())
     }
 }

@@ -52,6 +52,7 @@ doc_tests! {
     render => "docs/render.md",
     gxd => "docs/gxd.md",
     security => "docs/security.md",
+    integrity => "docs/integrity.md",
     bodies_and_rollup => "docs/bodies-and-rollup.md",
     import => "docs/import.md",
     json_output => "docs/json-output.md",

@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
+mod backup;
 mod cli;
+mod corruption;
+mod crash;
 mod limits;
 mod matrix;
 mod tamper;

@@ -7,7 +7,7 @@ use gx::pb;
 use prost::Message;
 
 use super::gxd_run;
-use crate::server::{data_dir, sample_for, start_in, submit_request};
+use crate::server::{data_dir, sample_for, start_in, start_with, submit_request};
 use crate::support::{each, gxctl_with_token};
 
 /// The report of a stored revision (store.rs's `Record`: metadata, then the report).
@@ -113,24 +113,32 @@ fn gxd_verify_names_each_break(data: &Path) {
     let (code, out, err) = gxd_run(&["verify"], data);
     assert_eq!(code, 1, "{out}{err}");
     let broken: Vec<&str> = out.lines().filter(|l| l.starts_with("BROKEN")).collect();
-    assert_eq!(broken.len(), 3, "{out}");
+    let expected = [
+        "BROKEN 621024101 2020 revision 1: content-hash: the report's bytes do not hash to the stored content hash",
+        "BROKEN 621024101 2020 revision 1: chain-hash: ",
+        "BROKEN 621024101 2020 revision 2: chain-hash: ",
+        "BROKEN 621024102 2020 revision 3: numbering: revision 3 follows revision 1: revision 2 missing",
+        // The store-wide log names each changed or missing record by its sequence number.
+        "BROKEN 621024101 2020 revision 1: log: log entry ",
+        "BROKEN 621024101 2020 revision 2: log: log entry ",
+        "BROKEN 621024102 2020 revision 2: log: log entry ",
+    ];
+    assert_eq!(broken.len(), expected.len(), "{out}");
+    for (line, start) in broken.iter().zip(expected) {
+        assert!(
+            line.starts_with(start),
+            "{line:?} should start with {start:?}"
+        );
+    }
     assert!(
-        broken[0].starts_with("BROKEN 621024101 2020 revision 1: content-hash: the report's bytes do not hash to the stored content hash"),
+        broken[6].contains("(revision 2 of 621024102 2020): the record is missing"),
         "{out}"
     );
     assert!(
-        broken[1].starts_with("BROKEN 621024101 2020 revision 2: chain-hash: "),
+        out.ends_with("verified 3 reports, 5 revisions: 7 breaks\n"),
         "{out}"
     );
-    assert!(
-        broken[2].starts_with("BROKEN 621024102 2020 revision 3: numbering: revision 3 follows revision 1: revision 2 missing"),
-        "{out}"
-    );
-    assert!(
-        out.ends_with("verified 3 reports, 5 revisions: 3 breaks\n"),
-        "{out}"
-    );
-    assert!(err.contains("3 breaks in the hash chains of"), "{err}");
+    assert!(err.contains("7 breaks in the hash chains of"), "{err}");
     let (code, out, _) = gxd_run(&["verify", "621024103"], data);
     assert_eq!(
         (code, out.as_str()),
@@ -138,16 +146,45 @@ fn gxd_verify_names_each_break(data: &Path) {
     );
     let (code, out, _) = gxd_run(&["verify", "621024101", "2020"], data);
     assert_eq!(code, 1);
+    // One report: its chains (the log is checked for the whole store only).
     assert_eq!(
         out.lines().filter(|l| l.starts_with("BROKEN")).count(),
-        2,
+        3,
         "{out}"
     );
 }
 
-/// The same through a gxd running on the tampered `data`, as the admin (`token`).
+/// gxd refuses to serve the tampered `data` (exit 3, naming the breaks and `gxd verify`);
+/// with --serve-damaged it serves it read-only, and gxctl names the breaks as the admin
+/// (`token`).
 async fn gxctl_verify_names_them_too(data: &Path, token: &str) {
-    let gxd = start_in(data);
+    let (code, out, err) = gxd_run(&["--listen", "127.0.0.1:0"], data);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        err.contains("BROKEN 621024102 2020 revision 2: log: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("does not match its log (3 breaks above): refusing to serve it. Inspect it with `gxd verify --data"),
+        "{err}"
+    );
+    let gxd = start_with(data, &["--serve-damaged"]);
+    let refused = gxd
+        .client()
+        .await
+        .submit_report(submit_request(amended("621024103", 1), "补充说明"))
+        .await
+        .expect_err("read-only");
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(refused.message().contains("read-only"), "{refused:?}");
+    assert!(
+        refused.metadata().get("gx-warning").is_some(),
+        "{refused:?}"
+    );
     super::bodies(&gxd).await;
     let cfg = tempfile::tempdir().unwrap();
     let verify = |args: &[&str]| {
@@ -166,7 +203,15 @@ async fn gxctl_verify_names_them_too(data: &Path, token: &str) {
     assert_eq!(v["revisions"], 5);
     assert_eq!(
         each(&v["breaks"], "kind"),
-        ["content-hash", "chain-hash", "numbering"]
+        [
+            "content-hash",
+            "chain-hash",
+            "chain-hash",
+            "numbering",
+            "log",
+            "log",
+            "log"
+        ]
     );
     let first = &v["breaks"][0];
     assert_eq!(first["org_id"], "621024101");

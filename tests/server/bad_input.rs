@@ -20,6 +20,11 @@ enum Call {
     Revisions(pb::ListRevisionsRequest),
     /// Raw bytes as the body of a SubmitReport message.
     RawSubmit(Vec<u8>),
+    /// A submission sent gzip-compressed.
+    GzipSubmit(pb::SubmitReportRequest),
+    /// A SubmitReport call with this content-type and body; an HTTP status other than 200
+    /// reads as `UNKNOWN` with message `HTTP <status>`.
+    ContentType(&'static str, Vec<u8>),
 }
 
 struct Case {
@@ -320,6 +325,18 @@ fn size_cases() -> Vec<Case> {
             says: "",
         },
         Case {
+            name: "a compressed message over the maximum size once decompressed",
+            call: Call::GzipSubmit(submit_request(
+                with(|r| {
+                    r.narrative.get_or_insert_with(Default::default).preamble = "x".repeat(17 << 20)
+                }),
+                "",
+            )),
+            code: Code::OutOfRange,
+            names: "too large once decompressed",
+            says: "--max-message-bytes",
+        },
+        Case {
             name: "an over-long raw text",
             call: submit(with(|r| {
                 let c = t3(r).new.as_mut().unwrap().natural.as_mut().unwrap();
@@ -382,6 +399,26 @@ fn wire_cases() -> Vec<Case> {
             call: Call::RawSubmit(truncated),
             code: Code::InvalidArgument,
             names: "not a valid protobuf",
+            says: "",
+        },
+        Case {
+            name: "JSON instead of gRPC",
+            call: Call::ContentType("application/json", br#"{"report":{}}"#.to_vec()),
+            code: Code::Unknown,
+            names: "HTTP 415",
+            says: "",
+        },
+        Case {
+            name: "a valid message without the gRPC content-type",
+            call: Call::ContentType("application/octet-stream", {
+                let b = submit_request(sample_pb(), "").encode_to_vec();
+                let mut framed = vec![0];
+                framed.extend_from_slice(&(b.len() as u32).to_be_bytes());
+                framed.extend_from_slice(&b);
+                framed
+            }),
+            code: Code::Unknown,
+            names: "HTTP 415",
             says: "",
         },
         Case {
@@ -554,6 +591,12 @@ async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
         Call::Get(r) => c.get_report(r).await.map(drop),
         Call::List(r) => c.list_reports(r).await.map(drop),
         Call::Revisions(r) => c.list_revisions(r).await.map(drop),
+        Call::GzipSubmit(r) => c
+            .send_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .submit_report(r)
+            .await
+            .map(drop),
+        Call::ContentType(content_type, body) => http_call(channel, content_type, body).await,
         Call::RawSubmit(bytes) => {
             let mut grpc = tonic::client::Grpc::new(channel.clone());
             grpc.ready()
@@ -567,6 +610,37 @@ async fn call(channel: &Channel, call: Call) -> Result<(), Status> {
             .await
             .map(drop)
         }
+    }
+}
+
+/// A SubmitReport call as plain HTTP/2 with this content-type.
+async fn http_call(channel: &Channel, content_type: &str, body: Vec<u8>) -> Result<(), Status> {
+    use tonic::codegen::http;
+    use tower::{Service, ServiceExt};
+    let req = http::Request::post("http://gxd/gx.v1.ReportService/SubmitReport")
+        .header("content-type", content_type)
+        .header("te", "trailers")
+        .body(tonic::body::Body::new(http_body_util::Full::new(
+            prost::bytes::Bytes::from(body),
+        )))
+        .map_err(|e| Status::internal(e.to_string()))?;
+    let mut ch = channel.clone();
+    let resp = ch
+        .ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?
+        .call(req)
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    if resp.status() != http::StatusCode::OK {
+        return Err(Status::unknown(format!("HTTP {}", resp.status().as_u16())));
+    }
+    match resp.headers().get("grpc-status").map(|v| v.as_bytes()) {
+        Some(b"0") | None => Ok(()),
+        Some(code) => Err(Status::unknown(format!(
+            "grpc-status {}",
+            String::from_utf8_lossy(code)
+        ))),
     }
 }
 
@@ -728,4 +802,154 @@ mod no_input_panics {
             }
         }
     }
+}
+
+/// A gxctl command against bad input: its exit code and the one line it prints.
+struct CliCase {
+    name: &'static str,
+    args: Vec<String>,
+    exit: i32,
+    /// Text the stderr line must contain, each.
+    says: &'static [&'static str],
+    /// Text it must not contain (internal names, a location said twice).
+    never: &'static [&'static str],
+}
+
+/// The files the CLI cases read, written into `dir`.
+fn bad_files(dir: &std::path::Path) -> Vec<CliCase> {
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let deep_flow = write(
+        "deep-flow.yaml",
+        format!(
+            "year: 2020\nt3: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        )
+        .as_bytes(),
+    );
+    let deep_block: String = (0..100_000)
+        .map(|i| format!("{}a:\n", " ".repeat(i % 3000)))
+        .collect();
+    let deep_block = write("deep-block.yaml", deep_block.as_bytes());
+    let flow_error = write(
+        "flow.yaml",
+        b"year: 2020\nedition: 2019\nt3:\n  new: {natural: [1, 2\n",
+    );
+    let json_error = write(
+        "comma.json",
+        br#"{"year": 2020, "t3": {"new": {"natural": 1,}}}"#,
+    );
+    let binary = write(
+        "scan.json",
+        &[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0],
+    );
+    let string = write("string.json", br#""just a string""#);
+    let empty = write("empty.yaml", b"");
+    let mut big: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::fixture("gucheng-town-2020.json")).unwrap(),
+    )
+    .unwrap();
+    big["narrative"]["preamble"] = "x".repeat(17 << 20).into();
+    let big = write("big.json", serde_json::to_string(&big).unwrap().as_bytes());
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    vec![
+        CliCase {
+            name: "YAML nested 100,000 levels in flow style",
+            args: s(&["validate", &deep_flow]),
+            exit: 2,
+            says: &["deep-flow.yaml: line 2: nested deeper than 64 levels"],
+            never: &[],
+        },
+        CliCase {
+            name: "YAML nested thousands of levels by indentation",
+            args: s(&["validate", &deep_block]),
+            exit: 2,
+            says: &["nested deeper than 64 levels"],
+            never: &[],
+        },
+        CliCase {
+            name: "a YAML syntax error: its location once",
+            args: s(&["validate", &flow_error]),
+            exit: 2,
+            says: &["flow.yaml: line 5, column 1: did not find expected ',' or ']'"],
+            never: &["at line", "line 5, column 1: did not find expected ',' or ']', while parsing a flow sequence: line"],
+        },
+        CliCase {
+            name: "a JSON syntax error: its location once",
+            args: s(&["validate", &json_error]),
+            exit: 2,
+            says: &["comma.json: line 1, column 44: "],
+            never: &["at line", "column 44: key must be a string: line"],
+        },
+        CliCase {
+            name: "a binary file",
+            args: s(&["validate", &binary]),
+            exit: 2,
+            says: &["scan.json: not a text file", "expected a report as JSON, YAML or cells text"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "a JSON string instead of a report",
+            args: s(&["validate", &string]),
+            exit: 2,
+            says: &["string.json: line 1", "expected a report: a mapping of year"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "an empty YAML file",
+            args: s(&["validate", &empty]),
+            exit: 2,
+            says: &["empty.yaml: expected a report", "found nothing"],
+            never: &["Peek"],
+        },
+        CliCase {
+            name: "a submission over the size limit (sent compressed)",
+            args: s(&["submit", &big]),
+            exit: 2,
+            says: &["big.json: refused — the message is too large once decompressed"],
+            never: &["too many calls", "RESOURCE_EXHAUSTED"],
+        },
+        CliCase {
+            name: "get --as-of before the first revision: the server's reason",
+            args: s(&["get", "621024101", "2020", "--as-of", "1970-01-01T00:00:00Z"]),
+            exit: 3,
+            says: &["had no revision at 1970-01-01T00:00:00", "the first was submitted at"],
+            never: &["reports exist for"],
+        },
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_files_and_edges_through_gxctl_say_one_clear_line() {
+    let served = crate::support::Served::start();
+    register(&served.gxd, &["621024101"]).await;
+    served
+        .gxd
+        .client()
+        .await
+        .submit_report(submit_request(sample_pb(), ""))
+        .await
+        .expect("the sample is accepted");
+    let mut failures = Vec::new();
+    for case in bad_files(served.dir()) {
+        let out = served.ctl().args(&case.args).output().unwrap();
+        // One line in all (submit reports each file on standard output).
+        let err = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        let code = out.status.code().unwrap_or(-1);
+        let lines = err.lines().count();
+        let missing: Vec<_> = case.says.iter().filter(|s| !err.contains(*s)).collect();
+        let present: Vec<_> = case.never.iter().filter(|s| err.contains(*s)).collect();
+        if code != case.exit || lines != 1 || !missing.is_empty() || !present.is_empty() {
+            failures.push(format!(
+                "{}: exit {code} (want {}), {lines} lines, missing {missing:?}, present {present:?}: {err}",
+                case.name, case.exit
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

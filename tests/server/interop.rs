@@ -100,6 +100,7 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
                 "gx/v1/report.proto",
                 "gx/v1/service.proto",
                 "gx/v1/org.proto",
+                "gx/v1/security.proto",
             ]),
         "generating Python stubs",
     );

@@ -541,4 +541,15 @@ async fn sigterm_under_load_keeps_every_acknowledged_submission() {
         assert_eq!(meta.content_hash, s.content_hash);
         assert_eq!(meta.submission_id, s.submission_id);
     }
+    // And nothing was stored that was not acknowledged: the calls in flight got their
+    // answers before the connections closed.
+    for t in 0..32u32 {
+        let org = format!("load-{t:02}");
+        let stored = super::revisions_of(&mut c, &org, 2020).await.len();
+        let answered = acked.iter().filter(|(a, _)| *a == t).count();
+        assert_eq!(
+            stored, answered,
+            "{org}: stored {stored}, acknowledged {answered}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use super::FieldError;
 use crate::auth::Role;
 use crate::orgs::{Body, Level};
 use crate::pb;
-use crate::store::{BreakKind, ChainBreak, Revision, StoredToken, Verification};
+use crate::store::{BreakKind, ChainBreak, LogHead, Revision, StoredToken, Verification};
 
 /// A time on the wire.
 pub fn timestamp(t: SystemTime) -> prost_types::Timestamp {
@@ -198,6 +198,7 @@ impl From<&Verification> for pb::VerifyChainsResponse {
             reports: v.reports,
             revisions: v.revisions,
             breaks: v.breaks.iter().map(break_to_pb).collect(),
+            log_head: v.log.as_ref().map(log_head_pb),
         }
     }
 }
@@ -216,8 +217,22 @@ impl TryFrom<pb::VerifyChainsResponse> for Verification {
                 .into_iter()
                 .map(break_from_pb)
                 .collect::<Result<_, _>>()?,
+            log: v.log_head.and_then(|h| log_head_from_pb(&h)),
         })
     }
+}
+
+/// A log head on the wire.
+pub fn log_head_pb(h: &LogHead) -> pb::LogHead {
+    pb::LogHead {
+        size: h.size,
+        root: hex::encode(h.root),
+    }
+}
+
+/// A log head from the wire (`None` when its root is not 64 hex digits).
+pub fn log_head_from_pb(h: &pb::LogHead) -> Option<LogHead> {
+    format!("{}:{}", h.size, h.root).parse().ok()
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ use tracing::Span;
 
 use super::calls::{calls, page_size};
 use super::convert::{
-    cross_year_pb, explanations_pb, revision_info, rfc3339, stored_pb, system_time, timestamp,
+    cross_year_pb, explanations_pb, log_head_pb, revision_info, rfc3339, stored_pb, system_time,
+    timestamp,
 };
 use super::status::{ServiceError, Violation};
 use crate::auth::Caller;
@@ -131,6 +132,7 @@ impl Reports {
             created: submitted.created,
             submitted_at: Some(timestamp(rev.submitted_at)),
             chain_hash: hex::encode(rev.chain_hash),
+            log_head: Some(log_head_pb(&submitted.head)),
         })
     }
 
