@@ -105,6 +105,10 @@ enum Command {
     /// files.
     #[command(after_help = cmd::import::EXAMPLES)]
     Import(cmd::import::ImportArgs),
+    /// Which reports below ORG look wrong, unusual or copied in YEAR: jumps, peer outliers,
+    /// copies, patterns, and a ranking per indicator.
+    #[command(after_help = cmd::analyze::EXAMPLES)]
+    Analyze(cmd::analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&cli.connection, args),
         Command::Export(args) => cmd::export::run(&cli.connection, args),
         Command::Import(args) => cmd::import::run(&cli.connection, args),
+        Command::Analyze(args) => cmd::analyze::run(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -1,5 +1,6 @@
 //! One module per gxctl command; `main.rs` holds the clap tree and sends each command here.
 
+pub mod analyze;
 pub mod completions;
 pub mod config;
 pub mod diff;

@@ -215,13 +215,14 @@ pub fn region(n: usize, year: u32, seed: u64, plant: bool) -> Region {
             narrative(&org, year - 1, rng.next_u64()),
         );
         let carried = get(&prev, "t3.forward.total");
-        let current = report(
+        let mut current = report(
             &org,
             year,
             &now,
             carried,
             narrative(&org, year, rng.next_u64()),
         );
+        chain_in_force(&prev, &mut current);
         entries.push(Entry {
             id: org.id.clone(),
             name: org.name.clone(),
@@ -259,7 +260,25 @@ fn plant_all(entries: &mut [Entry], planted: &mut Vec<(String, Check)>) {
     }
 }
 
-fn plant(e: &mut Entry, check: Check) {
+/// This year's 行政规范性文件现行有效件数: last year's plus those issued (none repealed), as
+/// the cross-year check of gxd wants.
+fn chain_in_force(prev: &Report, current: &mut Report) {
+    const IN_FORCE: &str = "t2.normative_docs.in_force";
+    let n = get(prev, IN_FORCE) + get(current, "t2.normative_docs.issued");
+    set(current, IN_FORCE, Value::Int(n));
+}
+
+/// Plants an anomaly of the kind `check` finds on `e`.
+pub fn plant(e: &mut Entry, check: Check) {
+    plant_only(e, check);
+    if let Some(prev) = e.previous.as_ref() {
+        if check != Check::IdenticalTables {
+            chain_in_force(prev, &mut e.current);
+        }
+    }
+}
+
+fn plant_only(e: &mut Entry, check: Check) {
     let org = e.current.org.clone();
     let year = e.current.year;
     let Some(prev) = e.previous.as_mut() else {
