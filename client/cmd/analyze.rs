@@ -94,6 +94,15 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
+/// An indicator's value as officials read it (a percentage for a share); a bare number
+/// otherwise.
+fn shown(indicator: &str, x: Option<f64>) -> String {
+    match (gx::template::indicators::indicator(indicator), x) {
+        (Some(d), Some(v)) => gx::analysis::show(d.unit, v),
+        _ => num(x),
+    }
+}
+
 fn text(org: &str, r: &pb::AnalyzeRegionResponse) -> String {
     let mut s = format!(
         "{org} {}年 — {} report{} analyzed of {} bodies below; {} flagged, {} finding{}\n",
@@ -127,9 +136,9 @@ fn text(org: &str, r: &pb::AnalyzeRegionResponse) -> String {
                 level_name(f.level).to_string(),
                 f.check.clone(),
                 f.indicator.clone(),
-                num(e.value),
-                num(e.previous),
-                num(e.median),
+                shown(&f.indicator, e.value),
+                shown(&f.indicator, e.previous),
+                shown(&f.indicator, e.median),
                 num(e.score),
                 format!("{} {}", e.threshold_name, num(Some(e.threshold))),
             ]);
@@ -149,7 +158,7 @@ fn text(org: &str, r: &pb::AnalyzeRegionResponse) -> String {
             k.top
                 .iter()
                 .take(3)
-                .map(|p| format!("{} {}", p.org_id, num(Some(p.value)))),
+                .map(|p| format!("{} {}", p.org_id, shown(&k.indicator, Some(p.value)))),
         );
         t.add_row(row);
     }
