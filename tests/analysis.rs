@@ -81,6 +81,94 @@ async fn analyze_finds_what_was_planted_in_a_county() {
     }
     let y = served.text(&["analyze", ROOT, "2023", "-o", "yaml"]);
     assert!(y.contains("flagged:"));
+    page_with_charts(&served, &a);
     served.complains(&["analyze", "NOBODY", "2023"], 3, "no reporting body");
     served.gxd.stop().await;
+}
+
+/// `--html`: one page, no script, well-formed SVG charts, each flagged body in the findings
+/// table.
+fn page_with_charts(served: &Served, a: &serde_json::Value) {
+    served.exits(&["analyze", ROOT, "2023", "--html", "page.html"], 0);
+    let page = std::fs::read_to_string(served.dir().join("page.html")).expect("page");
+    assert!(!page.contains("<script"));
+    let svgs: Vec<&str> = page
+        .split("<svg")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</svg>").expect("closed") + "</svg>".len()])
+        .collect();
+    assert!(svgs.len() >= 10, "{} charts", svgs.len());
+    for svg in svgs {
+        let svg = format!("<svg{svg}");
+        if let Err(e) = well_formed(&svg) {
+            panic!("{e}: {svg}");
+        }
+    }
+    for f in a["findings"].as_array().expect("findings") {
+        let id = f["org_id"].as_str().expect("id");
+        assert!(
+            page.contains(&format!("<tr id=\"f-{id}\">")),
+            "{id} not in the table"
+        );
+    }
+}
+
+/// Whether `xml` is well-formed: tags nest and close, attributes are quoted, `&` starts an
+/// entity.
+fn well_formed(xml: &str) -> Result<(), String> {
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(['<', '&']) {
+        let text = &rest[..i];
+        if text.contains('>') {
+            return Err(format!("stray > in {text:?}"));
+        }
+        rest = &rest[i..];
+        if rest.starts_with('&') {
+            let end = rest.find(';').ok_or("unterminated entity")?;
+            let name = &rest[1..end];
+            let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+                || name
+                    .strip_prefix('#')
+                    .is_some_and(|n| n.parse::<u32>().is_ok());
+            if !ok {
+                return Err(format!("bad entity &{name};"));
+            }
+            rest = &rest[end + 1..];
+            continue;
+        }
+        let end = rest.find('>').ok_or("unterminated tag")?;
+        let tag = &rest[1..end];
+        if tag.matches('"').count() % 2 != 0 || tag.contains('<') {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            match open.pop() {
+                Some(o) if o == name.trim() => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().ok_or("empty tag")?;
+            open.push(name.to_string());
+        }
+        rest = &rest[end + 1..];
+    }
+    if open.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed {open:?}"))
+    }
+}
+
+#[test]
+fn the_checker_refuses_what_is_not_well_formed() {
+    assert!(well_formed("<svg><rect x=\"1\"/><text>a &amp; b</text></svg>").is_ok());
+    for bad in [
+        "<svg><text></svg>",
+        "<svg><rect x=\"1/></svg>",
+        "<svg>a & b</svg>",
+        "<svg>",
+    ] {
+        assert!(well_formed(bad).is_err(), "{bad}");
+    }
 }

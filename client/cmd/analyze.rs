@@ -1,6 +1,6 @@
 //! `gxctl analyze`: which reports below a body look wrong, unusual or copied in a year.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
 
@@ -23,12 +23,16 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
+    /// Also write the analysis as one self-contained HTML page (charts as SVG, no script).
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl analyze 621024 2021               # 合水县: jumps, outliers, copies, patterns
-  gxctl analyze 621024 2021 -o json       # with every finding's evidence and the rankings";
+  gxctl analyze 621024 2021 -o json       # with every finding's evidence and the rankings
+  gxctl analyze 621024 2021 --html a.html # also a page with charts (SVG), no script";
 
 pub fn run(conn: &Connection, args: AnalyzeArgs) -> Result<Exit> {
     let (org, year) = org_year(&args.target)?;
@@ -41,6 +45,10 @@ pub fn run(conn: &Connection, args: AnalyzeArgs) -> Result<Exit> {
                 year,
             }))
             .await?;
+        if let Some(path) = &args.html {
+            std::fs::write(path, super::analyze_html::page(&org, &r))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         output::print_as(args.output, &to_json(&org, &r), || text(&org, &r))?;
         Ok(Exit::Ok)
     })
