@@ -111,3 +111,35 @@ fn rankings_list_the_highest_first() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// Any reports — of either edition, with or without last year's, at any level — are
+    /// analyzed without a panic, and every finding names a body of the input.
+    #[test]
+    fn any_reports_are_analyzed(seeds in proptest::collection::vec((0u64..1_000_000, 0usize..6, proptest::bool::ANY), 1..40)) {
+        use crate::template::Edition;
+        let entries: Vec<Entry> = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &(seed, level, with_previous))| {
+                let edition = if seed % 2 == 0 { Edition::E2019 } else { Edition::E2021 };
+                Entry {
+                    id: format!("B{i}"),
+                    name: format!("单位{i}"),
+                    level: Level::ALL[level],
+                    current: crate::synth::consistent(edition, seed),
+                    previous: with_previous
+                        .then(|| crate::synth::consistent(Edition::E2021, seed + 1)),
+                    explained: Vec::new(),
+                }
+            })
+            .collect();
+        let a = analyze(&entries, 2023, &Thresholds::default());
+        for f in &a.findings {
+            proptest::prop_assert!(entries.iter().any(|e| e.id == f.org_id));
+            proptest::prop_assert!(f.evidence.score.is_none_or(|s| s.is_finite()));
+        }
+    }
+}
