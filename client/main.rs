@@ -108,6 +108,10 @@ enum Command {
     /// Back up gxd's store to one archive while it serves (admin); `gxd restore` reads it.
     #[command(after_help = cmd::backup::EXAMPLES)]
     Backup(cmd::backup::BackupArgs),
+    /// Which reports below ORG look wrong, unusual or copied in YEAR: jumps, peer outliers,
+    /// copies, patterns, and a ranking per indicator.
+    #[command(after_help = cmd::analyze::EXAMPLES)]
+    Analyze(cmd::analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +136,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&cli.connection, args),
         Command::Export(args) => cmd::export::run(&cli.connection, args),
         Command::Import(args) => cmd::import::run(&cli.connection, args),
+        Command::Analyze(args) => cmd::analyze::run(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -433,6 +433,28 @@ fn narrative(old: &Report, new: &Report) -> Vec<SectionDiff> {
         .collect()
 }
 
+/// The whole narrative as one text — the preamble, then sections 一, 五 and 六 — in the form the
+/// diff compares it.
+pub fn narrative_text(n: &crate::model::Narrative) -> String {
+    let parts = [
+        n.preamble.clone(),
+        section_text(&n.overview),
+        section_text(&n.problems),
+        section_text(&n.other),
+    ];
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The similarity the diff computes for a narrative section (characters in sentences kept
+/// unchanged × 2 / all characters, 0..=1), for any two texts.
+pub fn text_similarity(a: &str, b: &str) -> f64 {
+    text_diff("", None, a, b).similarity
+}
+
 fn text_diff(section: &str, heading: Option<&str>, a: &str, b: &str) -> SectionDiff {
     if a == b {
         return SectionDiff {

@@ -22,6 +22,7 @@
 //! - `synth` (with the `synth` feature, which the tests and benches turn on): synthetic,
 //!   consistent reports for tests and benchmarks.
 
+pub mod analysis;
 pub mod auth;
 pub mod crossyear;
 pub mod diff;

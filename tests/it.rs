@@ -2,6 +2,7 @@
 
 mod support;
 
+mod analysis;
 mod cli;
 mod convert;
 mod county;

@@ -1,5 +1,7 @@
 //! One module per gxctl command; `main.rs` holds the clap tree and sends each command here.
 
+pub mod analyze;
+pub mod analyze_html;
 pub mod backup;
 pub mod completions;
 pub mod config;

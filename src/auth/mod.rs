@@ -172,7 +172,8 @@ pub fn need(path: &str) -> Need {
         ) => Need::Read,
         (
             "gx.v1.OrgService",
-            "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports",
+            "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports"
+            | "AnalyzeRegion",
         ) => Need::Read,
         ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead") => Need::Audit,
         _ => Need::Admin,

@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 mod e2019;
 mod e2021;
+pub mod indicators;
 pub mod relations;
 mod tables;
 

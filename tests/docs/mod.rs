@@ -57,6 +57,7 @@ doc_tests! {
     import => "docs/import.md",
     json_output => "docs/json-output.md",
     benchmarks => "docs/benchmarks.md",
+    analysis => "docs/analysis.md",
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `gx.v1.OrgService`: reporting bodies (here), the roll-up (汇总, `rollup.rs`), the filing
 //! board (`board.rs`) and the export (`export.rs`).
 
+mod analysis;
 mod board;
 mod export;
 mod rollup;
@@ -188,5 +189,6 @@ calls! {
         fn roll_up(pb::RollUpRequest) -> pb::RollUpResponse = blocking(rollup::sum);
         fn get_filing_status(pb::GetFilingStatusRequest) -> pb::GetFilingStatusResponse = blocking(board::entries);
         fn export_reports(pb::ExportReportsRequest) -> export::ExportStream = export;
+        fn analyze_region(pb::AnalyzeRegionRequest) -> pb::AnalyzeRegionResponse = blocking(analysis::analyze);
     }
 }
