@@ -436,5 +436,20 @@ async fn submit_stores_nt_warnings() {
         (serde_json::json!(1), serde_json::json!(["NT-FIGURE"])),
         "{board:#}"
     );
+    // diff shows the narrative figures that changed beside the cells, served as offline.
+    let remote = served.json(&["--org", "621024101", "diff", "2021", "2022", "-o", "json"]);
+    let local = json_of(
+        gxctl()
+            .arg("diff")
+            .arg(&v2021)
+            .arg(&v2022)
+            .args(["-o", "json"]),
+    );
+    assert_eq!(remote["figures"], local["figures"]);
+    let new = crate::support::find(&remote["figures"], "quantity", "new");
+    assert_eq!(
+        (new["old"].as_str(), new["new"].as_str()),
+        (Some("859件"), Some("1000件"))
+    );
     served.gxd.stop().await;
 }

@@ -13,6 +13,7 @@
 //! [`check`] turns statements into the `NT-*` findings the rules engine reports.
 
 mod check;
+pub mod diff;
 pub mod numbers;
 
 pub use check::{check, check_yoy, findings, value, CLAIM, FIGURE, RULES, YOY};

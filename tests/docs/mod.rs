@@ -56,6 +56,7 @@ doc_tests! {
     import => "docs/import.md",
     json_output => "docs/json-output.md",
     benchmarks => "docs/benchmarks.md",
+    narrative => "docs/narrative.md",
 }
 
 #[test]
