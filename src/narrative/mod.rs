@@ -18,6 +18,10 @@ pub mod numbers;
 
 pub use check::{check, check_yoy, findings, value, CLAIM, FIGURE, RULES, YOY};
 
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::model::{Narrative, Report};
 use crate::template::narrative::{
     Assertion, Claim, Measure, Phrasing, Quantity, CLAIMS, QUANTITIES,
@@ -137,18 +141,87 @@ fn parts(n: &Narrative) -> Vec<(Place<'_>, &str)> {
 /// Every statement of the report's narrative, in reading order.
 pub fn read(report: &Report) -> Vec<Statement<'_>> {
     let mut out = Vec::new();
+    let anchors = &anchors().all;
     for (place, text) in parts(&report.narrative) {
-        for sentence in text.split(['。', '！', '？', '!', '?', '\n']) {
-            read_sentence(report.edition, place, sentence.trim(), &mut out);
+        // Only sentences with a unit or a claim's words can hold a statement: find those in
+        // one pass, and read each such sentence once.
+        let mut done = 0;
+        for m in anchors.find_iter(text) {
+            // A unit counts only after a number (「文件」 is no figure).
+            if m.start() < done
+                || (m.pattern().as_usize() < UNITS.len() && !after_number(text, m.start()))
+            {
+                continue;
+            }
+            let start = text[..m.start()]
+                .rfind(SENTENCE_BREAKS)
+                .map_or(0, |i| i + char_len(text, i));
+            let end = text[m.end()..]
+                .find(SENTENCE_BREAKS)
+                .map_or(text.len(), |i| m.end() + i);
+            read_sentence(report.edition, place, text[start..end].trim(), &mut out);
+            done = end;
         }
     }
     out
 }
 
-/// Characters without which a sentence holds no statement (units and claim words).
-const WORTH_READING: [char; 11] = [
-    '件', '起', '宗', '元', '%', '％', '维', '纠', '未', '没', '无',
-];
+/// Whether the text before byte `at` ends in a number (or a number and 余/多).
+fn after_number(text: &str, at: usize) -> bool {
+    let mut before = text[..at].trim_end_matches([' ', '\u{3000}']).chars().rev();
+    let c = match before.next() {
+        Some('余' | '多') => before.next(),
+        c => c,
+    };
+    c.is_some_and(|c| {
+        c.is_ascii_digit() || ('０'..='９').contains(&c) || numbers::is_chinese_digit(c)
+    })
+}
+
+fn char_len(text: &str, at: usize) -> usize {
+    text[at..].chars().next().map_or(1, char::len_utf8)
+}
+
+const SENTENCE_BREAKS: [char; 6] = ['。', '！', '？', '!', '?', '\n'];
+/// The units a figure may have.
+const UNITS: [&str; 6] = ["件", "起", "宗", "元", "%", "％"];
+
+/// The words that make a text worth reading: every unit, and the first words of every claim
+/// (from the vocabulary).
+struct Anchors {
+    all: AhoCorasick,
+    claims: AhoCorasick,
+}
+
+fn anchors() -> &'static Anchors {
+    static A: OnceLock<Anchors> = OnceLock::new();
+    A.get_or_init(|| {
+        let mut claim_words: Vec<&str> = CLAIMS
+            .iter()
+            .filter_map(|c| c.phrasing.clause.first())
+            .flat_map(|alts| alts.split('|'))
+            .collect();
+        // Few distinct words let the automaton use its SIMD prefilter.
+        claim_words.sort_unstable();
+        claim_words.dedup();
+        let build = |words: &[&str]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(words)
+                .expect("the vocabulary's words build an automaton")
+        };
+        let all: Vec<&str> = UNITS
+            .iter()
+            .copied()
+            .chain(claim_words.iter().copied())
+            .collect();
+        Anchors {
+            all: build(&all),
+            claims: build(&claim_words),
+        }
+    })
+}
+
 /// Where clauses end; a list (「行政复议、行政诉讼」) is one clause for claims, and its items
 /// clauses of their own for figures.
 const CLAUSE_BREAKS: [char; 13] = [
@@ -175,7 +248,7 @@ fn read_sentence<'a>(
     sentence: &'a str,
     out: &mut Vec<Statement<'a>>,
 ) {
-    if sentence.is_empty() || !sentence.contains(WORTH_READING) {
+    if sentence.is_empty() {
         return;
     }
     // The statement of the previous clause, which a bare change clause may belong to.
@@ -226,6 +299,12 @@ fn read_clause<'a>(
     clause: &'a str,
 ) -> Reading<'a> {
     let figures = numbers::figures(clause);
+    if figures.is_empty() {
+        return match wide {
+            Some(wide) => claim_of(edition, sentence, wide, &figures),
+            None => Reading::Nothing,
+        };
+    }
     if figures.iter().any(|f| f.approximate) {
         return Reading::Nothing;
     }
@@ -282,7 +361,7 @@ fn claim_of<'a>(
     clause: &str,
     figures: &[Figure<'_>],
 ) -> Reading<'a> {
-    if !figures.is_empty() {
+    if !figures.is_empty() || !anchors().claims.is_match(clause) {
         return Reading::Nothing;
     }
     let claims = CLAIMS

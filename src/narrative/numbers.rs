@@ -69,6 +69,11 @@ fn cn_mult(c: char) -> Option<u64> {
     })
 }
 
+/// Whether `c` is part of a Chinese numeral (一…九, 两, 零, 十, 百, 千).
+pub fn is_chinese_digit(c: char) -> bool {
+    is_cn(c)
+}
+
 fn is_cn(c: char) -> bool {
     cn_digit(c).is_some() || matches!(c, '十' | '百' | '千')
 }
@@ -137,7 +142,7 @@ pub fn figures(clause: &str) -> Vec<Figure<'_>> {
         let mut end = start + c.len_utf8();
         while let Some(&(i, n)) = chars.peek() {
             let more = if arabic {
-                digit(n).is_some() || matches!(n, '.' | ',' | '，' | '．')
+                digit(n).is_some() || matches!(n, '.' | ',' | '．')
             } else {
                 is_cn(n)
             };
@@ -150,7 +155,7 @@ pub fn figures(clause: &str) -> Vec<Figure<'_>> {
         // A figure does not run on from letters or digits before it (第三, 2.5 etc.).
         let mut num = &clause[start..end];
         // A trailing comma or point belongs to the text, not the number.
-        while let Some(stripped) = num.strip_suffix([',', '，', '.', '．']) {
+        while let Some(stripped) = num.strip_suffix([',', '.', '．']) {
             num = stripped;
         }
         let after = &clause[start + num.len()..];
@@ -190,7 +195,7 @@ fn parse(num: &str, arabic: bool) -> Option<(Decimal, u32)> {
     let mut s = String::with_capacity(num.len());
     for c in num.chars() {
         match c {
-            ',' | '，' => {}
+            ',' => {}
             '.' | '．' => s.push('.'),
             c => s.push(char::from_digit(digit(c)?, 10)?),
         }
