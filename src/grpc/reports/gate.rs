@@ -116,6 +116,7 @@ impl super::Reports {
         }
         let fired = |rule: &str| {
             passed.findings.iter().any(|f| f.rule == rule)
+                || passed.narrative.iter().any(|f| f.rule == rule)
                 || admitted.warnings.iter().any(|f| f.rule == rule)
         };
         passed.explanations = explanations
