@@ -1,4 +1,5 @@
-//! Validating one full report. Target: ≤ 2 µs on the project machine.
+//! Validating one full report. Target: ≤ 2 µs on the project machine without narrative
+//! figures; ≤ 20 µs with the narrative checks (`NT-*`) reading the sample's text.
 //!
 //!     cargo bench --bench validate
 
@@ -34,6 +35,24 @@ fn bench(c: &mut Criterion) {
     let _ = gx::validate(&sample);
     c.bench_function("validate/sample-2019", |b| {
         b.iter(|| gx::validate(std::hint::black_box(&sample)))
+    });
+    // The narrative checks alone, on the sample's text (no figure of the tables in it) and on
+    // a text that states eight figures and a claim, one contradicted.
+    c.bench_function("validate/narrative-only-sample-2019", |b| {
+        b.iter(|| gx::narrative::findings(std::hint::black_box(&sample)).len())
+    });
+    let stated = files::parse(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/narrative/contradicted-2021.json"
+        ))
+        .expect("fixture"),
+        Format::Json,
+    )
+    .expect("fixture parses");
+    assert_eq!(gx::narrative::findings(&stated).len(), 1);
+    c.bench_function("validate/narrative-figures-2021", |b| {
+        b.iter(|| gx::validate(std::hint::black_box(&stated)))
     });
     let busy = synth::consistent(Edition::E2021, 7);
     c.bench_function("validate/synthetic-2021", |b| {

@@ -15,6 +15,7 @@ use similar::{Algorithm, DiffOp};
 
 pub use crate::crossyear::{CarryColumn, CarryOver};
 use crate::model::{Cell, Report, Section, Value};
+pub use crate::narrative::diff::FigureDiff;
 use crate::rules::{self, Finding};
 use crate::template::relations::{counterparts, variant_groups, VariantGroup};
 use crate::template::{CellIx, SECTIONS};
@@ -117,6 +118,10 @@ pub struct Diff {
     pub narrative: Vec<SectionDiff>,
     /// Present when `new` is the year after `old` ([`crate::crossyear::carry`]).
     pub carry_over: Option<CarryOver>,
+    /// The figures the narratives state about the tables, where they changed (all with
+    /// [`Options::all`]) — [`crate::narrative::diff`].
+    #[serde(default)]
+    pub figures: Vec<FigureDiff>,
 }
 
 impl Diff {
@@ -192,6 +197,7 @@ pub fn diff(
         not_comparable,
         narrative: narrative(old, new),
         carry_over,
+        figures: crate::narrative::diff::compare(old, new, options.all),
     }
 }
 

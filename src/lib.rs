@@ -17,6 +17,7 @@
 //! - [`import`]: published reports (web pages, PDFs, text) read into the model.
 //! - [`diff`]: two reports compared; [`crossyear`]: the checks of a report against the same
 //!   body's report of the year before.
+//! - [`narrative`]: the figures a report's text states about its own tables (`NT-*` rules).
 //! - [`orgs`]: reporting bodies and their hierarchy; [`rollup`]: the sum (汇总) of many
 //!   reports; [`packed`]: cell values packed for storage and export.
 //! - `synth` (with the `synth` feature, which the tests and benches turn on): synthetic,
@@ -31,6 +32,7 @@ pub mod grpc;
 pub mod import;
 pub mod merkle;
 pub mod model;
+pub mod narrative;
 pub mod orgs;
 pub mod packed;
 pub mod render;

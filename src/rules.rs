@@ -14,6 +14,8 @@
 //! | `T3-ROW-SUM` | error | per row: 总计 = 自然人 + the five 法人或其他组织 columns |
 //! | `T3-RESULTS-SUM` | error | per column: （七）总计 = the sum of the result rows |
 //! | `T4-SUM` | error | per group: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 |
+//! | `NT-FIGURE` | warning | a figure of the narrative differs from the cell or sum it names ([`crate::narrative`]) |
+//! | `NT-CLAIM` | warning | a claim of the narrative (「均获维持」) does not hold in the tables |
 //!
 //! Every error of a sum rule comes with a suggestion: fault localisation finds the single cells
 //! whose change (to a non-negative value) makes every identity of its group hold again.
@@ -123,6 +125,7 @@ pub fn validate(report: &Report) -> Verdict {
     check_year(report, &mut findings);
     check_cells(report, t, &mut findings);
     check_sums(report, t, &mut findings);
+    crate::narrative::check(report, &mut findings);
     Verdict { findings }
 }
 

@@ -31,7 +31,8 @@ fn same_edition_json_field_by_field() {
             "tables",
             "not_comparable",
             "narrative",
-            "carry_over"
+            "carry_over",
+            "figures"
         ]
     );
     the_two_sides(&d);

@@ -11,6 +11,7 @@ mod docs;
 mod files;
 mod gxctl;
 mod import;
+mod narrative;
 mod render;
 mod roundtrip;
 mod rules;

@@ -93,6 +93,31 @@ pub fn table(d: &Diff) -> String {
         }
     }
     out.push_str(&narrative(d));
+    out.push_str(&figures(d, &a, &b));
+    out
+}
+
+/// The figures the narratives state about the tables, where they changed.
+fn figures(d: &Diff, a: &str, b: &str) -> String {
+    if d.figures.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\nNarrative figures ({a} → {b})\n");
+    for f in &d.figures {
+        let text = |t: &str| {
+            if t.is_empty() {
+                "—".to_string()
+            } else {
+                t.to_string()
+            }
+        };
+        out.push_str(&format!(
+            "  {}  {} → {}\n",
+            f.name,
+            text(&f.old),
+            text(&f.new)
+        ));
+    }
     out
 }
 
@@ -304,6 +329,19 @@ pub fn markdown(d: &Diff) -> String {
                 md(&col.previous),
                 md(&col.carried),
                 if col.ok { "✓" } else { "≠" }
+            ));
+        }
+    }
+    if !d.figures.is_empty() {
+        out.push_str(&format!(
+            "\n### Narrative figures\n\n| quantity | {a} | {b} |\n|---|---:|---:|\n"
+        ));
+        for f in &d.figures {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                md(&f.name),
+                md(&f.old),
+                md(&f.new)
             ));
         }
     }

@@ -88,6 +88,9 @@ pub fn validate(args: ValidateArgs) -> Result<Exit> {
                 let mut verdict = rules::validate(&report);
                 if let Some(prev) = &previous {
                     verdict.findings.extend(gx::crossyear::check(prev, &report));
+                    verdict
+                        .findings
+                        .extend(gx::narrative::check_yoy(prev, &report));
                 }
                 if !verdict.is_valid() && exit == Exit::Ok {
                     exit = Exit::Invalid;

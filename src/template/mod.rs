@@ -7,6 +7,7 @@
 //! - `tables`: what both editions share (sections, tables 3 and 4, the unchanged rows of
 //!   table 2) and the assembly of an edition's tables;
 //! - `e2019`, `e2021`: what each edition declares on its own;
+//! - [`narrative`]: the narrative's vocabulary — phrasings that name cells or sums of cells;
 //! - [`relations`]: how cells relate beyond the sums of one report — across years (carry-over,
 //!   the in-force chain), across editions (which cells compare), and variant rows.
 //!
@@ -22,6 +23,7 @@ use std::sync::OnceLock;
 mod e2019;
 mod e2021;
 pub mod indicators;
+pub mod narrative;
 pub mod relations;
 mod tables;
 

@@ -161,5 +161,6 @@ mirror! {
     df::SectionDiff = pb::SectionDiff { section, heading, similarity, changes }
     df::CarryColumn = pb::CarryColumn { previous_cell, cell, label, previous, carried, ok }
     df::CarryOver = pb::CarryOver { ok, columns }
-    df::Diff = pb::Diff { old, new, tables, not_comparable, narrative, carry_over }
+    df::FigureDiff = pb::NarrativeFigure { quantity, name, old, new, changed }
+    df::Diff = pb::Diff { old, new, tables, not_comparable, narrative, carry_over, figures }
 }

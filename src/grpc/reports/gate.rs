@@ -1,13 +1,15 @@
 //! What SubmitReport checks after the rules: that the report names a registered body, and the
 //! cross-year gate — the report against the latest revision of the same body's report of the
 //! year before ([`crate::crossyear::check`]), each cross-year rule that fires needing an
-//! explanation.
+//! explanation. The narrative's changes from last year are checked against the same report
+//! ([`crate::narrative::check_yoy`]); those are warnings only.
 
 use std::collections::HashSet;
 
 use crate::crossyear;
 use crate::grpc::convert::stored_report;
 use crate::grpc::status::{ServiceError, Violation};
+use crate::narrative;
 use crate::pb;
 use crate::rules::Finding;
 use crate::store::{StoreError, Version};
@@ -19,6 +21,9 @@ use super::Admitted;
 pub(super) struct Passed {
     /// Cross-year warnings (stored with the revision).
     pub findings: Vec<Finding>,
+    /// The narrative's changes from last year that last year's report contradicts (`NT-YOY`):
+    /// stored with the revision, never needing an explanation.
+    pub narrative: Vec<Finding>,
     /// Explanations to store: (rule, text), for rules that fired, in the order given.
     pub explanations: Vec<(String, String)>,
     /// The revision of last year's report checked against.
@@ -97,6 +102,7 @@ impl super::Reports {
         if let Some(prev) = self.store.get(org, year - 1, Version::Latest)? {
             let previous = stored_report(&prev)?;
             passed.findings = crossyear::check(&previous, report);
+            passed.narrative = narrative::check_yoy(&previous, report);
             passed.previous_revision = Some(prev.revision);
         }
         let unexplained: Vec<Finding> = passed
@@ -110,6 +116,7 @@ impl super::Reports {
         }
         let fired = |rule: &str| {
             passed.findings.iter().any(|f| f.rule == rule)
+                || passed.narrative.iter().any(|f| f.rule == rule)
                 || admitted.warnings.iter().any(|f| f.rule == rule)
         };
         passed.explanations = explanations

@@ -102,6 +102,7 @@ impl Reports {
         let report = &admitted.report;
         let mut warnings = admitted.warnings;
         warnings.extend(passed.findings);
+        warnings.extend(passed.narrative);
         let submitted = self
             .store
             .submit(NewRevision {
