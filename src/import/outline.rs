@@ -65,7 +65,16 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
         }
         i += 1;
     }
+    // A crawler's field or path before the title (「标题:」, 「…/80613_」) is no part of it.
+    let name = match name.rfind([':', '：', '/', '_', '\\']) {
+        Some(i) => {
+            let width = name[i..].chars().next().map_or(1, char::len_utf8);
+            name[i + width..].to_string()
+        }
+        None => name,
+    };
     let name = name
+        .trim_start_matches("关于")
         .trim_end_matches("关于")
         .trim_end_matches('的')
         .trim_matches(|c: char| c.is_ascii_punctuation() || "《》“”「」：:、".contains(c))
