@@ -90,7 +90,6 @@ impl<'u> Reading<'u> {
                 start: d.ix,
                 n: d.n,
                 texts,
-                row_label: d.row_label,
             });
         }
         for i in 0..d.n {

@@ -69,7 +69,6 @@ pub(crate) struct Damaged {
     pub n: usize,
     /// The texts printed after the label, in order.
     pub texts: Vec<String>,
-    pub row_label: &'static str,
 }
 
 /// Which edition a label belongs to in a report of `edition`: its own role, or the role of
