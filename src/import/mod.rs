@@ -210,7 +210,11 @@ impl Imported {
                 d.key,
                 d.label,
                 d.printed,
-                d.identities.join("、")
+                if d.identities.is_empty() {
+                    "唯一的拆分方式".to_string()
+                } else {
+                    d.identities.join("、")
+                }
             );
         }
         for u in &self.unreadable {

@@ -36,7 +36,8 @@ pub struct Deduced {
     pub label: String,
     /// The row's printed texts, as printed.
     pub printed: String,
-    /// The identities that left this placement alone (rule id and where it runs).
+    /// The identities that left this placement alone (rule id and where it runs); empty when
+    /// the printed texts split only one way (`000` over three columns).
     pub identities: Vec<String>,
 }
 
