@@ -293,3 +293,40 @@ proptest! {
         }
     }
 }
+
+/// The sample township report (flat text scraped from its web page).
+const SAMPLE: &str = "import/gucheng-town-2020.txt";
+
+fn import_text(text: &str) -> Imported {
+    import(text.as_bytes(), &ImportOptions::default()).expect("imports")
+}
+
+#[test]
+fn damaged_text_title_over_lines_and_page_furniture_in_a_table() {
+    let text = std::fs::read_to_string(fixture(SAMPLE)).unwrap();
+    let clean = import_text(&text);
+    assert!(clean.is_complete());
+    // The title over three lines, its year in Chinese numerals with a space before 年.
+    let title = "固城镇2020年度政府信息公开工作年度报告";
+    let damaged = text.replacen(
+        title,
+        "固城镇\n\n二〇二〇 年度政府信息公开\n\n工作年度报告",
+        1,
+    );
+    // A page break inside table 3: page number and the title as a running header.
+    let damaged = damaged.replacen(
+        "(一)予以公开",
+        &format!("- 7 -\n\n{title}\n\n(一)予以公开"),
+        1,
+    );
+    let r = import_text(&damaged);
+    assert_eq!(
+        (r.report.org.name.as_str(), r.report.year),
+        ("固城镇", 2020)
+    );
+    assert!(r.is_complete(), "{}", r.summary());
+    assert_eq!(r.report.cells, clean.report.cells);
+    // Full-width digits in the year.
+    let r = import_text(&text.replacen("2020年度政府", "２０２０年度政府", 1));
+    assert_eq!(r.report.year, 2020);
+}

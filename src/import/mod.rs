@@ -338,13 +338,16 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     }
 }
 
-/// The first year 「20xx年」 in a text.
+/// The first year 「20xx年」 in a text (full-width digits, 二〇二四年 and spaces before 年 too).
 fn year_in(text: &str) -> Option<u32> {
+    let text = outline::year_digits(text);
     let b = text.as_bytes();
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let digits = b[i..i + 4].iter().all(u8::is_ascii_digit);
         let before = i == 0 || !b[i - 1].is_ascii_digit();
-        if digits && before && text[i + 4..].starts_with('年') {
+        let after = b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        let rest = text.get(i + 4..)?.trim_start_matches(normalize::is_space);
+        if digits && before && after && rest.starts_with('年') {
             text[i..i + 4]
                 .parse()
                 .ok()
