@@ -260,6 +260,7 @@ fn main() {
                         reason: format!("load test amendment {i}"),
                         expected_revision: None,
                         explanations: Vec::new(),
+                        as_published: false,
                     })
                     .await
                     .is_ok_and(|r| r.get_ref().created)

@@ -238,6 +238,7 @@ where
                         reason: String::new(),
                         expected_revision: None,
                         explanations: Vec::new(),
+                        as_published: false,
                     })
                     .await
                     .expect("submit");

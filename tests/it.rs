@@ -10,6 +10,7 @@ mod docs;
 mod files;
 mod gxctl;
 mod import;
+mod published;
 mod real;
 mod render;
 mod roundtrip;

@@ -83,6 +83,12 @@ fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
         timestamp(&info.submitted_at),
         report.edition
     );
+    if info.published_with_errors {
+        s.push_str(&format!(
+            "state: {} — stored as printed; the rules' errors below are the report's own\n",
+            show::PUBLISHED_WITH_ERRORS
+        ));
+    }
     if !info.reason.is_empty() {
         s.push_str(&format!("reason: {}\n", info.reason));
     }

@@ -33,6 +33,11 @@ pub struct SubmitArgs {
     /// cross-year rule that fires (X-CARRY, X-IN-FORCE); repeatable.
     #[arg(long = "explain", value_name = "RULE=TEXT")]
     explain: Vec<String>,
+    /// Store the report exactly as it was published even when its tables do not add up: the
+    /// rules' errors are stored with it and it reads as "published with errors" (admin
+    /// tokens only). Numbers are never corrected.
+    #[arg(long)]
+    as_published: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -43,7 +48,8 @@ Examples:
   gxctl submit report.json
   gxctl submit 2020/*.yaml
   gxctl submit report.json --reason '更正表四合计' --expected-revision 1
-  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'";
+  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'
+  gxctl --org 350128 submit --as-published 2021-report.html --reason '按原文存档'";
 
 /// `--explain RULE=TEXT` arguments, checked.
 fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
@@ -133,6 +139,7 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 reason: args.reason.clone().unwrap_or_default(),
                 expected_revision: args.expected_revision,
                 explanations: explanations.clone(),
+                as_published: args.as_published,
             };
             let outcome = match remote.client.submit_report(req).await {
                 Ok(resp) => accepted(path, org, year, resp.into_inner()),
@@ -277,6 +284,7 @@ fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
 fn submit_line(o: &SubmitOutcome) -> String {
     let mut s = String::new();
     if o.accepted {
+        let errors = o.warnings.iter().filter(|w| w.is_error()).count();
         let what = if o.created == Some(true) {
             "stored as revision"
         } else {
@@ -291,11 +299,18 @@ fn submit_line(o: &SubmitOutcome) -> String {
             o.org,
             o.year
         ));
-        if !o.warnings.is_empty() {
+        if errors > 0 {
             s.push_str(&format!(
-                " — {} warning{}",
-                o.warnings.len(),
-                output::plural(o.warnings.len())
+                " — {}: {errors} error{}",
+                paint(output::RED, "published with errors"),
+                output::plural(errors)
+            ));
+        }
+        let warnings = o.warnings.len() - errors;
+        if warnings > 0 {
+            s.push_str(&format!(
+                " — {warnings} warning{}",
+                output::plural(warnings)
             ));
         }
         s.push('\n');

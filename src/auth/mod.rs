@@ -333,6 +333,25 @@ impl Caller {
         self.principal.as_ref().map_or("", |p| p.token_id.as_str())
     }
 
+    /// May the caller store a report as it was published, errors and all? Admins only.
+    pub fn may_archive(&self) -> Result<(), AuthError> {
+        let p = self.principal.as_ref().ok_or(AuthError::Missing {
+            call: "SubmitReport".into(),
+            hint: HINT,
+        })?;
+        if p.role == Role::Admin {
+            return Ok(());
+        }
+        Err(AuthError::Denied {
+            call: "SubmitReport as published (with its errors)".into(),
+            needed: "an admin token".into(),
+            token_id: p.token_id.clone(),
+            role: p.role,
+            org: p.org.clone(),
+            is: p.describe(),
+        })
+    }
+
     /// May the caller submit a report of body `org`?
     pub fn may_submit_for(&self, org: &str) -> Result<(), AuthError> {
         let p = self.principal.as_ref().ok_or(AuthError::Missing {

@@ -135,6 +135,7 @@ fn request_cases() -> Vec<Case> {
                     rule: "x-carry".into(),
                     text: "机构改革".into(),
                 }],
+                as_published: false,
             }),
             code: Code::InvalidArgument,
             names: "explanations[0]",

@@ -60,6 +60,7 @@ pub fn revision_info(r: &Revision) -> pb::RevisionInfo {
         chain_hash: hex::encode(r.chain_hash),
         explanations: explanations_pb(&r.explanations),
         cross_year: Some(cross_year_pb(r)),
+        published_with_errors: r.warnings.iter().any(crate::rules::Finding::is_error),
     }
 }
 

@@ -96,7 +96,12 @@ impl Reports {
         if !v.is_empty() {
             return Err(ServiceError::BadRequest(v));
         }
-        let admitted = admit(r.report.as_ref())?;
+        let admitted = if r.as_published {
+            caller.may_archive()?;
+            admit::admit_as_published(r.report.as_ref())?
+        } else {
+            admit(r.report.as_ref())?
+        };
         let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
         let mut warnings = admitted.warnings;
@@ -272,6 +277,7 @@ impl Reports {
                     submitted_at: Some(timestamp(s.submitted_at)),
                     content_hash: hex::encode(s.content_hash),
                     warning_count: u32::try_from(s.warnings.len()).unwrap_or(u32::MAX),
+                    published_with_errors: s.warnings.iter().any(crate::rules::Finding::is_error),
                 })
                 .collect(),
             next_page_token: page.next.map(|c| c.to_token()).unwrap_or_default(),
