@@ -261,6 +261,7 @@ fn main() {
                         expected_revision: None,
                         explanations: Vec::new(),
                         as_published: false,
+                        provenance: Vec::new(),
                     })
                     .await
                     .is_ok_and(|r| r.get_ref().created)

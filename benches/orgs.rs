@@ -239,6 +239,7 @@ where
                         expected_revision: None,
                         explanations: Vec::new(),
                         as_published: false,
+                        provenance: Vec::new(),
                     })
                     .await
                     .expect("submit");

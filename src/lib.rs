@@ -31,6 +31,7 @@ pub mod import;
 pub mod model;
 pub mod orgs;
 pub mod packed;
+pub mod provenance;
 pub mod render;
 pub mod rollup;
 pub mod rules;

@@ -112,3 +112,60 @@ async fn a_report_that_does_not_add_up_is_stored_as_published() {
         .stdout(predicate::str::contains("needs an admin token"));
     served.gxd.stop().await;
 }
+
+/// A crawler page submitted through the importer: the deduced and the unreadable cells are
+/// stored with the revision and shown by get.
+#[tokio::test(flavor = "multi_thread")]
+async fn provenance_is_stored_with_the_revision() {
+    let served = Served::start();
+    served.exits(
+        &[
+            "org",
+            "add",
+            "350128",
+            "--name",
+            "平潭综合实验区",
+            "--level",
+            "市",
+        ],
+        0,
+    );
+    let page = crate::support::fixture("real/2023-pingtan-zone.txt");
+    let page = page.to_str().unwrap();
+    // Unreadable cells refuse a plain submit…
+    served
+        .ctl()
+        .args(["--org", "350128", "submit", page])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("could not be read"));
+    // …unless allowed: they are stored blank, and said to be unreadable.
+    served.exits(
+        &["--org", "350128", "submit", page, "--allow-unreadable"],
+        0,
+    );
+    let got = served.json(&["--org", "350128", "get", "2023", "-o", "json"]);
+    let provenance = got["revision"]["provenance"].as_array().unwrap();
+    let cell = |key: &str| provenance.iter().find(|p| p["cell"] == key).unwrap();
+    assert_eq!(cell("t4.review.total")["origin"], "deduced");
+    assert_eq!(cell("t4.review.total")["printed"], "110024001510102");
+    assert!(cell("t4.review.total")["why"]
+        .as_str()
+        .unwrap()
+        .contains("T4-SUM"));
+    assert_eq!(cell("t2.normative_docs.issued")["origin"], "unreadable");
+    assert_eq!(got["report"]["t2"]["normative_docs"]["issued"], Json::Null);
+    let cells = served.text(&["--org", "350128", "get", "2023", "-o", "cells"]);
+    assert!(
+        cells.contains("# deduced t4.review.total=T4-SUM"),
+        "{cells}"
+    );
+    assert!(cells.contains("# unreadable t2.normative_docs.issued="));
+    // The same page again stores nothing new.
+    served.says(
+        &["--org", "350128", "submit", page, "--allow-unreadable"],
+        0,
+        "unchanged: already revision 1",
+    );
+    served.gxd.stop().await;
+}

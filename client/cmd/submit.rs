@@ -38,6 +38,10 @@ pub struct SubmitArgs {
     /// tokens only). Numbers are never corrected.
     #[arg(long)]
     as_published: bool,
+    /// Submit a published report even when some cells could not be read: they are stored
+    /// as unreadable (blank, never 0), each with why.
+    #[arg(long)]
+    allow_unreadable: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -124,15 +128,16 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         let mut exit = Exit::Ok;
         for path in &args.files {
             bar.set_message(path.clone());
-            let report = match read_report(path, remote.org.as_deref()) {
-                Ok(r) => r,
-                Err(e) => {
-                    bar.suspend(|| output::error_line(&e));
-                    exit = exit.max(Exit::of(&e));
-                    bar.inc(1);
-                    continue;
-                }
-            };
+            let (report, provenance) =
+                match read_report(path, remote.org.as_deref(), args.allow_unreadable) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        bar.suspend(|| output::error_line(&e));
+                        exit = exit.max(Exit::of(&e));
+                        bar.inc(1);
+                        continue;
+                    }
+                };
             let (org, year) = (report.org.id.clone(), report.year);
             let req = pb::SubmitReportRequest {
                 report: Some(report_to_pb(&report)),
@@ -140,6 +145,7 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
                 expected_revision: args.expected_revision,
                 explanations: explanations.clone(),
                 as_published: args.as_published,
+                provenance: provenance.iter().map(pb::CellSource::from).collect(),
             };
             let outcome = match remote.client.submit_report(req).await {
                 Ok(resp) => accepted(path, org, year, resp.into_inner()),
@@ -246,14 +252,18 @@ fn refused(path: &str, org: String, year: u32, status: &Status) -> SubmitOutcome
 /// A report file (JSON, YAML, cells) as it is, or a published report (web text, HTML,
 /// Markdown, PDF) through the importer — refused when any cell could not be read: a number
 /// is never guessed.
-fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
+pub fn read_report(
+    path: &str,
+    org: Option<&str>,
+    allow_unreadable: bool,
+) -> Result<(gx::Report, Vec<gx::provenance::CellSource>)> {
     let lower = path.to_ascii_lowercase();
     let report_file = [".json", ".yaml", ".yml", ".cells"]
         .iter()
         .any(|e| lower.ends_with(e))
         || path == "-";
     if report_file {
-        return Ok(files::read_path(path)?);
+        return Ok((files::read_path(path)?, Vec::new()));
     }
     let opts = gx::import::ImportOptions {
         org_id: org.unwrap_or_default().to_string(),
@@ -267,7 +277,7 @@ fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
         )
         .into());
     }
-    if !imported.is_complete() {
+    if !imported.is_complete() && !allow_unreadable {
         output::eprint(&super::import::report_text(path, &imported));
         return Err(Failure::new(
             Exit::Invalid,
@@ -278,7 +288,8 @@ fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
         )
         .into());
     }
-    Ok(imported.report)
+    let provenance = gx::provenance::of_import(&imported);
+    Ok((imported.report, provenance))
 }
 
 fn submit_line(o: &SubmitOutcome) -> String {

@@ -136,6 +136,7 @@ fn request_cases() -> Vec<Case> {
                     text: "机构改革".into(),
                 }],
                 as_published: false,
+                provenance: Vec::new(),
             }),
             code: Code::InvalidArgument,
             names: "explanations[0]",

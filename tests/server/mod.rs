@@ -220,6 +220,7 @@ pub fn submit_request(report: pb::Report, reason: &str) -> pb::SubmitReportReque
         expected_revision: None,
         explanations: Vec::new(),
         as_published: false,
+        provenance: Vec::new(),
     }
 }
 

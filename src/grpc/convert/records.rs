@@ -61,7 +61,43 @@ pub fn revision_info(r: &Revision) -> pb::RevisionInfo {
         explanations: explanations_pb(&r.explanations),
         cross_year: Some(cross_year_pb(r)),
         published_with_errors: r.warnings.iter().any(crate::rules::Finding::is_error),
+        provenance: r.provenance.iter().map(pb::CellSource::from).collect(),
     }
+}
+
+impl From<&crate::provenance::CellSource> for pb::CellSource {
+    fn from(s: &crate::provenance::CellSource) -> pb::CellSource {
+        pb::CellSource {
+            cell: s.cell.clone(),
+            origin: s.origin.as_str().to_string(),
+            printed: s.printed.clone(),
+            why: s.why.clone(),
+        }
+    }
+}
+
+/// The provenance of a request, read: each origin known.
+pub fn provenance_from_pb(
+    given: &[pb::CellSource],
+) -> Result<Vec<crate::provenance::CellSource>, FieldError> {
+    given
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let origin = crate::provenance::Origin::parse(&s.origin).ok_or_else(|| {
+                FieldError::new(
+                    format!("provenance[{i}].origin"),
+                    format!("{:?}: expected deduced or unreadable", s.origin),
+                )
+            })?;
+            Ok(crate::provenance::CellSource {
+                cell: s.cell.clone(),
+                origin,
+                printed: s.printed.clone(),
+                why: s.why.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The explanations stored with a revision, (rule, text), on the wire.

@@ -102,6 +102,10 @@ impl Reports {
         } else {
             admit(r.report.as_ref())?
         };
+        let provenance = super::convert::provenance_from_pb(&r.provenance)
+            .map_err(|e| ServiceError::field(e.field, e.message))?;
+        crate::provenance::check(admitted.report.edition, &provenance)
+            .map_err(|m| ServiceError::field("provenance", m))?;
         let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
         let mut warnings = admitted.warnings;
@@ -122,6 +126,7 @@ impl Reports {
                 explanations: passed.explanations,
                 cross_year_previous: passed.previous_revision,
                 cells: crate::packed::pack(report.cells.iter().map(|c| c.value)),
+                provenance,
             })
             .await?;
         let rev = submitted.revision;
