@@ -39,6 +39,7 @@ fn new(org: &str, year: u32, content: u8, reason: &str) -> NewRevision {
         explanations: vec![],
         cross_year_previous: None,
         cells: vec![],
+        provenance: vec![],
     }
 }
 
