@@ -169,3 +169,111 @@ async fn provenance_is_stored_with_the_revision() {
     );
     served.gxd.stop().await;
 }
+
+/// A county's folder of PDFs, HTML pages and text files (UTF-8 and GBK) in one command; a
+/// second run stores nothing new.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_goes_in_with_one_command() {
+    use crate::support::fixture;
+    let served = Served::start();
+    register(&served);
+    served.exits(
+        &[
+            "org",
+            "add",
+            "350128",
+            "--name",
+            "福建省平潭综合实验区管理委员会",
+            "--level",
+            "市",
+        ],
+        0,
+    );
+    let dir = served.dir().join("county");
+    std::fs::create_dir_all(dir.join("towns")).unwrap();
+    std::fs::copy(
+        fixture("import/gucheng-town-2020.pdf"),
+        dir.join("towns/gucheng-2020.pdf"),
+    )
+    .unwrap();
+    let html = served.text(&[
+        "render",
+        fixture("gucheng-town-2021.json").to_str().unwrap(),
+        "-f",
+        "html",
+    ]);
+    std::fs::write(dir.join("gucheng-2021.html"), html).unwrap();
+    let text = served.text(&[
+        "render",
+        fixture("gucheng-town-2019.json").to_str().unwrap(),
+        "-f",
+        "txt",
+    ]);
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    std::fs::write(dir.join("gucheng-2019.txt"), &gbk).unwrap();
+    std::fs::copy(
+        fixture("real/2023-pingtan-zone.txt"),
+        dir.join("pingtan-2023.txt"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.csv"), "not a report").unwrap();
+    let manifest = served.dir().join("bodies.csv");
+    std::fs::write(&manifest, "file,org_id\npingtan-2023.txt,350128\n").unwrap();
+    let dir = dir.to_str().unwrap();
+    let manifest = manifest.to_str().unwrap();
+    let args = [
+        "import",
+        dir,
+        "--submit",
+        "--manifest",
+        manifest,
+        "--allow-unreadable",
+        "--explain",
+        "X-CARRY=2019年结转的1件申请已于年初撤回",
+        "-o",
+        "json",
+    ];
+    let first = served.json(&args);
+    assert_eq!(first["submitted"], 4, "{first:#}");
+    assert_eq!(first["new_revisions"], 4);
+    let files = first["files"].as_array().unwrap();
+    let pingtan = files
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("pingtan-2023.txt"))
+        .unwrap();
+    assert_eq!(pingtan["org_id"], "350128");
+    assert_eq!(pingtan["unreadable"], 3);
+    assert_eq!(pingtan["deduced"], 193);
+    let town: Vec<&Json> = files.iter().filter(|f| f["org_id"] == TOWN).collect();
+    assert_eq!(town.len(), 3, "{first:#}");
+    let second = served.json(&args);
+    assert_eq!(second["submitted"], 4);
+    assert_eq!(second["new_revisions"], 0, "{second:#}");
+    // The lines for people; without the manifest the zone's name matches no body.
+    let out = served
+        .ctl()
+        .args([
+            "import",
+            dir,
+            "--submit",
+            "--explain",
+            "X-CARRY=2019年结转的1件申请已于年初撤回",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("no registered body is named 「平潭综合实验区」"),
+        "{text}"
+    );
+    assert!(
+        text.contains("固城镇 (621024101) 2021年 · 2021 edition"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4 files: 3 submitted (0 new revisions, 3 unchanged), 1 not submitted"),
+        "{text}"
+    );
+    served.gxd.stop().await;
+}

@@ -56,7 +56,7 @@ Examples:
   gxctl --org 350128 submit --as-published 2021-report.html --reason '按原文存档'";
 
 /// `--explain RULE=TEXT` arguments, checked.
-fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
+pub fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
     let mut out: Vec<pb::Explanation> = Vec::new();
     for g in given {
         let Some((rule, text)) = g.split_once('=') else {

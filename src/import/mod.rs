@@ -14,6 +14,7 @@
 //! println!("{}", imported.summary());
 //! ```
 
+pub mod bodies;
 mod decode;
 mod deduce;
 mod doc;
