@@ -94,6 +94,10 @@ async fn a_report_that_does_not_add_up_is_stored_as_published() {
     let board = served.json(&["--org", COUNTY, "status", "2020", "-o", "json"]);
     assert_eq!(board["entries"][0]["state"], "filed (fixed)", "{board}");
     assert_eq!(board["filed"], 1);
+    // The diff of the two revisions gives each side's verdict.
+    let diff = served.text(&["--org", TOWN, "diff", "2020", "--rev", "1..2"]);
+    assert!(diff.contains("revision 1, invalid (1 error"), "{diff}");
+    assert!(diff.contains("revision 2, valid"), "{diff}");
 
     // A filer may not archive a report with errors.
     let filer = served
