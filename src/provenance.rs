@@ -126,3 +126,73 @@ pub fn annotate_cells(view: &str, sources: &[CellSource]) -> String {
     }
     out
 }
+
+/// The note a rendering of a report with listed cells ends with (Chinese, for officials): the
+/// rows deduced from the identities and the cells left unreadable.
+pub fn note(edition: Edition, sources: &[CellSource]) -> Vec<String> {
+    let t = edition.template();
+    let rows = |origin: Origin| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in sources.iter().filter(|s| s.origin == origin) {
+            let Some(ix) = t.ix(&s.cell) else { continue };
+            let c = t.cell(ix);
+            let row = format!("{}「{}」", t.table_of(ix).name(), c.row.label);
+            if !out.contains(&row) {
+                out.push(row);
+            }
+        }
+        out
+    };
+    let count = |origin: Origin| sources.iter().filter(|s| s.origin == origin).count();
+    let mut lines = Vec::new();
+    let deduced = rows(Origin::Deduced);
+    if !deduced.is_empty() {
+        lines.push(format!(
+            "注：原文中以下各行的数字连在一起或缺少空栏，{}个单元格按勾稽关系唯一确定（推断）：{}。",
+            count(Origin::Deduced),
+            deduced.join("、")
+        ));
+    }
+    let unreadable = rows(Origin::Unreadable);
+    if !unreadable.is_empty() {
+        lines.push(format!(
+            "注：以下各行有{}个单元格无法从原文确定，留空（不是0）：{}。",
+            count(Origin::Unreadable),
+            unreadable.join("、")
+        ));
+    }
+    lines
+}
+
+/// A rendering with the [`note`] lines added at its end (before `</body>` in HTML).
+pub fn with_note(content: String, html: bool, lines: &[String]) -> String {
+    if lines.is_empty() {
+        return content;
+    }
+    if html {
+        let paras: String = lines
+            .iter()
+            .map(|l| {
+                let escaped = l
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                format!("<p class=\"provenance\">{escaped}</p>\n")
+            })
+            .collect();
+        return match content.rfind("</body>") {
+            Some(at) => format!("{}{paras}{}", &content[..at], &content[at..]),
+            None => content + &paras,
+        };
+    }
+    let mut out = content;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    for l in lines {
+        out.push('\n');
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}

@@ -165,6 +165,15 @@ async fn provenance_is_stored_with_the_revision() {
         "{cells}"
     );
     assert!(cells.contains("# unreadable t2.normative_docs.issued="));
+    // The rendering says which rows were deduced and which cells are unreadable.
+    let md = served.text(&["render", "350128", "2023", "-f", "md"]);
+    assert!(md.contains("193个单元格按勾稽关系唯一确定（推断）"), "{md}");
+    assert!(
+        md.contains("3个单元格无法从原文确定，留空（不是0）：表二「行政规范性文件」"),
+        "{md}"
+    );
+    let html = served.text(&["render", "350128", "2023", "-f", "html"]);
+    assert!(html.contains("<p class=\"provenance\">注："));
     // The same page again stores nothing new.
     served.says(
         &["--org", "350128", "submit", page, "--allow-unreadable"],
