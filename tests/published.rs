@@ -174,6 +174,11 @@ async fn provenance_is_stored_with_the_revision() {
     );
     let html = served.text(&["render", "350128", "2023", "-f", "html"]);
     assert!(html.contains("<p class=\"provenance\">注："));
+    // The export carries it (JSONL).
+    let jsonl = served.text(&["--org", "350128", "export", "--year", "2023", "-o", "jsonl"]);
+    let row: Json = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    let p = row["provenance"].as_array().unwrap();
+    assert_eq!(p.len(), 196, "193 deduced, 3 unreadable");
     // The same page again stores nothing new.
     served.says(
         &["--org", "350128", "submit", page, "--allow-unreadable"],

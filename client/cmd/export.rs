@@ -311,6 +311,19 @@ impl Rows {
             obj.insert(name.to_string(), value);
         }
         obj.insert("cells".into(), cells.into());
+        if !row.row.provenance.is_empty() {
+            let sources: Vec<serde_json::Value> = row
+                .row
+                .provenance
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "cell": s.cell, "origin": s.origin, "printed": s.printed, "why": s.why,
+                    })
+                })
+                .collect();
+            obj.insert("provenance".into(), sources.into());
+        }
         serde_json::to_writer(&mut self.out, &obj)?;
         self.out.push(b'\n');
         Ok(())

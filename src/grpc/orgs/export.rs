@@ -154,6 +154,7 @@ fn row(
         values,
         packed,
         published_with_errors: meta.warnings.iter().any(crate::rules::Finding::is_error),
+        provenance: meta.provenance.iter().map(pb::CellSource::from).collect(),
     }
 }
 
