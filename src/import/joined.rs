@@ -25,7 +25,7 @@ pub(crate) fn unjoin(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut changed = false;
     for line in text.split('\n') {
-        if line.len() >= MIN_LINE {
+        if line.len() >= MIN_LINE && printed_rows(line) >= MIN_ROWS {
             if let Some(flat) = split_line(line) {
                 out.push_str(&flat);
                 changed = true;
@@ -36,6 +36,40 @@ pub(crate) fn unjoin(text: &str) -> Option<String> {
         out.push('\n');
     }
     changed.then_some(out)
+}
+
+/// The labels of table 3's rows in both editions, as the template prints them.
+fn table3_labels() -> &'static [&'static str] {
+    static LABELS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| {
+        let mut out: Vec<&'static str> = Vec::new();
+        for e in crate::template::Edition::ALL {
+            let t = e.template();
+            for table in t.tables.iter().filter(|t| t.number == 3) {
+                for row in table.blocks.iter().flat_map(|b| &b.rows) {
+                    if !out.contains(&row.label) {
+                        out.push(row.label);
+                    }
+                }
+            }
+        }
+        out
+    })
+}
+
+/// A cheap first look: how many of table 3's row labels are followed at once by a digit
+/// (a narrative paragraph has none; a crawler page has a dozen).
+fn printed_rows(line: &str) -> usize {
+    table3_labels()
+        .iter()
+        .filter(|l| {
+            line.match_indices(*l).any(|(at, _)| {
+                line[at + l.len()..]
+                    .trim_start_matches(spacey)
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
+        })
+        .count()
 }
 
 /// A piece of a joined line.
