@@ -330,3 +330,35 @@ fn damaged_text_title_over_lines_and_page_furniture_in_a_table() {
     let r = import_text(&text.replacen("2020年度政府", "２０２０年度政府", 1));
     assert_eq!(r.report.year, 2020);
 }
+
+/// The property above is not vacuous: over fixed seeds, joined rows are deduced (and still
+/// never wrong).
+#[test]
+fn joined_rows_of_consistent_reports_are_deduced() {
+    let (mut deduced, mut unreadable) = (0usize, 0usize);
+    for seed in 0..24u64 {
+        let e = if seed % 2 == 0 {
+            Edition::E2019
+        } else {
+            Edition::E2021
+        };
+        let report = synth::consistent(e, seed);
+        let md = render(&report, Format::Markdown);
+        let damaged = damage(&md, seed as usize * 7, true).unwrap();
+        assert_ne!(damaged, md);
+        let opts = ImportOptions {
+            name_hint: Some("report.md".into()),
+            org_id: report.org.id.clone(),
+            ..Default::default()
+        };
+        let got = import(damaged.as_bytes(), &opts).unwrap();
+        deduced += got.deduced.len();
+        unreadable += got.unreadable.len();
+        for d in &got.deduced {
+            let ix = report.template().ix(&d.key).unwrap() as usize;
+            assert_eq!(got.report.cells[ix].value, report.cells[ix].value, "{}", d.key);
+        }
+    }
+    assert!(deduced > 0, "no joined row was deduced");
+    eprintln!("joined rows: {deduced} cells deduced, {unreadable} left unreadable");
+}
