@@ -62,6 +62,7 @@ pub enum RoleArg {
     Admin,
     Filer,
     Reader,
+    Archivist,
 }
 
 impl From<RoleArg> for Role {
@@ -70,6 +71,7 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Filer => Role::Filer,
             RoleArg::Reader => Role::Reader,
+            RoleArg::Archivist => Role::Archivist,
         }
     }
 }

@@ -113,7 +113,33 @@ async fn a_report_that_does_not_add_up_is_stored_as_published() {
         .args(["submit", "--as-published", &path, "--reason", "x"])
         .assert()
         .code(7)
-        .stdout(predicate::str::contains("needs an admin token"));
+        .stdout(predicate::str::contains(
+            "needs an admin or archivist token",
+        ));
+    // An archivist may archive any body's published report, and may not file one.
+    let archivist = served
+        .ctl()
+        .args(["token", "create", "--role", "archivist"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(archivist.stdout).unwrap();
+    let mut county = broken();
+    county["org"]["id"] = COUNTY.into();
+    county["org"]["name"] = "合水县".into();
+    let path = served.write("county.json", &county);
+    served
+        .ctl()
+        .env("GX_TOKEN", token.trim())
+        .args(["submit", &path])
+        .assert()
+        .code(7);
+    served
+        .ctl()
+        .env("GX_TOKEN", token.trim())
+        .args(["submit", "--as-published", &path])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("published with errors"));
     served.gxd.stop().await;
 }
 

@@ -356,7 +356,11 @@ fn joined_rows_of_consistent_reports_are_deduced() {
         unreadable += got.unreadable.len();
         for d in &got.deduced {
             let ix = report.template().ix(&d.key).unwrap() as usize;
-            assert_eq!(got.report.cells[ix].value, report.cells[ix].value, "{}", d.key);
+            assert_eq!(
+                got.report.cells[ix].value, report.cells[ix].value,
+                "{}",
+                d.key
+            );
         }
     }
     assert!(deduced > 0, "no joined row was deduced");

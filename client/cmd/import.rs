@@ -53,7 +53,7 @@ pub struct ImportArgs {
     #[arg(long)]
     submit: bool,
     /// With --submit: store reports whose tables do not add up as published, with their
-    /// errors (admin tokens only).
+    /// errors (admin or archivist tokens).
     #[arg(long, requires = "submit")]
     as_published: bool,
     /// With --submit: a CSV of `file,org_id` rows naming the body of each file (by file name

@@ -35,7 +35,7 @@ pub struct SubmitArgs {
     explain: Vec<String>,
     /// Store the report exactly as it was published even when its tables do not add up: the
     /// rules' errors are stored with it and it reads as "published with errors" (admin
-    /// tokens only). Numbers are never corrected.
+    /// or archivist tokens). Numbers are never corrected.
     #[arg(long)]
     as_published: bool,
     /// Submit a published report even when some cells could not be read: they are stored

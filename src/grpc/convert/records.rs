@@ -159,10 +159,11 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
 }
 
 /// Each role and its wire value: both directions read this one table.
-const ROLES: [(Role, pb::Role); 3] = [
+const ROLES: [(Role, pb::Role); 4] = [
     (Role::Admin, pb::Role::Admin),
     (Role::Filer, pb::Role::Filer),
     (Role::Reader, pb::Role::Reader),
+    (Role::Archivist, pb::Role::Archivist),
 ];
 
 impl From<Role> for pb::Role {

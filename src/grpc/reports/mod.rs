@@ -88,7 +88,11 @@ impl Reports {
             if let Some(org) = &p.org {
                 record_report(&org.id, p.year);
                 // Before admission: no rule findings for a body the caller may not file for.
-                caller.may_submit_for(&org.id)?;
+                if r.as_published {
+                    caller.may_archive()?;
+                } else {
+                    caller.may_submit_for(&org.id)?;
+                }
             }
         }
         let mut v = Vec::new();
