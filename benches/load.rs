@@ -260,6 +260,8 @@ fn main() {
                         reason: format!("load test amendment {i}"),
                         expected_revision: None,
                         explanations: Vec::new(),
+                        as_published: false,
+                        provenance: Vec::new(),
                     })
                     .await
                     .is_ok_and(|r| r.get_ref().created)

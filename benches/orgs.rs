@@ -238,6 +238,8 @@ where
                         reason: String::new(),
                         expected_revision: None,
                         explanations: Vec::new(),
+                        as_published: false,
+                        provenance: Vec::new(),
                     })
                     .await
                     .expect("submit");

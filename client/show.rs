@@ -125,6 +125,35 @@ pub fn cross_year_json(c: &pb::CrossYearCheck) -> serde_json::Value {
 
 /// A revision as gxctl prints it in JSON.
 pub fn revision_json(info: &pb::RevisionInfo) -> serde_json::Value {
+    let mut v = revision_fields(info);
+    if info.published_with_errors {
+        v["state"] = PUBLISHED_WITH_ERRORS.into();
+    }
+    if !info.provenance.is_empty() {
+        v["provenance"] = serde_json::to_value(provenance(info)).unwrap_or_default();
+    }
+    v
+}
+
+/// The provenance of a revision: the cells not read as printed.
+pub fn provenance(info: &pb::RevisionInfo) -> Vec<gx::provenance::CellSource> {
+    info.provenance
+        .iter()
+        .filter_map(|s| {
+            Some(gx::provenance::CellSource {
+                cell: s.cell.clone(),
+                origin: gx::provenance::Origin::parse(&s.origin)?,
+                printed: s.printed.clone(),
+                why: s.why.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The state of a revision stored as published with the rules' errors.
+pub const PUBLISHED_WITH_ERRORS: &str = "published with errors";
+
+fn revision_fields(info: &pb::RevisionInfo) -> serde_json::Value {
     serde_json::json!({
         "org_id": info.org_id,
         "year": info.year,

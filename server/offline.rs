@@ -77,6 +77,7 @@ pub enum RoleArg {
     Admin,
     Filer,
     Reader,
+    Archivist,
 }
 
 impl From<RoleArg> for Role {
@@ -85,6 +86,7 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Filer => Role::Filer,
             RoleArg::Reader => Role::Reader,
+            RoleArg::Archivist => Role::Archivist,
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod model;
 pub mod narrative;
 pub mod orgs;
 pub mod packed;
+pub mod provenance;
 pub mod render;
 pub mod rollup;
 pub mod rules;

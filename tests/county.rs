@@ -326,12 +326,12 @@ fn export_2022(county: &Served, town: &Json) {
         .map(|c| c.key.clone())
         .collect();
     let header = format!(
-        "org_id,org_name,level,parent,year,edition,revision,submitted_at,content_hash,{}",
+        "org_id,org_name,level,parent,year,edition,revision,submitted_at,content_hash,verdict,{}",
         keys.join(",")
     );
     assert_eq!(lines[0], header);
     assert!(lines[0].starts_with(
-        "org_id,org_name,level,parent,year,edition,revision,submitted_at,content_hash,\
+        "org_id,org_name,level,parent,year,edition,revision,submitted_at,content_hash,verdict,\
          t2.regulations.issued,t2.regulations.repealed,t2.regulations.in_force,"
     ));
     assert!(lines[0].ends_with(",t4.lit_after_review.pending,t4.lit_after_review.total"));
@@ -351,7 +351,7 @@ fn export_2022(county: &Served, town: &Json) {
         })
         .collect();
     let row = format!(
-        "621024101,西华池镇,乡镇,621024,2022,2021,1,{},{},{}",
+        "621024101,西华池镇,乡镇,621024,2022,2021,1,{},{},valid,{}",
         meta["submitted_at"].as_str().unwrap(),
         meta["content_hash"].as_str().unwrap(),
         values.join(",")

@@ -12,6 +12,8 @@ mod files;
 mod gxctl;
 mod import;
 mod narrative;
+mod published;
+mod real;
 mod render;
 mod roundtrip;
 mod rules;

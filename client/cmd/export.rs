@@ -46,14 +46,14 @@ Examples:
   gxctl export --year 2021 -o jsonl --out all-2021.jsonl
 
 CSV columns: org_id, org_name, level, parent, year, edition, revision, submitted_at,
-content_hash, then one column per cell key of the year's edition in template order
+content_hash, verdict (valid, or published with errors), then one column per cell key of the year's edition in template order
 (t2.regulations.issued, …, t4.lit_after_review.total). A cell is its number; blank is an
 empty field; not applicable is /; a row not printed in the report's layout is `absent`.
 JSONL: the same fields, and `cells` with a number (amounts as strings), null for blank and
 \"/\" for not applicable; rows not printed are left out.";
 
 /// The fixed leading CSV columns.
-pub const FIXED_COLUMNS: [&str; 9] = [
+pub const FIXED_COLUMNS: [&str; 10] = [
     "org_id",
     "org_name",
     "level",
@@ -63,6 +63,7 @@ pub const FIXED_COLUMNS: [&str; 9] = [
     "revision",
     "submitted_at",
     "content_hash",
+    "verdict",
 ];
 
 pub fn run(conn: &Connection, args: ExportArgs) -> Result<Exit> {
@@ -310,6 +311,19 @@ impl Rows {
             obj.insert(name.to_string(), value);
         }
         obj.insert("cells".into(), cells.into());
+        if !row.row.provenance.is_empty() {
+            let sources: Vec<serde_json::Value> = row
+                .row
+                .provenance
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "cell": s.cell, "origin": s.origin, "printed": s.printed, "why": s.why,
+                    })
+                })
+                .collect();
+            obj.insert("provenance".into(), sources.into());
+        }
         serde_json::to_writer(&mut self.out, &obj)?;
         self.out.push(b'\n');
         Ok(())
@@ -368,7 +382,7 @@ impl Row {
     }
 
     /// The fixed fields, in the order of [`FIXED_COLUMNS`].
-    fn fixed<'a>(&'a self, body: &'a pb::Body, submitted_at: &'a str) -> [Field<'a>; 9] {
+    fn fixed<'a>(&'a self, body: &'a pb::Body, submitted_at: &'a str) -> [Field<'a>; 10] {
         [
             Field::Text(&body.id),
             Field::Text(&body.name),
@@ -379,6 +393,11 @@ impl Row {
             Field::Number(self.row.revision),
             Field::Text(submitted_at),
             Field::Text(&self.row.content_hash),
+            Field::Text(if self.row.published_with_errors {
+                crate::show::PUBLISHED_WITH_ERRORS
+            } else {
+                "valid"
+            }),
         ]
     }
 }

@@ -45,6 +45,12 @@ pub fn run(conn: &Connection, args: GetArgs) -> Result<Exit> {
         let resp = remote.get(&org, year, version).await?;
         let report = show::report(resp.report, "report")?;
         let info = resp.revision.unwrap_or_default();
+        if args.output == ReportFormat::Cells && !info.provenance.is_empty() {
+            let view = gx::files::write(&report, gx::files::Format::Cells);
+            let sources = show::provenance(&info);
+            crate::output::print(&gx::provenance::annotate_cells(&view, &sources));
+            return Ok(Exit::Ok);
+        }
         show::print_report(
             args.output,
             &report,
@@ -83,6 +89,12 @@ fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
         timestamp(&info.submitted_at),
         report.edition
     );
+    if info.published_with_errors {
+        s.push_str(&format!(
+            "state: {} — stored as printed; the rules' errors below are the report's own\n",
+            show::PUBLISHED_WITH_ERRORS
+        ));
+    }
     if !info.reason.is_empty() {
         s.push_str(&format!("reason: {}\n", info.reason));
     }
@@ -91,6 +103,17 @@ fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
         s.push_str(&format!("submitted by token {}\n", info.submitted_by));
     }
     s.push_str(&cross_year_text(info));
+    let deduced = info
+        .provenance
+        .iter()
+        .filter(|p| p.origin == "deduced")
+        .count();
+    let unreadable = info.provenance.len() - deduced;
+    if !info.provenance.is_empty() {
+        s.push_str(&format!(
+            "cells: {deduced} deduced from the identities, {unreadable} unreadable (see -o cells)\n"
+        ));
+    }
     for w in &info.warnings {
         s.push_str(&show::finding_line(false, &w.rule, &w.message));
     }

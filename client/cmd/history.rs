@@ -75,7 +75,15 @@ fn table(revisions: &[pb::RevisionInfo]) -> String {
                 "sha256:{}",
                 r.content_hash.get(..12).unwrap_or(&r.content_hash)
             ),
-            r.warnings.len().to_string(),
+            if r.published_with_errors {
+                format!(
+                    "{} ({})",
+                    r.warnings.len(),
+                    crate::show::PUBLISHED_WITH_ERRORS
+                )
+            } else {
+                r.warnings.len().to_string()
+            },
         ]);
     }
     output::table_text(&t)

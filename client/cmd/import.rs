@@ -18,6 +18,8 @@ Examples:
   gxctl import report.html --org-id 621024101 > report.json
   gxctl import report.pdf -o yaml          (needs pdftotext: apt-get install poppler-utils)
   gxctl import a.html b.md c.txt -o cells
+  gxctl import county-2023/ --submit                 (a folder: find each body, submit)
+  gxctl import county-2023/ --submit --manifest bodies.csv --as-published -o json
 
 The import report (edition and why; cells read, blank, not applicable, unreadable; labels
 matched approximately; validation findings) goes to standard error.
@@ -37,12 +39,38 @@ pub enum ImportFormat {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Published reports: flat text, HTML, Markdown, pdftotext -layout text, PDF (`-` for
-    /// standard input).
+    /// standard input); with --submit also folders (every .pdf, .html, .htm, .md and .txt
+    /// file in them, recursively).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
-    /// Output format of the imported report.
-    #[arg(short, long, value_enum, default_value_t)]
-    output: ImportFormat,
+    /// Output format of the imported report [default: json]; with --submit, `json` prints
+    /// the outcome of every file as data.
+    #[arg(short, long, value_enum)]
+    output: Option<ImportFormat>,
+    /// Submit every file to gxd (on all cores; GBK or UTF-8): each body is found by its name
+    /// among the registered bodies — exact, else a unique abbreviation — or by --manifest.
+    /// Prints one line per file and the totals; exit 0 only when every file went in.
+    #[arg(long)]
+    submit: bool,
+    /// With --submit: store reports whose tables do not add up as published, with their
+    /// errors (admin or archivist tokens).
+    #[arg(long, requires = "submit")]
+    as_published: bool,
+    /// With --submit: a CSV of `file,org_id` rows naming the body of each file (by file name
+    /// or path), before any name matching.
+    #[arg(long, value_name = "CSV", requires = "submit")]
+    manifest: Option<String>,
+    /// With --submit: submit files with unreadable cells too (stored as unreadable, never as
+    /// 0 or blank).
+    #[arg(long, requires = "submit")]
+    allow_unreadable: bool,
+    /// With --submit: the reason stored with amendments.
+    #[arg(long, short, requires = "submit")]
+    reason: Option<String>,
+    /// With --submit: explain the warnings of a rule for every file where it fires (needed
+    /// for the cross-year rules X-CARRY, X-IN-FORCE); repeatable.
+    #[arg(long = "explain", value_name = "RULE=TEXT", requires = "submit")]
+    explain: Vec<String>,
     /// The body's code (an import cannot know it) [default: --org, GX_ORG or the context's org].
     #[arg(long)]
     org_id: Option<String>,
@@ -104,6 +132,18 @@ pub fn report_text(path: &str, imported: &Imported) -> String {
 }
 
 pub fn run(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
+    if args.submit {
+        let batch = super::folder::Batch {
+            as_published: args.as_published,
+            manifest: args.manifest.clone(),
+            allow_unreadable: args.allow_unreadable,
+            json: args.output == Some(ImportFormat::Json),
+            reason: args.reason.clone(),
+            explanations: super::submit::explanations(&args.explain)?,
+        };
+        return super::folder::run(conn, &args.files, batch);
+    }
+    let format = args.output.unwrap_or_default();
     let org_id = match &args.org_id {
         Some(id) => id.clone(),
         None => conn.resolve()?.org.unwrap_or_default(),
@@ -133,7 +173,7 @@ pub fn run(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
         if !args.quiet {
             output::eprint(&report_text(path, &imported));
         }
-        let doc = match args.output {
+        let doc = match format {
             ImportFormat::Json => files::write(&imported.report, Format::Json),
             ImportFormat::Yaml => files::write(&imported.report, Format::Yaml),
             ImportFormat::Cells => {
@@ -147,7 +187,7 @@ pub fn run(conn: &crate::config::Connection, args: ImportArgs) -> Result<Exit> {
         };
         docs.push(doc);
     }
-    let out = match args.output {
+    let out = match format {
         ImportFormat::Json if many => format!(
             "[\n{}]\n",
             docs.iter()

@@ -61,7 +61,7 @@ async fn rows(remote: &Remote, year: Option<u32>, prefix: &str) -> Result<Vec<se
 
 fn row_json(r: pb::ReportSummary) -> serde_json::Value {
     let org = r.org.unwrap_or_default();
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "org_id": org.id,
         "org_name": org.name,
         "year": r.year,
@@ -70,7 +70,11 @@ fn row_json(r: pb::ReportSummary) -> serde_json::Value {
         "submitted_at": r.submitted_at.map(|t| t.to_string()),
         "content_hash": r.content_hash,
         "warnings": r.warning_count,
-    })
+    });
+    if r.published_with_errors {
+        v["state"] = crate::show::PUBLISHED_WITH_ERRORS.into();
+    }
+    v
 }
 
 /// The rows for people, and how many.
@@ -93,7 +97,10 @@ fn table(rows: &[serde_json::Value]) -> String {
             r["edition"].to_string(),
             r["revision"].to_string(),
             r["submitted_at"].as_str().unwrap_or("").to_string(),
-            r["warnings"].to_string(),
+            match r["state"].as_str() {
+                Some(state) => format!("{} ({state})", r["warnings"]),
+                None => r["warnings"].to_string(),
+            },
         ]);
     }
     format!(

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod config;
 pub mod diff;
 pub mod export;
+pub mod folder;
 pub mod get;
 pub mod history;
 pub mod import;

@@ -57,7 +57,9 @@ pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
                         "body": p.body.as_ref().map(body_json),
                         "revision": p.revision,
                         "content_hash": p.content_hash,
+                        "published_with_errors": p.published_with_errors,
                     })).collect::<Vec<_>>(),
+                    "parts_with_errors": r.parts.iter().filter(|p| p.published_with_errors).count(),
                     "missing": r.missing.iter().map(body_json).collect::<Vec<_>>(),
                     "blank_cells": r.blank_cells,
                     "not_applicable_cells": r.not_applicable_cells,
@@ -88,9 +90,22 @@ fn text(report: &gx::Report, year: u32, r: &pb::RollUpResponse, findings: &[Find
     s.push_str("its own report (本级) is not part of the sum\n");
     for p in &r.parts {
         let b = p.body.clone().unwrap_or_default();
+        let state = if p.published_with_errors {
+            format!(", {}", crate::show::PUBLISHED_WITH_ERRORS)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "  + {} {} (revision {})\n",
+            "  + {} {} (revision {}{state})\n",
             b.id, b.name, p.revision
+        ));
+    }
+    let with_errors = r.parts.iter().filter(|p| p.published_with_errors).count();
+    if with_errors > 0 {
+        s.push_str(&format!(
+            "the sum is of the printed values: {with_errors} part{} {} published with errors\n",
+            output::plural(with_errors),
+            if with_errors == 1 { "was" } else { "were" }
         ));
     }
     for m in &r.missing {

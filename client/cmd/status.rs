@@ -39,11 +39,16 @@ fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
         "explained": e.explained,
         "unexplained": e.unexplained,
         "cross_year_checked": e.filed.then_some(cross.checked),
+        "state": status_cell(e),
     })
 }
 
 fn status_cell(e: &pb::FilingEntry) -> String {
-    if e.filed {
+    if e.published_with_errors {
+        crate::show::PUBLISHED_WITH_ERRORS.to_string()
+    } else if e.fixed {
+        "filed (fixed)".to_string()
+    } else if e.filed {
         "filed".to_string()
     } else {
         "missing".to_string()
@@ -91,6 +96,7 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
             "filed": r.filed,
             "missing": r.missing,
             "unexplained": r.unexplained,
+            "published_with_errors": r.with_errors,
             "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         });
         output::print_as(args.output, &json, || text(args.year, &r))?;
@@ -112,12 +118,20 @@ fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
         r.missing,
         r.unexplained
     ));
+    if r.with_errors > 0 {
+        s.push_str(&format!(
+            "{} {}\n",
+            r.with_errors,
+            crate::show::PUBLISHED_WITH_ERRORS
+        ));
+    }
     if let Some(own) = &r.own {
         s.push_str(&format!(
             "its own report (本级): {}\n",
             if own.filed {
                 format!(
-                    "filed, revision {}, {}",
+                    "{}, revision {}, {}",
+                    status_cell(own),
                     own.revision,
                     timestamp(&own.submitted_at)
                 )

@@ -33,6 +33,15 @@ pub struct SubmitArgs {
     /// cross-year rule that fires (X-CARRY, X-IN-FORCE); repeatable.
     #[arg(long = "explain", value_name = "RULE=TEXT")]
     explain: Vec<String>,
+    /// Store the report exactly as it was published even when its tables do not add up: the
+    /// rules' errors are stored with it and it reads as "published with errors" (admin
+    /// or archivist tokens). Numbers are never corrected.
+    #[arg(long)]
+    as_published: bool,
+    /// Submit a published report even when some cells could not be read: they are stored
+    /// as unreadable (blank, never 0), each with why.
+    #[arg(long)]
+    allow_unreadable: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -43,10 +52,11 @@ Examples:
   gxctl submit report.json
   gxctl submit 2020/*.yaml
   gxctl submit report.json --reason '更正表四合计' --expected-revision 1
-  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'";
+  gxctl submit report.json --explain X-CARRY='机构改革，原两镇合并，结转数按合并后口径填报'
+  gxctl --org 350128 submit --as-published 2021-report.html --reason '按原文存档'";
 
 /// `--explain RULE=TEXT` arguments, checked.
-fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
+pub fn explanations(given: &[String]) -> Result<Vec<pb::Explanation>> {
     let mut out: Vec<pb::Explanation> = Vec::new();
     for g in given {
         let Some((rule, text)) = g.split_once('=') else {
@@ -118,21 +128,24 @@ pub fn run(conn: &Connection, args: SubmitArgs) -> Result<Exit> {
         let mut exit = Exit::Ok;
         for path in &args.files {
             bar.set_message(path.clone());
-            let report = match read_report(path, remote.org.as_deref()) {
-                Ok(r) => r,
-                Err(e) => {
-                    bar.suspend(|| output::error_line(&e));
-                    exit = exit.max(Exit::of(&e));
-                    bar.inc(1);
-                    continue;
-                }
-            };
+            let (report, provenance) =
+                match read_report(path, remote.org.as_deref(), args.allow_unreadable) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        bar.suspend(|| output::error_line(&e));
+                        exit = exit.max(Exit::of(&e));
+                        bar.inc(1);
+                        continue;
+                    }
+                };
             let (org, year) = (report.org.id.clone(), report.year);
             let req = pb::SubmitReportRequest {
                 report: Some(report_to_pb(&report)),
                 reason: args.reason.clone().unwrap_or_default(),
                 expected_revision: args.expected_revision,
                 explanations: explanations.clone(),
+                as_published: args.as_published,
+                provenance: provenance.iter().map(pb::CellSource::from).collect(),
             };
             let outcome = match remote.client.submit_report(req).await {
                 Ok(resp) => accepted(path, org, year, resp.into_inner()),
@@ -239,14 +252,18 @@ fn refused(path: &str, org: String, year: u32, status: &Status) -> SubmitOutcome
 /// A report file (JSON, YAML, cells) as it is, or a published report (web text, HTML,
 /// Markdown, PDF) through the importer — refused when any cell could not be read: a number
 /// is never guessed.
-fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
+pub fn read_report(
+    path: &str,
+    org: Option<&str>,
+    allow_unreadable: bool,
+) -> Result<(gx::Report, Vec<gx::provenance::CellSource>)> {
     let lower = path.to_ascii_lowercase();
     let report_file = [".json", ".yaml", ".yml", ".cells"]
         .iter()
         .any(|e| lower.ends_with(e))
         || path == "-";
     if report_file {
-        return Ok(files::read_path(path)?);
+        return Ok((files::read_path(path)?, Vec::new()));
     }
     let opts = gx::import::ImportOptions {
         org_id: org.unwrap_or_default().to_string(),
@@ -260,7 +277,7 @@ fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
         )
         .into());
     }
-    if !imported.is_complete() {
+    if !imported.is_complete() && !allow_unreadable {
         output::eprint(&super::import::report_text(path, &imported));
         return Err(Failure::new(
             Exit::Invalid,
@@ -271,12 +288,14 @@ fn read_report(path: &str, org: Option<&str>) -> Result<gx::Report> {
         )
         .into());
     }
-    Ok(imported.report)
+    let provenance = gx::provenance::of_import(&imported);
+    Ok((imported.report, provenance))
 }
 
 fn submit_line(o: &SubmitOutcome) -> String {
     let mut s = String::new();
     if o.accepted {
+        let errors = o.warnings.iter().filter(|w| w.is_error()).count();
         let what = if o.created == Some(true) {
             "stored as revision"
         } else {
@@ -291,11 +310,18 @@ fn submit_line(o: &SubmitOutcome) -> String {
             o.org,
             o.year
         ));
-        if !o.warnings.is_empty() {
+        if errors > 0 {
             s.push_str(&format!(
-                " — {} warning{}",
-                o.warnings.len(),
-                output::plural(o.warnings.len())
+                " — {}: {errors} error{}",
+                paint(output::RED, "published with errors"),
+                output::plural(errors)
+            ));
+        }
+        let warnings = o.warnings.len() - errors;
+        if warnings > 0 {
+            s.push_str(&format!(
+                " — {warnings} warning{}",
+                output::plural(warnings)
             ));
         }
         s.push('\n');

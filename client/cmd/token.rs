@@ -18,7 +18,7 @@ pub enum TokenCommand {
     /// output): gxd keeps only its hash.
     Create {
         /// What the token may do: admin (everything), filer (submit for --org, and read),
-        /// reader (read).
+        /// reader (read), archivist (archive published reports as printed, and read).
         #[arg(long, value_enum)]
         role: Role,
         /// The reporting body the token acts for (required for filers).
@@ -53,6 +53,8 @@ pub enum Role {
     Admin,
     Filer,
     Reader,
+    /// Archive published reports as printed (`submit --as-published`), and read.
+    Archivist,
 }
 
 impl From<Role> for pb::Role {
@@ -61,6 +63,7 @@ impl From<Role> for pb::Role {
             Role::Admin => pb::Role::Admin,
             Role::Filer => pb::Role::Filer,
             Role::Reader => pb::Role::Reader,
+            Role::Archivist => pb::Role::Archivist,
         }
     }
 }
@@ -81,6 +84,7 @@ fn role_name(r: i32) -> &'static str {
         Ok(pb::Role::Admin) => "admin",
         Ok(pb::Role::Filer) => "filer",
         Ok(pb::Role::Reader) => "reader",
+        Ok(pb::Role::Archivist) => "archivist",
         _ => "?",
     }
 }

@@ -72,6 +72,9 @@ pub enum Role {
     Filer,
     /// Read.
     Reader,
+    /// Archive published reports as printed (`as_published`, errors and all) for any body,
+    /// and read; never a plain filing.
+    Archivist,
 }
 
 impl Role {
@@ -81,6 +84,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Filer => "filer",
             Role::Reader => "reader",
+            Role::Archivist => "archivist",
         }
     }
 
@@ -90,6 +94,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "filer" => Some(Role::Filer),
             "reader" => Some(Role::Reader),
+            "archivist" => Some(Role::Archivist),
             _ => None,
         }
     }
@@ -97,7 +102,7 @@ impl Role {
     /// "an admin", "a filer", "a reader".
     fn article(self) -> &'static str {
         match self {
-            Role::Admin => "an",
+            Role::Admin | Role::Archivist => "an",
             Role::Filer | Role::Reader => "a",
         }
     }
@@ -263,7 +268,7 @@ pub fn decide(
         }),
         (Need::Read | Need::Audit, Some(_)) => Ok(()),
         (Need::Submit, Some(p)) => match p.role {
-            Role::Admin | Role::Filer => Ok(()),
+            Role::Admin | Role::Filer | Role::Archivist => Ok(()),
             Role::Reader => Err(denied(
                 p,
                 "a filer token for the report's body (or an admin token)",
@@ -281,7 +286,7 @@ pub fn decide_submit(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), 
     let ok = match p.role {
         Role::Admin => true,
         Role::Filer => p.org == org || (p.subtree && h.contains(&p.org, org)),
-        Role::Reader => false,
+        Role::Reader | Role::Archivist => false,
     };
     if ok {
         return Ok(());
@@ -332,6 +337,26 @@ impl Caller {
     /// The token id, "" when anonymous.
     pub fn token_id(&self) -> &str {
         self.principal.as_ref().map_or("", |p| p.token_id.as_str())
+    }
+
+    /// May the caller store a report as it was published, errors and all? Admins and
+    /// archivists.
+    pub fn may_archive(&self) -> Result<(), AuthError> {
+        let p = self.principal.as_ref().ok_or(AuthError::Missing {
+            call: "SubmitReport".into(),
+            hint: HINT,
+        })?;
+        if matches!(p.role, Role::Admin | Role::Archivist) {
+            return Ok(());
+        }
+        Err(AuthError::Denied {
+            call: "SubmitReport as published (with its errors)".into(),
+            needed: "an admin or archivist token".into(),
+            token_id: p.token_id.clone(),
+            role: p.role,
+            org: p.org.clone(),
+            is: p.describe(),
+        })
     }
 
     /// May the caller submit a report of body `org`?

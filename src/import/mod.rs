@@ -14,9 +14,12 @@
 //! println!("{}", imported.summary());
 //! ```
 
+pub mod bodies;
 mod decode;
+mod deduce;
 mod doc;
 mod html;
+mod joined;
 mod lexicon;
 mod normalize;
 mod outline;
@@ -30,6 +33,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 pub use decode::MAX_INPUT;
+pub use deduce::Deduced;
 pub use doc::{Form, Loc};
 
 use crate::model::{Cell, CellsBuilder, Org, Report, Value};
@@ -125,6 +129,9 @@ pub struct Counts {
     pub blank: usize,
     pub not_applicable: usize,
     pub unreadable: usize,
+    /// Cells of damaged rows deduced from the identities (counted among `read`, `blank`
+    /// or `not_applicable` too).
+    pub deduced: usize,
 }
 
 /// An imported report and what the import found.
@@ -140,6 +147,8 @@ pub struct Imported {
     pub edition_reason: String,
     pub counts: Counts,
     pub unreadable: Vec<Unreadable>,
+    /// Cells of damaged rows deduced from the identities (see [`deduce`]).
+    pub deduced: Vec<Deduced>,
     pub fuzzy: Vec<FuzzyMatch>,
     /// Everything else worth knowing, in Chinese.
     pub notes: Vec<String>,
@@ -176,14 +185,37 @@ impl Imported {
         let c = self.counts;
         let _ = writeln!(
             s,
-            "单元格：共{}个，读取{}个，空白{}个，不适用{}个，无法读取{}个",
-            c.cells, c.read, c.blank, c.not_applicable, c.unreadable
+            "单元格：共{}个，读取{}个，空白{}个，不适用{}个，无法读取{}个{}",
+            c.cells,
+            c.read,
+            c.blank,
+            c.not_applicable,
+            c.unreadable,
+            if c.deduced > 0 {
+                format!("（其中{}个由勾稽关系推断）", c.deduced)
+            } else {
+                String::new()
+            }
         );
         for f in &self.fuzzy {
             let _ = writeln!(
                 s,
                 "近似匹配：{}「{}」→「{}」（相似度{:.2}）",
                 f.loc, f.found, f.label, f.score
+            );
+        }
+        for d in &self.deduced {
+            let _ = writeln!(
+                s,
+                "推断：{} {}：由「{}」按{}确定",
+                d.key,
+                d.label,
+                d.printed,
+                if d.identities.is_empty() {
+                    "唯一的拆分方式".to_string()
+                } else {
+                    d.identities.join("、")
+                }
             );
         }
         for u in &self.unreadable {
@@ -224,6 +256,7 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, ImportErro
     let decoded = decode::decode(bytes)?;
     let text = decoded.text.as_ref();
     let form = detect_form(text, opts.name_hint.as_deref());
+    let unjoined;
     let owned;
     let blocks: &[Block<'_>] = match form {
         Form::Html => {
@@ -232,7 +265,14 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, ImportErro
         }
         Form::Markdown => &readers::markdown(text),
         Form::PdfText | Form::Pdf => &readers::layout(text),
-        Form::FlatText => &readers::flat(text),
+        Form::FlatText => match joined::unjoin(text) {
+            Some(flat) => {
+                unjoined = flat;
+                owned = readers::flat(&unjoined);
+                &owned
+            }
+            None => &readers::flat(text),
+        },
     };
     import_blocks(blocks, form, decoded.encoding, decoded.replaced, opts)
 }
@@ -299,13 +339,16 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     }
 }
 
-/// The first year 「20xx年」 in a text.
+/// The first year 「20xx年」 in a text (full-width digits, 二〇二四年 and spaces before 年 too).
 fn year_in(text: &str) -> Option<u32> {
+    let text = outline::year_digits(text);
     let b = text.as_bytes();
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let digits = b[i..i + 4].iter().all(u8::is_ascii_digit);
         let before = i == 0 || !b[i - 1].is_ascii_digit();
-        if digits && before && text[i + 4..].starts_with('年') {
+        let after = b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        let rest = text.get(i + 4..)?.trim_start_matches(normalize::is_space);
+        if digits && before && after && rest.starts_with('年') {
             text[i..i + 4]
                 .parse()
                 .ok()
@@ -352,6 +395,7 @@ fn import_blocks(
         .map(|b| b.loc)
         .unwrap_or_default();
     let mut read = tables::read(&units, t4_from, edition, region);
+    let deduced = deduce::resolve(edition.template(), &mut read);
     notes.append(&mut read.notes);
     let skipped = skipped_variants(edition, &read.rows, &mut notes);
     let report = Report {
@@ -364,7 +408,8 @@ fn import_blocks(
         narrative: outline::narrative(blocks, &o, regions.tables_start),
         cells: cells(edition, &read.cells, &skipped)?,
     };
-    let counts = counts(&report, &read.unreadable);
+    let mut counts = counts(&report, &read.unreadable);
+    counts.deduced = deduced.len();
     let t = edition.template();
     let mut unreadable = read.unreadable;
     unreadable.sort_by_key(|u| t.ix(&u.key));
@@ -376,6 +421,7 @@ fn import_blocks(
         edition_reason,
         counts,
         unreadable,
+        deduced,
         fuzzy: read.fuzzy,
         notes,
     })

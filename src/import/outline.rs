@@ -29,10 +29,12 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
     if text.len() > 300 {
         return None;
     }
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
-        .collect();
+    let compact: String = year_digits(
+        &text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+            .collect::<String>(),
+    );
     let at = compact.find(title_core())?;
     // A title, not a sentence that names one: nothing after it but a site name
     // (「…年度报告_某某网」), and no sentence punctuation.
@@ -65,12 +67,61 @@ pub(crate) fn title(text: &str) -> Option<(String, Option<u32>)> {
         }
         i += 1;
     }
+    // A crawler's field or path before the title (「标题:」, 「…/80613_」) is no part of it.
+    let name = match name.rfind([':', '：', '/', '_', '\\']) {
+        Some(i) => {
+            let width = name[i..].chars().next().map_or(1, char::len_utf8);
+            name[i + width..].to_string()
+        }
+        None => name,
+    };
     let name = name
+        .trim_start_matches("关于")
         .trim_end_matches("关于")
         .trim_end_matches('的')
         .trim_matches(|c: char| c.is_ascii_punctuation() || "《》“”「」：:、".contains(c))
         .to_string();
     Some((name, year))
+}
+
+/// A text with the year's digits as ASCII: full-width digits (２０２４), and four Chinese
+/// numerals before 年 (二〇二四年).
+pub(crate) fn year_digits(text: &str) -> String {
+    /// The digit a Chinese numeral of a year stands for.
+    fn cn(c: char) -> Option<u8> {
+        match c {
+            '〇' | '零' | '○' | 'Ｏ' => Some(0),
+            _ => "一二三四五六七八九"
+                .chars()
+                .position(|x| x == c)
+                .map(|p| p as u8 + 1),
+        }
+    }
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let digits: Option<Vec<u8>> = chars
+            .get(i..i + 4)
+            .and_then(|f| f.iter().map(|&c| cn(c)).collect());
+        let is_year = chars.get(i + 4) == Some(&'年')
+            && (i == 0 || cn(chars[i - 1]).is_none())
+            && digits.as_ref().is_some_and(|d| d[0] == 2);
+        if let (true, Some(d)) = (is_year, digits) {
+            out.extend(d.iter().map(|&d| char::from(b'0' + d)));
+            i += 4;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Whether a line reads as a section heading; returns its section number (1..=6).
@@ -224,10 +275,33 @@ pub(crate) fn outline(blocks: &[Block<'_>]) -> Outline {
     let core = title_core();
     let mut max_section = 0u8;
     let mut title_candidates: Vec<Title> = Vec::new();
+    let mut skip_to = 0usize;
     for (i, b) in blocks.iter().enumerate() {
         let text = b.text.as_ref();
+        if max_section == 0 && i >= skip_to {
+            if let Some((span, name, year)) = split_title(&blocks[i..]) {
+                title_candidates.push(Title {
+                    block: i,
+                    name,
+                    year,
+                });
+                o.titles += 1;
+                skip_to = i + span;
+                continue;
+            }
+        }
+        if i < skip_to {
+            continue;
+        }
         if text.len() <= 300 && text.contains(core) {
             if let Some((name, year)) = title(text) {
+                // The report's own title again: a page header.
+                let header = title_candidates
+                    .last()
+                    .is_some_and(|t| t.name == name && t.year == year);
+                if header && max_section >= 1 {
+                    continue;
+                }
                 o.titles += 1;
                 if max_section >= 2 {
                     // A new report begins.
@@ -284,6 +358,29 @@ pub(crate) fn outline(blocks: &[Block<'_>]) -> Outline {
         .into_iter()
         .rfind(|t| t.block < first_heading);
     o
+}
+
+/// A title broken over two or three short lines (「平潭综合实验区」「2021年度政府信息公开」
+/// 「工作年度报告」): the lines it spans, the name and the year. None when one line alone
+/// holds the title's fixed part.
+fn split_title(blocks: &[Block<'_>]) -> Option<(usize, String, Option<u32>)> {
+    let core = title_core();
+    let short = |b: &Block<'_>| b.text.chars().count() <= 40 && !b.text.contains(core);
+    let mut joined = String::new();
+    for (k, b) in blocks.iter().take(3).enumerate() {
+        if !short(b) || !textual(b) {
+            return None;
+        }
+        joined.push_str(trim(&b.text));
+        if k > 0 {
+            let compact: String = joined.chars().filter(|c| !is_space(*c)).collect();
+            if compact.contains(core) {
+                let (name, year) = title(&joined)?;
+                return Some((k + 1, name, year));
+            }
+        }
+    }
+    None
 }
 
 /// Whether a paragraph starts a sub-section: 「(一)」 or 「（一）」.
@@ -485,6 +582,39 @@ mod tests {
         let (name, _) = title("某县2022年政府信息公开工作年度报告_某县人民政府").unwrap();
         assert_eq!(name, "某县");
         assert!(title("我县按时发布了2019年政府信息公开工作年度报告。").is_none());
+        // Damaged and unusual forms.
+        for (t, name, year) in [
+            ("某某县 2024 年政府信息公开工作年度报告", "某某县", 2024),
+            ("某某县２０２４年度政府信息公开工作年度报告", "某某县", 2024),
+            ("某某县二〇二四年政府信息公开工作年度报告", "某某县", 2024),
+            ("关于某某县2023年政府信息公开工作年度报告", "某某县", 2023),
+            (
+                "2023年度上海市科委政府信息公开工作年度报告",
+                "上海市科委",
+                2023,
+            ),
+            (
+                "标题: 平潭综合实验区2021年度政府信息公开工作年度报告",
+                "平潭综合实验区",
+                2021,
+            ),
+        ] {
+            assert_eq!(title(t), Some((name.to_string(), Some(year))), "{t}");
+        }
+        let lines = [
+            "平潭综合实验区",
+            "2021 年度政府信息公开",
+            "工作年度报告",
+            "一、总体情况",
+        ];
+        let blocks: Vec<Block<'_>> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Block::para(crate::import::doc::Loc::line(i + 1), *l))
+            .collect();
+        let o = outline(&blocks);
+        let t = o.title.unwrap();
+        assert_eq!((t.name.as_str(), t.year), ("平潭综合实验区", Some(2021)));
         assert!(title("关于政府信息公开工作年度报告有关事项的通知").is_none());
     }
 }

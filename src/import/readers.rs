@@ -44,6 +44,10 @@ fn line_blocks<'a>(
 pub(crate) fn flat(text: &str) -> Vec<Block<'_>> {
     line_blocks(text, text.len() / 24 + 16, |n, line, t| {
         let loc = Loc::line(n);
+        // A page number left by a PDF-to-text step (「- 3 -」, 「第3页」) is no cell.
+        if page_number(t) {
+            return None;
+        }
         Some(if t.contains('\t') {
             // Empty cells at either end are cells too: keep the tabs.
             let row = line.trim_matches(|c: char| is_space(c) && c != '\t');

@@ -42,6 +42,45 @@ pub(super) struct Meta {
     /// The cross-year check: absent when there was no previous year's report.
     #[prost(message, optional, tag = "13")]
     pub(super) cross_year: Option<StoredCrossYear>,
+    /// Cells not read as printed by the importer (deduced or unreadable).
+    #[prost(message, repeated, tag = "14")]
+    pub(super) provenance: Vec<StoredSource>,
+}
+
+/// A cell's provenance, stored with a revision ([`crate::provenance::CellSource`]).
+#[derive(Clone, PartialEq, Message)]
+pub(super) struct StoredSource {
+    #[prost(string, tag = "1")]
+    pub(super) cell: String,
+    #[prost(string, tag = "2")]
+    pub(super) origin: String,
+    #[prost(string, tag = "3")]
+    pub(super) printed: String,
+    #[prost(string, tag = "4")]
+    pub(super) why: String,
+}
+
+impl From<&crate::provenance::CellSource> for StoredSource {
+    fn from(s: &crate::provenance::CellSource) -> StoredSource {
+        StoredSource {
+            cell: s.cell.clone(),
+            origin: s.origin.as_str().to_string(),
+            printed: s.printed.clone(),
+            why: s.why.clone(),
+        }
+    }
+}
+
+impl StoredSource {
+    /// None for an origin this version does not know.
+    pub(super) fn read(self) -> Option<crate::provenance::CellSource> {
+        Some(crate::provenance::CellSource {
+            origin: crate::provenance::Origin::parse(&self.origin)?,
+            cell: self.cell,
+            printed: self.printed,
+            why: self.why,
+        })
+    }
 }
 
 /// One stored revision: the value of a key. `meta` is encoded first.

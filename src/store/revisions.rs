@@ -12,7 +12,7 @@ use super::keys::{
 use super::log::{EntryKind, LogHead};
 use super::record::{
     from_micros, micros, split_record, Meta, MetaOnly, Record, StoredCrossYear, StoredExplanation,
-    StoredFinding,
+    StoredFinding, StoredSource,
 };
 use super::{corrupt, Result, Store, StoreError, STRIPES};
 use crate::rules::Finding;
@@ -43,6 +43,8 @@ pub struct NewRevision {
     pub cross_year_previous: Option<u32>,
     /// The report's cell values, packed ([`crate::packed::pack`]).
     pub cells: Vec<u8>,
+    /// Cells not read as printed by the importer.
+    pub provenance: Vec<crate::provenance::CellSource>,
 }
 
 /// A stored revision.
@@ -71,6 +73,8 @@ pub struct Revision {
     /// The revision of last year's report the cross-year check ran against; `None` when
     /// there was none (no check).
     pub cross_year_previous: Option<u32>,
+    /// Cells not read as printed by the importer.
+    pub provenance: Vec<crate::provenance::CellSource>,
 }
 
 /// The outcome of [`Store::submit`].
@@ -178,6 +182,11 @@ fn from_meta(
             .map(|e| (e.rule, e.text))
             .collect(),
         cross_year_previous: meta.cross_year.map(|c| c.previous_revision),
+        provenance: meta
+            .provenance
+            .into_iter()
+            .filter_map(StoredSource::read)
+            .collect(),
     })
 }
 
@@ -277,6 +286,7 @@ impl Store {
             cross_year: new
                 .cross_year_previous
                 .map(|previous_revision| StoredCrossYear { previous_revision }),
+            provenance: new.provenance.iter().map(StoredSource::from).collect(),
         };
         let mut record = Record {
             meta: Some(meta),

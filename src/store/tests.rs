@@ -39,6 +39,7 @@ pub(super) fn new(org: &str, year: u32, content: u8, reason: &str) -> NewRevisio
         explanations: vec![],
         cross_year_previous: None,
         cells: vec![],
+        provenance: vec![],
     }
 }
 

@@ -140,6 +140,8 @@ fn request_cases() -> Vec<Case> {
                     rule: "x-carry".into(),
                     text: "机构改革".into(),
                 }],
+                as_published: false,
+                provenance: Vec::new(),
             }),
             code: Code::InvalidArgument,
             names: "explanations[0]",

@@ -219,6 +219,8 @@ pub fn submit_request(report: pb::Report, reason: &str) -> pb::SubmitReportReque
         reason: reason.into(),
         expected_revision: None,
         explanations: Vec::new(),
+        as_published: false,
+        provenance: Vec::new(),
     }
 }
 

@@ -23,8 +23,8 @@ use mirror::Wire;
 
 pub use records::{
     body_to_pb, break_from_pb, break_to_pb, cross_year_pb, explanations_pb, level_from_pb,
-    log_head_from_pb, log_head_pb, revision_info, rfc3339, role_from_pb, system_time, timestamp,
-    token_info, UnknownBreakKind,
+    log_head_from_pb, log_head_pb, provenance_from_pb, revision_info, rfc3339, role_from_pb,
+    system_time, timestamp, token_info, UnknownBreakKind,
 };
 pub use stored::{corrupt, stored_pb, stored_report, stored_values};
 

@@ -60,7 +60,44 @@ pub fn revision_info(r: &Revision) -> pb::RevisionInfo {
         chain_hash: hex::encode(r.chain_hash),
         explanations: explanations_pb(&r.explanations),
         cross_year: Some(cross_year_pb(r)),
+        published_with_errors: r.warnings.iter().any(crate::rules::Finding::is_error),
+        provenance: r.provenance.iter().map(pb::CellSource::from).collect(),
     }
+}
+
+impl From<&crate::provenance::CellSource> for pb::CellSource {
+    fn from(s: &crate::provenance::CellSource) -> pb::CellSource {
+        pb::CellSource {
+            cell: s.cell.clone(),
+            origin: s.origin.as_str().to_string(),
+            printed: s.printed.clone(),
+            why: s.why.clone(),
+        }
+    }
+}
+
+/// The provenance of a request, read: each origin known.
+pub fn provenance_from_pb(
+    given: &[pb::CellSource],
+) -> Result<Vec<crate::provenance::CellSource>, FieldError> {
+    given
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let origin = crate::provenance::Origin::parse(&s.origin).ok_or_else(|| {
+                FieldError::new(
+                    format!("provenance[{i}].origin"),
+                    format!("{:?}: expected deduced or unreadable", s.origin),
+                )
+            })?;
+            Ok(crate::provenance::CellSource {
+                cell: s.cell.clone(),
+                origin,
+                printed: s.printed.clone(),
+                why: s.why.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The explanations stored with a revision, (rule, text), on the wire.
@@ -122,10 +159,11 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
 }
 
 /// Each role and its wire value: both directions read this one table.
-const ROLES: [(Role, pb::Role); 3] = [
+const ROLES: [(Role, pb::Role); 4] = [
     (Role::Admin, pb::Role::Admin),
     (Role::Filer, pb::Role::Filer),
     (Role::Reader, pb::Role::Reader),
+    (Role::Archivist, pb::Role::Archivist),
 ];
 
 impl From<Role> for pb::Role {

@@ -6,17 +6,29 @@ use crate::grpc::convert::{body_to_pb, cross_year_pb, timestamp};
 use crate::grpc::status::ServiceError;
 use crate::orgs::Body;
 use crate::pb;
+use crate::rules::Finding;
 use crate::store::{Revision, Store};
 
-/// A body's line on the board: its latest revision of the year, if any.
-fn filing_entry(body: &Body, depth: u32, latest: Option<Revision>) -> pb::FilingEntry {
+/// A body's line on the board: its latest revision of the year, if any. `fixed`: an earlier
+/// revision was published with errors.
+fn filing_entry(
+    body: &Body,
+    depth: u32,
+    latest: Option<Revision>,
+    fixed: impl FnOnce(&Revision) -> bool,
+) -> pb::FilingEntry {
     let mut e = pb::FilingEntry {
         body: Some(body_to_pb(body)),
         depth,
         ..Default::default()
     };
     if let Some(r) = latest {
-        let mut rules: Vec<&str> = r.warnings.iter().map(|w| w.rule.as_str()).collect();
+        let mut rules: Vec<&str> = r
+            .warnings
+            .iter()
+            .filter(|w| !w.is_error())
+            .map(|w| w.rule.as_str())
+            .collect();
         rules.dedup();
         let explained = |rule: &str| r.explanations.iter().any(|(x, _)| x == rule);
         e.filed = true;
@@ -35,8 +47,18 @@ fn filing_entry(body: &Body, depth: u32, latest: Option<Revision>) -> pb::Filing
             .map(|x| x.to_string())
             .collect();
         e.cross_year = Some(cross_year_pb(&r));
+        e.published_with_errors = r.warnings.iter().any(Finding::is_error);
+        e.fixed = !e.published_with_errors && r.revision > 1 && fixed(&r);
     }
     e
+}
+
+/// Whether an earlier revision of `r`'s report was published with errors.
+fn was_published_with_errors(store: &Store, r: &Revision) -> bool {
+    store.revisions(&r.org_id, r.year).is_ok_and(|all| {
+        all.iter()
+            .any(|x| x.revision < r.revision && x.warnings.iter().any(Finding::is_error))
+    })
 }
 
 /// The filing board, on a blocking thread.
@@ -72,11 +94,17 @@ pub(super) fn entries(
     let mut out = pb::GetFilingStatusResponse::default();
     if let Some(root) = &root {
         out.body = Some(body_to_pb(root));
-        out.own = Some(filing_entry(root, 0, store.latest_meta(&root.id, r.year)?));
+        let latest = store.latest_meta(&root.id, r.year)?;
+        out.own = Some(filing_entry(root, 0, latest, |x| {
+            was_published_with_errors(store, x)
+        }));
     }
     for (b, depth) in &listed {
-        let e = filing_entry(b, *depth, store.latest_meta(&b.id, r.year)?);
-        if e.filed {
+        let latest = store.latest_meta(&b.id, r.year)?;
+        let e = filing_entry(b, *depth, latest, |x| was_published_with_errors(store, x));
+        if e.published_with_errors {
+            out.with_errors += 1;
+        } else if e.filed {
             out.filed += 1;
             if !e.unexplained.is_empty() {
                 out.unexplained += 1;

@@ -153,6 +153,8 @@ fn row(
         content_hash: hex::encode(meta.content_hash),
         values,
         packed,
+        published_with_errors: meta.warnings.iter().any(crate::rules::Finding::is_error),
+        provenance: meta.provenance.iter().map(pb::CellSource::from).collect(),
     }
 }
 

@@ -35,6 +35,10 @@ fn roll_up_part(
                     body: Some(body_to_pb(b)),
                     revision: meta.revision,
                     content_hash: hex::encode(meta.content_hash),
+                    published_with_errors: meta
+                        .warnings
+                        .iter()
+                        .any(crate::rules::Finding::is_error),
                 });
             }
             None => missing.push(body_to_pb(b)),

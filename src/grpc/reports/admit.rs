@@ -40,7 +40,7 @@ pub struct Admitted {
     /// The canonical encoding.
     pub canonical: Vec<u8>,
     pub content_hash: [u8; 32],
-    /// Warning findings (there are no errors).
+    /// Warning findings; errors too when admitted as published.
     pub warnings: Vec<rules::Finding>,
 }
 
@@ -136,6 +136,16 @@ fn check_limits(p: &pb::Report) -> Result<(), ServiceError> {
 
 /// Admission: limits, shape, rules; then the canonical form and its hash.
 pub fn admit(p: Option<&pb::Report>) -> Result<Admitted, ServiceError> {
+    admit_with(p, false)
+}
+
+/// Admission of a report as it was published: the rules' errors are kept among its findings
+/// instead of refusing it (limits and shape still refuse).
+pub fn admit_as_published(p: Option<&pb::Report>) -> Result<Admitted, ServiceError> {
+    admit_with(p, true)
+}
+
+fn admit_with(p: Option<&pb::Report>, as_published: bool) -> Result<Admitted, ServiceError> {
     let p = p.ok_or_else(|| ServiceError::field("report", "required: the report to submit"))?;
     check_limits(p)?;
     let report = convert::report_from_pb(p)
@@ -157,7 +167,7 @@ pub fn admit(p: Option<&pb::Report>) -> Result<Admitted, ServiceError> {
         return Err(ServiceError::BadRequest(long_raw));
     }
     let verdict = rules::validate(&report);
-    if !verdict.is_valid() {
+    if !verdict.is_valid() && !as_published {
         return Err(ServiceError::Rejected(
             verdict.errors().cloned().collect::<Vec<_>>(),
         ));

@@ -89,7 +89,11 @@ impl Reports {
             if let Some(org) = &p.org {
                 record_report(&org.id, p.year);
                 // Before admission: no rule findings for a body the caller may not file for.
-                caller.may_submit_for(&org.id)?;
+                if r.as_published {
+                    caller.may_archive()?;
+                } else {
+                    caller.may_submit_for(&org.id)?;
+                }
             }
         }
         let mut v = Vec::new();
@@ -97,7 +101,16 @@ impl Reports {
         if !v.is_empty() {
             return Err(ServiceError::BadRequest(v));
         }
-        let admitted = admit(r.report.as_ref())?;
+        let admitted = if r.as_published {
+            caller.may_archive()?;
+            admit::admit_as_published(r.report.as_ref())?
+        } else {
+            admit(r.report.as_ref())?
+        };
+        let provenance = super::convert::provenance_from_pb(&r.provenance)
+            .map_err(|e| ServiceError::field(e.field, e.message))?;
+        crate::provenance::check(admitted.report.edition, &provenance)
+            .map_err(|m| ServiceError::field("provenance", m))?;
         let passed = self.gate(&admitted, &r)?;
         let report = &admitted.report;
         let mut warnings = admitted.warnings;
@@ -119,6 +132,7 @@ impl Reports {
                 explanations: passed.explanations,
                 cross_year_previous: passed.previous_revision,
                 cells: crate::packed::pack(report.cells.iter().map(|c| c.value)),
+                provenance,
             })
             .await?;
         let rev = submitted.revision;
@@ -275,6 +289,7 @@ impl Reports {
                     submitted_at: Some(timestamp(s.submitted_at)),
                     content_hash: hex::encode(s.content_hash),
                     warning_count: u32::try_from(s.warnings.len()).unwrap_or(u32::MAX),
+                    published_with_errors: s.warnings.iter().any(crate::rules::Finding::is_error),
                 })
                 .collect(),
             next_page_token: page.next.map(|c| c.to_token()).unwrap_or_default(),

@@ -25,8 +25,15 @@ impl super::Reports {
             }
         };
         let (report, rev) = self.stored(&r.org_id, "report", r.report)?;
+        // Cells deduced or unreadable at import are said at the end of the rendering.
+        let note = crate::provenance::note(report.edition, &rev.provenance);
+        let content = crate::provenance::with_note(
+            render::render(&report, format),
+            format == Format::Html,
+            &note,
+        );
         Ok(pb::RenderReportResponse {
-            content: render::render(&report, format),
+            content,
             media_type: format.media_type().to_string(),
             revision: Some(revision_info(&rev)),
         })

@@ -77,6 +77,21 @@ impl<'u> Reading<'u> {
     /// Every cell of a row that could not be placed: unreadable, with why.
     fn unreadable_row(&mut self, d: &Deferred) {
         let t = self.t;
+        let texts: Vec<String> = d
+            .slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Cell { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        if !texts.is_empty() && texts.len() <= d.n {
+            self.out.damaged.push(super::Damaged {
+                start: d.ix,
+                n: d.n,
+                texts,
+            });
+        }
         for i in 0..d.n {
             let ix = d.ix + i as CellIx;
             self.out.unreadable.push(Unreadable {

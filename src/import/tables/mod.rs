@@ -56,6 +56,19 @@ pub(crate) struct Tables {
     pub notes: Vec<String>,
     /// Rows found (`t3.new`).
     pub rows: HashSet<String>,
+    /// Rows whose printed numbers could not be placed by count or position: left for
+    /// [`crate::import::deduce`].
+    pub damaged: Vec<Damaged>,
+}
+
+/// A row whose printed texts are fewer than its columns (blanks lost, cells run together).
+#[derive(Debug, Clone)]
+pub(crate) struct Damaged {
+    /// The row's first cell; its cells are contiguous.
+    pub start: CellIx,
+    pub n: usize,
+    /// The texts printed after the label, in order.
+    pub texts: Vec<String>,
 }
 
 /// Which edition a label belongs to in a report of `edition`: its own role, or the role of
