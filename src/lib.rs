@@ -28,6 +28,7 @@ pub mod auth;
 pub mod crossyear;
 pub mod diff;
 pub mod files;
+pub mod finding;
 pub mod grpc;
 pub mod import;
 pub mod merkle;

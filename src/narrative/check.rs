@@ -13,8 +13,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::numbers::{Figure, Unit};
 use super::{read, Statement, What};
+use crate::finding::{Finding, Severity};
 use crate::model::{Report, Value};
-use crate::rules::{Finding, Severity};
 use crate::template::narrative::{Assertion, Measure, Quantity};
 use crate::template::{CellIx, Template};
 
