@@ -26,6 +26,7 @@ mod outline;
 mod readers;
 mod regions;
 mod tables;
+mod title;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -339,26 +340,6 @@ pub fn detect_form(text: &str, name_hint: Option<&str>) -> Form {
     }
 }
 
-/// The first year 「20xx年」 in a text (full-width digits, 二〇二四年 and spaces before 年 too).
-fn year_in(text: &str) -> Option<u32> {
-    let text = outline::year_digits(text);
-    let b = text.as_bytes();
-    (0..b.len().saturating_sub(3)).find_map(|i| {
-        let digits = b[i..i + 4].iter().all(u8::is_ascii_digit);
-        let before = i == 0 || !b[i - 1].is_ascii_digit();
-        let after = b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
-        let rest = text.get(i + 4..)?.trim_start_matches(normalize::is_space);
-        if digits && before && after && rest.starts_with('年') {
-            text[i..i + 4]
-                .parse()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-        } else {
-            None
-        }
-    })
-}
-
 /// Imports one report from the blocks of its input: finds the tables, reads the year, name
 /// and edition, reads the tables and assembles the report.
 fn import_blocks(
@@ -466,7 +447,7 @@ fn year(
     }
     let y = before_tables
         .iter()
-        .find_map(|b| year_in(&b.text))
+        .find_map(|b| title::year_in(&b.text))
         .ok_or(ImportError::NoYear)?;
     notes.push(format!("标题中没有年份，按正文中首次出现的{y}年"));
     Ok(y)
