@@ -176,6 +176,43 @@ where
     all
 }
 
+/// `n` connections to gxd at `addr`.
+async fn connect(addr: &str, n: usize) -> Vec<Channel> {
+    let mut channels = Vec::new();
+    for _ in 0..n {
+        channels.push(
+            Endpoint::from_shared(format!("http://{addr}"))
+                .expect("address")
+                .tcp_nodelay(true)
+                .connect()
+                .await
+                .expect("connect to gxd"),
+        );
+    }
+    channels
+}
+
+/// Registers one body per worker (`load-RUN-NNN`).
+async fn register<I>(channel: &Channel, auth: I, run: u32, workers: usize)
+where
+    I: tonic::service::Interceptor,
+{
+    gx::pb::org_service_client::OrgServiceClient::with_interceptor(channel.clone(), auth)
+        .import_orgs(pb::ImportOrgsRequest {
+            bodies: (0..workers)
+                .map(|w| pb::Body {
+                    id: format!("load-{run}-{w:03}"),
+                    name: format!("压测单位{w}"),
+                    level: pb::OrgLevel::Other as i32,
+                    ..Default::default()
+                })
+                .collect(),
+            update: false,
+        })
+        .await
+        .expect("register the load bodies");
+}
+
 fn main() {
     let o = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -191,36 +228,10 @@ fn main() {
     };
     let auth = bearer(token);
     runtime.block_on(async move {
-        let mut channels = Vec::new();
-        for _ in 0..o.connections {
-            channels.push(
-                Endpoint::from_shared(format!("http://{addr}"))
-                    .expect("address")
-                    .tcp_nodelay(true)
-                    .connect()
-                    .await
-                    .expect("connect to gxd"),
-            );
-        }
+        let channels = connect(&addr, o.connections).await;
         // Every report names a registered body: register the workers' bodies first.
         let run = std::process::id();
-        gx::pb::org_service_client::OrgServiceClient::with_interceptor(
-            channels[0].clone(),
-            auth.clone(),
-        )
-        .import_orgs(pb::ImportOrgsRequest {
-                bodies: (0..o.concurrency)
-                    .map(|w| pb::Body {
-                        id: format!("load-{run}-{w:03}"),
-                        name: format!("压测单位{w}"),
-                        level: pb::OrgLevel::Other as i32,
-                        ..Default::default()
-                    })
-                    .collect(),
-                update: false,
-            })
-            .await
-            .expect("register the load bodies");
+        register(&channels[0], auth.clone(), run, o.concurrency).await;
         let report = Arc::new(sample(10 * 1024));
         let size = prost::Message::encoded_len(&*report);
         println!(

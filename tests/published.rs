@@ -59,32 +59,7 @@ async fn a_report_that_does_not_add_up_is_stored_as_published() {
         .code(0)
         .stdout(predicate::str::contains("stored as revision 1"))
         .stdout(predicate::str::contains("published with errors: 1 error"));
-    let got = served.json(&["--org", TOWN, "get", "2020", "-o", "json"]);
-    assert_eq!(got["revision"]["state"], "published with errors");
-    assert_eq!(got["report"]["t4"]["review"]["total"], 0, "kept as printed");
-    assert_eq!(got["report"]["t4"]["review"]["upheld"], 3);
-    let text = served.text(&["--org", TOWN, "get", "2020"]);
-    assert!(text.contains("state: published with errors"), "{text}");
-    let list = served.json(&["list", "--year", "2020", "-o", "json"]);
-    assert_eq!(list[0]["state"], "published with errors", "{list}");
-    let history = served.text(&["--org", TOWN, "history", "2020"]);
-    assert!(history.contains("published with errors"), "{history}");
-    let board = served.json(&["--org", COUNTY, "status", "2020", "-o", "json"]);
-    assert_eq!(board["published_with_errors"], 1, "{board}");
-    assert_eq!(board["filed"], 0);
-    assert_eq!(board["entries"][0]["state"], "published with errors");
-    let csv = served.text(&["--org", COUNTY, "export", "--year", "2020"]);
-    let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].contains(",content_hash,verdict,"), "{}", lines[0]);
-    assert!(lines[1].contains(",published with errors,"), "{}", lines[1]);
-    let rollup = served
-        .ctl()
-        .args(["--org", COUNTY, "rollup", "2020"])
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&rollup.stdout);
-    assert!(out.contains("1 part was published with errors"), "{out}");
-    assert!(out.contains("revision 1, published with errors"), "{out}");
+    every_read_shows_published_with_errors(&served);
 
     // The corrected report is revision 2, and the board shows it fixed.
     let mut fixed = broken();
@@ -99,47 +74,7 @@ async fn a_report_that_does_not_add_up_is_stored_as_published() {
     assert!(diff.contains("revision 1, invalid (1 error"), "{diff}");
     assert!(diff.contains("revision 2, valid"), "{diff}");
 
-    // A filer may not archive a report with errors.
-    let filer = served
-        .ctl()
-        .args(["token", "create", "--role", "filer", "--for", TOWN])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(filer.stdout).unwrap();
-    let path = served.write("broken2.json", &broken());
-    served
-        .ctl()
-        .env("GX_TOKEN", token.trim())
-        .args(["submit", "--as-published", &path, "--reason", "x"])
-        .assert()
-        .code(7)
-        .stdout(predicate::str::contains(
-            "needs an admin or archivist token",
-        ));
-    // An archivist may archive any body's published report, and may not file one.
-    let archivist = served
-        .ctl()
-        .args(["token", "create", "--role", "archivist"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(archivist.stdout).unwrap();
-    let mut county = broken();
-    county["org"]["id"] = COUNTY.into();
-    county["org"]["name"] = "合水县".into();
-    let path = served.write("county.json", &county);
-    served
-        .ctl()
-        .env("GX_TOKEN", token.trim())
-        .args(["submit", &path])
-        .assert()
-        .code(7);
-    served
-        .ctl()
-        .env("GX_TOKEN", token.trim())
-        .args(["submit", "--as-published", &path])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("published with errors"));
+    archiving_needs_an_admin_or_archivist(&served);
     served.gxd.stop().await;
 }
 
@@ -218,7 +153,6 @@ async fn provenance_is_stored_with_the_revision() {
 /// second run stores nothing new.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_folder_goes_in_with_one_command() {
-    use crate::support::fixture;
     let served = Served::start();
     register(&served);
     served.exits(
@@ -233,34 +167,7 @@ async fn a_folder_goes_in_with_one_command() {
         ],
         0,
     );
-    let dir = served.dir().join("county");
-    std::fs::create_dir_all(dir.join("towns")).unwrap();
-    std::fs::copy(
-        fixture("import/gucheng-town-2020.pdf"),
-        dir.join("towns/gucheng-2020.pdf"),
-    )
-    .unwrap();
-    let html = served.text(&[
-        "render",
-        fixture("gucheng-town-2021.json").to_str().unwrap(),
-        "-f",
-        "html",
-    ]);
-    std::fs::write(dir.join("gucheng-2021.html"), html).unwrap();
-    let text = served.text(&[
-        "render",
-        fixture("gucheng-town-2019.json").to_str().unwrap(),
-        "-f",
-        "txt",
-    ]);
-    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
-    std::fs::write(dir.join("gucheng-2019.txt"), &gbk).unwrap();
-    std::fs::copy(
-        fixture("real/2023-pingtan-zone.txt"),
-        dir.join("pingtan-2023.txt"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("notes.csv"), "not a report").unwrap();
+    let dir = mixed_folder(&served);
     let manifest = served.dir().join("bodies.csv");
     std::fs::write(&manifest, "file,org_id\npingtan-2023.txt,350128\n").unwrap();
     let dir = dir.to_str().unwrap();
@@ -320,4 +227,114 @@ async fn a_folder_goes_in_with_one_command() {
         "{text}"
     );
     served.gxd.stop().await;
+}
+
+/// get, list, history, the board, export and roll-up all show the state.
+fn every_read_shows_published_with_errors(served: &Served) {
+    let got = served.json(&["--org", TOWN, "get", "2020", "-o", "json"]);
+    assert_eq!(got["revision"]["state"], "published with errors");
+    assert_eq!(got["report"]["t4"]["review"]["total"], 0, "kept as printed");
+    assert_eq!(got["report"]["t4"]["review"]["upheld"], 3);
+    let text = served.text(&["--org", TOWN, "get", "2020"]);
+    assert!(text.contains("state: published with errors"), "{text}");
+    let list = served.json(&["list", "--year", "2020", "-o", "json"]);
+    assert_eq!(list[0]["state"], "published with errors", "{list}");
+    let history = served.text(&["--org", TOWN, "history", "2020"]);
+    assert!(history.contains("published with errors"), "{history}");
+    let board = served.json(&["--org", COUNTY, "status", "2020", "-o", "json"]);
+    assert_eq!(board["published_with_errors"], 1, "{board}");
+    assert_eq!(board["filed"], 0);
+    assert_eq!(board["entries"][0]["state"], "published with errors");
+    let csv = served.text(&["--org", COUNTY, "export", "--year", "2020"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].contains(",content_hash,verdict,"), "{}", lines[0]);
+    assert!(lines[1].contains(",published with errors,"), "{}", lines[1]);
+    let rollup = served
+        .ctl()
+        .args(["--org", COUNTY, "rollup", "2020"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&rollup.stdout);
+    assert!(out.contains("1 part was published with errors"), "{out}");
+    assert!(out.contains("revision 1, published with errors"), "{out}");
+}
+
+/// A filer may not archive; an archivist may archive any body's report but not file one.
+fn archiving_needs_an_admin_or_archivist(served: &Served) {
+    // A filer may not archive a report with errors.
+    let filer = served
+        .ctl()
+        .args(["token", "create", "--role", "filer", "--for", TOWN])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(filer.stdout).unwrap();
+    let path = served.write("broken2.json", &broken());
+    served
+        .ctl()
+        .env("GX_TOKEN", token.trim())
+        .args(["submit", "--as-published", &path, "--reason", "x"])
+        .assert()
+        .code(7)
+        .stdout(predicate::str::contains(
+            "needs an admin or archivist token",
+        ));
+    // An archivist may archive any body's published report, and may not file one.
+    let archivist = served
+        .ctl()
+        .args(["token", "create", "--role", "archivist"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(archivist.stdout).unwrap();
+    let mut county = broken();
+    county["org"]["id"] = COUNTY.into();
+    county["org"]["name"] = "合水县".into();
+    let path = served.write("county.json", &county);
+    served
+        .ctl()
+        .env("GX_TOKEN", token.trim())
+        .args(["submit", &path])
+        .assert()
+        .code(7);
+    served
+        .ctl()
+        .env("GX_TOKEN", token.trim())
+        .args(["submit", "--as-published", &path])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("published with errors"));
+}
+
+/// A county's folder of mixed files: a PDF in a sub-folder, an HTML page, a GBK text file, a
+/// real crawler page and a file that is no report.
+fn mixed_folder(served: &Served) -> std::path::PathBuf {
+    use crate::support::fixture;
+    let dir = served.dir().join("county");
+    std::fs::create_dir_all(dir.join("towns")).unwrap();
+    std::fs::copy(
+        fixture("import/gucheng-town-2020.pdf"),
+        dir.join("towns/gucheng-2020.pdf"),
+    )
+    .unwrap();
+    let html = served.text(&[
+        "render",
+        fixture("gucheng-town-2021.json").to_str().unwrap(),
+        "-f",
+        "html",
+    ]);
+    std::fs::write(dir.join("gucheng-2021.html"), html).unwrap();
+    let text = served.text(&[
+        "render",
+        fixture("gucheng-town-2019.json").to_str().unwrap(),
+        "-f",
+        "txt",
+    ]);
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    std::fs::write(dir.join("gucheng-2019.txt"), &gbk).unwrap();
+    std::fs::copy(
+        fixture("real/2023-pingtan-zone.txt"),
+        dir.join("pingtan-2023.txt"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.csv"), "not a report").unwrap();
+    dir
 }

@@ -239,46 +239,10 @@ impl Store {
                         later.push(i);
                         continue;
                     }
-                    match next.get(&n.id).cloned() {
-                        None => {
-                            next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
-                            next.put(Body {
-                                id: n.id.clone(),
-                                name: n.name.clone(),
-                                level: n.level,
-                                parent: n.parent.clone(),
-                                created_at: now,
-                                updated_at: now,
-                            });
-                            changes[i] = Change::Created;
-                            touched.push(n.id.clone());
-                        }
-                        Some(b) => {
-                            let same =
-                                b.name == n.name && b.parent == n.parent && b.level == n.level;
-                            if same {
-                                continue;
-                            }
-                            if !update {
-                                next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
-                            }
-                            crate::orgs::check_name(&n.name).map_err(|message| {
-                                DirectoryError::Invalid {
-                                    field: format!("{}.name", n.id),
-                                    message,
-                                }
-                            })?;
-                            next.check_move(&n.id, n.parent.as_deref())?;
-                            next.put(Body {
-                                name: n.name.clone(),
-                                level: n.level,
-                                parent: n.parent.clone(),
-                                updated_at: now,
-                                ..b
-                            });
-                            changes[i] = Change::Updated;
-                            touched.push(n.id.clone());
-                        }
+                    let change = place(&mut next, n, update, now)?;
+                    if change != Change::Unchanged {
+                        changes[i] = change;
+                        touched.push(n.id.clone());
                     }
                 }
                 if later.len() == before {
@@ -308,4 +272,40 @@ impl Store {
         self.durable().await?;
         Ok(changes)
     }
+}
+
+/// Places one body of an import in the directory's working copy: created, updated (renamed,
+/// moved or re-levelled; refused without `update`) or unchanged.
+fn place(next: &mut Directory, n: &NewBody, update: bool, now: SystemTime) -> Result<Change> {
+    let Some(b) = next.get(&n.id).cloned() else {
+        next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+        next.put(Body {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            level: n.level,
+            parent: n.parent.clone(),
+            created_at: now,
+            updated_at: now,
+        });
+        return Ok(Change::Created);
+    };
+    if b.name == n.name && b.parent == n.parent && b.level == n.level {
+        return Ok(Change::Unchanged);
+    }
+    if !update {
+        next.check_create(&n.id, &n.name, n.parent.as_deref(), n.level)?;
+    }
+    crate::orgs::check_name(&n.name).map_err(|message| DirectoryError::Invalid {
+        field: format!("{}.name", n.id),
+        message,
+    })?;
+    next.check_move(&n.id, n.parent.as_deref())?;
+    next.put(Body {
+        name: n.name.clone(),
+        level: n.level,
+        parent: n.parent.clone(),
+        updated_at: now,
+        ..b
+    });
+    Ok(Change::Updated)
 }

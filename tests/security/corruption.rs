@@ -240,30 +240,7 @@ async fn a_rewritten_log_is_caught_by_the_head_kept() {
     db.open_tree("revisions").unwrap().remove(key).unwrap();
     db.flush().unwrap();
     drop(db);
-    let log_path = dir.path().join(gx::store::LOG_FILE);
-    let log = std::fs::read(&log_path).unwrap();
-    let mut frames = Vec::new();
-    let mut at = 0;
-    while at < log.len() {
-        let len = u32::from_be_bytes(log[at..at + 4].try_into().unwrap()) as usize;
-        frames.push(&log[at..at + 4 + len]);
-        at += 4 + len;
-    }
-    frames.pop();
-    std::fs::write(&log_path, frames.concat()).unwrap();
-    let leaves: Vec<_> = frames
-        .iter()
-        .map(|f| gx::merkle::leaf_hash(&f[4..]))
-        .collect();
-    std::fs::write(
-        dir.path().join(gx::store::HEAD_FILE),
-        format!(
-            "gx log head\nsize {}\nroot {}\n",
-            leaves.len(),
-            hex::encode(gx::merkle::root(&leaves))
-        ),
-    )
-    .unwrap();
+    drop_last_log_entry(dir.path());
 
     // Locally consistent: verify passes and gxd serves it.
     let (code, out, err) = gxd_run(&["verify"], dir.path());
@@ -302,4 +279,33 @@ async fn a_rewritten_log_is_caught_by_the_head_kept() {
         "{out}"
     );
     gxd.stop().await;
+}
+
+/// Cuts the last entry off the log file and writes a head over what is left, as someone
+/// covering their tracks would.
+fn drop_last_log_entry(dir: &std::path::Path) {
+    let log_path = dir.join(gx::store::LOG_FILE);
+    let log = std::fs::read(&log_path).unwrap();
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < log.len() {
+        let len = u32::from_be_bytes(log[at..at + 4].try_into().unwrap()) as usize;
+        frames.push(&log[at..at + 4 + len]);
+        at += 4 + len;
+    }
+    frames.pop();
+    std::fs::write(&log_path, frames.concat()).unwrap();
+    let leaves: Vec<_> = frames
+        .iter()
+        .map(|f| gx::merkle::leaf_hash(&f[4..]))
+        .collect();
+    std::fs::write(
+        dir.join(gx::store::HEAD_FILE),
+        format!(
+            "gx log head\nsize {}\nroot {}\n",
+            leaves.len(),
+            hex::encode(gx::merkle::root(&leaves))
+        ),
+    )
+    .unwrap();
 }

@@ -817,6 +817,23 @@ struct CliCase {
     never: &'static [&'static str],
 }
 
+/// YAML nested thousands of levels by indentation.
+fn deep_block_yaml() -> String {
+    (0..100_000)
+        .map(|i| format!("{}a:\n", " ".repeat(i % 3000)))
+        .collect()
+}
+
+/// The sample with a 17 MiB preamble: over the size limit, small once compressed.
+fn oversized_report() -> String {
+    let mut big: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::fixture("gucheng-town-2020.json")).unwrap(),
+    )
+    .unwrap();
+    big["narrative"]["preamble"] = "x".repeat(17 << 20).into();
+    serde_json::to_string(&big).unwrap()
+}
+
 /// The files the CLI cases read, written into `dir`.
 fn bad_files(dir: &std::path::Path) -> Vec<CliCase> {
     let write = |name: &str, bytes: &[u8]| {
@@ -833,10 +850,7 @@ fn bad_files(dir: &std::path::Path) -> Vec<CliCase> {
         )
         .as_bytes(),
     );
-    let deep_block: String = (0..100_000)
-        .map(|i| format!("{}a:\n", " ".repeat(i % 3000)))
-        .collect();
-    let deep_block = write("deep-block.yaml", deep_block.as_bytes());
+    let deep_block = write("deep-block.yaml", deep_block_yaml().as_bytes());
     let flow_error = write(
         "flow.yaml",
         b"year: 2020\nedition: 2019\nt3:\n  new: {natural: [1, 2\n",
@@ -851,12 +865,7 @@ fn bad_files(dir: &std::path::Path) -> Vec<CliCase> {
     );
     let string = write("string.json", br#""just a string""#);
     let empty = write("empty.yaml", b"");
-    let mut big: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::support::fixture("gucheng-town-2020.json")).unwrap(),
-    )
-    .unwrap();
-    big["narrative"]["preamble"] = "x".repeat(17 << 20).into();
-    let big = write("big.json", serde_json::to_string(&big).unwrap().as_bytes());
+    let big = write("big.json", oversized_report().as_bytes());
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     vec![
         CliCase {
