@@ -172,3 +172,49 @@ fn the_checker_refuses_what_is_not_well_formed() {
         assert!(well_formed(bad).is_err(), "{bad}");
     }
 }
+
+/// The page for a synthetic province, for the picture in docs/analysis.md:
+/// `GX_ANALYSIS_PAGE=/tmp/province.html cargo test --test it -- --ignored province_page`
+/// (then a headless browser's screenshot of it).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "writes the docs picture's page; run by hand"]
+async fn province_page() {
+    let out = std::env::var("GX_ANALYSIS_PAGE").expect("GX_ANALYSIS_PAGE names the page");
+    let served = Served::start();
+    let mut r = region(300, 2023, 11, false);
+    let planted = [
+        Check::YoyJump,
+        Check::PeerOutlier,
+        Check::IdenticalTables,
+        Check::CopiedNarrative,
+        Check::BlankCells,
+        Check::ZeroAfterBusyYear,
+        Check::UnitMixUp,
+    ];
+    for (i, check) in planted.into_iter().enumerate() {
+        plant(&mut r.entries[i * 37 + 3], check);
+    }
+    let mut csv = format!("id,name,level,parent\n{ROOT},测试省,省,\n");
+    for e in &r.entries {
+        writeln!(csv, "{},{},{},{ROOT}", e.id, e.name, e.level.chinese()).unwrap();
+    }
+    std::fs::write(served.dir().join("bodies.csv"), csv).unwrap();
+    served.exits(&["org", "import", "bodies.csv"], 0);
+    for year in [2022, 2023] {
+        let mut paths = Vec::new();
+        for e in &r.entries {
+            let report = if year == 2023 {
+                &e.current
+            } else {
+                e.previous.as_ref().expect("last year")
+            };
+            let path = served.dir().join(format!("{}-{year}.json", e.id));
+            std::fs::write(&path, files::write(report, Format::Json)).unwrap();
+            paths.push(path.display().to_string());
+        }
+        // A planted body the cross-year gate stops stays out of the picture.
+        let _ = served.ctl().arg("submit").args(&paths).output().unwrap();
+    }
+    served.exits(&["analyze", ROOT, "2023", "--html", &out], 0);
+    served.gxd.stop().await;
+}
