@@ -4,6 +4,8 @@
 //! finding without importing the engine.
 
 use serde::{Deserialize, Serialize};
+
+use crate::template::{CellIx, Template};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -49,6 +51,27 @@ pub struct Candidate {
 }
 
 impl Finding {
+    /// A finding about cells of the template, named by key and official label, without a
+    /// sum's sides or a suggestion.
+    pub fn on_cells(
+        t: &Template,
+        rule: &str,
+        severity: Severity,
+        cells: &[CellIx],
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            severity,
+            cells: cells.iter().map(|&c| t.cell(c).key.clone()).collect(),
+            labels: cells.iter().map(|&c| t.label(c)).collect(),
+            expected: None,
+            actual: None,
+            suggestion: None,
+            message,
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -167,16 +167,7 @@ fn check_cells(report: &Report, t: &Template, out: &mut Vec<Finding>) {
 }
 
 fn cell_finding(t: &Template, rule: &str, cells: &[CellIx], message: String) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        severity: Severity::Error,
-        cells: cells.iter().map(|&c| t.cell(c).key.clone()).collect(),
-        labels: cells.iter().map(|&c| t.label(c)).collect(),
-        expected: None,
-        actual: None,
-        suggestion: None,
-        message,
-    }
+    Finding::on_cells(t, rule, Severity::Error, cells, message)
 }
 
 fn side_sum(report: &Report, cells: &[CellIx]) -> i128 {

@@ -115,16 +115,7 @@ fn describe_cells(t: &Template, cells: &[CellIx]) -> String {
 }
 
 fn warning(rule: &str, t: &Template, cells: &[CellIx], message: String) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        severity: Severity::Warning,
-        cells: cells.iter().map(|&c| t.cell(c).key.clone()).collect(),
-        labels: cells.iter().map(|&c| t.label(c)).collect(),
-        expected: None,
-        actual: None,
-        suggestion: None,
-        message,
-    }
+    Finding::on_cells(t, rule, Severity::Warning, cells, message)
 }
 
 /// The NT-FIGURE and NT-CLAIM findings of a report.
