@@ -11,7 +11,7 @@ use crate::diff::{narrative_text, text_similarity};
 use crate::model::{Report, Value};
 use crate::orgs::Level;
 use crate::template::indicators::{self, Unit, INDICATORS};
-use crate::template::Presence;
+use crate::template::{Presence, CARRY_OVER};
 
 /// Amounts (fees, in 万元) about 10,000 times the median of the body's peers.
 pub(super) fn unit_mix_up(
@@ -222,8 +222,9 @@ fn carry_break(e: &Entry, prev: &Report, out: &mut Vec<Finding>) {
     let Some(first) = broken.first() else {
         return;
     };
+    let (row, previous) = (CARRY_OVER.row.label, CARRY_OVER.previous.label);
     let message = format!(
-        "说明：本年“上年结转”与上年“结转下年度继续办理”有{}列不一致（如「{}」列：上年结转下年{}，本年上年结转{}），且未作说明",
+        "说明：本年「{row}」与上年「{previous}」有{}列不一致（如「{}」列：上年结转下年{}，本年上年结转{}），且未作说明",
         broken.len(),
         first.label,
         first.previous,
