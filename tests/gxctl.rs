@@ -6,22 +6,6 @@ use serde_json::Value as Json;
 
 use crate::support::{fixture, fixture_json, gxctl, json_of, stdout_of, Served};
 
-/// A report must name a registered body: registers the sample's 固城镇.
-fn register_the_town(served: &Served) {
-    served.exits(
-        &[
-            "org",
-            "add",
-            "621024101",
-            "--name",
-            "固城镇",
-            "--level",
-            "乡镇",
-        ],
-        0,
-    );
-}
-
 /// The 2020 sample amended: 6 normative documents made become 7.
 fn amended_2020() -> Json {
     let mut doc = fixture_json("gucheng-town-2020.json");
@@ -32,7 +16,7 @@ fn amended_2020() -> Json {
 #[tokio::test(flavor = "multi_thread")]
 async fn submit_query_and_diff_through_gxctl() {
     let served = Served::start();
-    register_the_town(&served);
+    served.register_the_town();
     submit_three_years(&served);
     diff_with_the_org_of_a_context(&served);
     served_diff_and_render_are_the_files_own(&served);
@@ -282,7 +266,7 @@ async fn a_published_report_is_imported_and_submitted() {
         .code(2)
         .stderr(predicate::str::contains("give --org ORG"));
 
-    register_the_town(&served);
+    served.register_the_town();
     served
         .ctl()
         .args(["--org", "621024101", "submit"])

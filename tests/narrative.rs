@@ -407,18 +407,7 @@ fn gxctl_validate_checks_a_change_against_last_year() {
 #[tokio::test(flavor = "multi_thread")]
 async fn submit_stores_nt_warnings() {
     let served = Served::start();
-    served.exits(
-        &[
-            "org",
-            "add",
-            "621024101",
-            "--name",
-            "固城镇",
-            "--level",
-            "乡镇",
-        ],
-        0,
-    );
+    served.register_the_town();
     let v2021 = fixture("narrative/contradicted-2021.json");
     let v2022 = fixture("narrative/yoy-2022.json");
     served.exits(&["submit", &v2021.display().to_string()], 0);

@@ -122,6 +122,22 @@ impl Served {
 }
 
 impl Served {
+    /// A report must name a registered body: registers the sample's 固城镇.
+    pub fn register_the_town(&self) {
+        self.exits(
+            &[
+                "org",
+                "add",
+                "621024101",
+                "--name",
+                "固城镇",
+                "--level",
+                "乡镇",
+            ],
+            0,
+        );
+    }
+
     /// Runs gxctl with `args`; checks its exit code and that its output contains `text`.
     pub fn says(&self, args: &[&str], code: i32, text: &str) {
         self.exits(args, code)

@@ -124,25 +124,7 @@ async fn populated(data: &Path) -> String {
     let gxd = start_in(data);
     super::bodies(&gxd).await;
     super::issue(&gxd, pb::Role::Filer, "621024101", false).await;
-    let mut c = gxd.client().await;
-    for (org, revisions) in [("621024101", 3), ("621024102", 1), ("621024103", 2)] {
-        for n in 0..revisions {
-            let mut r = sample_for(org, 2020);
-            r.narrative
-                .as_mut()
-                .expect("narrative")
-                .preamble
-                .push_str(&"（修订）".repeat(n));
-            let reason = if n == 0 { "" } else { "补充说明" };
-            c.submit_report(submit_request(r, reason))
-                .await
-                .expect("submit");
-        }
-    }
-    drop(c);
-    let token = gxd.admin_token.clone().expect("admin token");
-    gxd.stop().await;
-    token
+    super::store_revisions(gxd, &[("621024101", 3), ("621024102", 1), ("621024103", 2)]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

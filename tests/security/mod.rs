@@ -103,3 +103,32 @@ pub async fn bodies_with(gxd: &Gxd, extra: &[String]) {
         .await
         .expect("bodies registered");
 }
+
+/// The sample of `org` for 2020, amended `n` times (its preamble grows).
+pub fn amended(org: &str, n: usize) -> pb::Report {
+    let mut r = crate::server::sample_for(org, 2020);
+    r.narrative
+        .as_mut()
+        .expect("narrative")
+        .preamble
+        .push_str(&"（修订）".repeat(n));
+    r
+}
+
+/// Stores `revisions` revisions of each body's 2020 report, then stops gxd; returns the admin
+/// token.
+pub async fn store_revisions(gxd: Gxd, plan: &[(&str, usize)]) -> String {
+    let mut c = gxd.client().await;
+    for &(org, revisions) in plan {
+        for n in 0..revisions {
+            let reason = if n == 0 { "" } else { "补充说明" };
+            c.submit_report(crate::server::submit_request(amended(org, n), reason))
+                .await
+                .expect("submit");
+        }
+    }
+    drop(c);
+    let token = gxd.admin_token.clone().expect("admin token");
+    gxd.stop().await;
+    token
+}

@@ -3,11 +3,10 @@
 
 use std::path::Path;
 
-use gx::pb;
 use prost::Message;
 
-use super::gxd_run;
-use crate::server::{data_dir, sample_for, start_in, start_with, submit_request};
+use super::{amended, gxd_run};
+use crate::server::{data_dir, start_in, start_with, submit_request};
 use crate::support::{each, gxctl_with_token};
 
 /// The report of a stored revision (store.rs's `Record`: metadata, then the report).
@@ -64,16 +63,6 @@ fn tamper(data: &Path) {
     db.flush().unwrap();
 }
 
-fn amended(org: &str, n: usize) -> pb::Report {
-    let mut r = sample_for(org, 2020);
-    r.narrative
-        .as_mut()
-        .expect("narrative")
-        .preamble
-        .push_str(&"（修订）".repeat(n));
-    r
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn edited_bytes_are_found_offline_and_over_rpc() {
     let dir = data_dir();
@@ -93,19 +82,7 @@ async fn edited_bytes_are_found_offline_and_over_rpc() {
 async fn six_revisions_of_three_reports(data: &Path) -> String {
     let gxd = start_in(data);
     super::bodies(&gxd).await;
-    let mut c = gxd.client().await;
-    for (org, revisions) in [("621024101", 2), ("621024102", 3), ("621024103", 1)] {
-        for n in 0..revisions {
-            let reason = if n == 0 { "" } else { "补充说明" };
-            c.submit_report(submit_request(amended(org, n), reason))
-                .await
-                .expect("submit");
-        }
-    }
-    drop(c);
-    let token = gxd.admin_token.clone().expect("admin token");
-    gxd.stop().await;
-    token
+    super::store_revisions(gxd, &[("621024101", 2), ("621024102", 3), ("621024103", 1)]).await
 }
 
 /// Offline, on the tampered `data`: each break named; narrowed to one body, or one report.
