@@ -217,3 +217,47 @@ fn return_amend_accept_through_gxd() {
     let v = served.text(&["verify"]);
     assert!(v.contains("2 reviews: every chain holds"), "{v}");
 }
+
+/// A report archived as published with errors is reviewed like any other.
+#[test]
+fn a_report_published_with_errors_is_returned_and_accepted() {
+    let served = Served::start();
+    let root = env!("CARGO_MANIFEST_DIR");
+    served.exits(
+        &[
+            "org",
+            "import",
+            &format!("{root}/examples/county/bodies.csv"),
+        ],
+        0,
+    );
+    let mut doc: Json = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/examples/county/621024102-2021.json")).unwrap(),
+    )
+    .unwrap();
+    // A wrong total, as printed.
+    doc["t4"]["review"]["total"] = 99.into();
+    let printed = served.write("printed.json", &doc);
+    served.exits(&["submit", &printed, "--as-published"], 0);
+    let county = token(&served, &["--role", "reviewer", "--for", "621024"]);
+    as_token(&served, &county)
+        .args([
+            "review",
+            "return",
+            OTHER_TOWN,
+            "2021",
+            "--reason",
+            "表四合计有误",
+        ])
+        .args(["--cell", "t4.review.total=合计应为各项之和"])
+        .assert()
+        .code(0);
+    let (state, board) = board_state(&served, OTHER_TOWN);
+    assert_eq!(state, "returned");
+    assert_eq!(board["published_with_errors"], 1);
+    as_token(&served, &county)
+        .args(["review", "accept", OTHER_TOWN, "2021"])
+        .assert()
+        .code(0);
+    assert_eq!(board_state(&served, OTHER_TOWN).0, "accepted");
+}

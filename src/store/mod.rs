@@ -46,7 +46,8 @@
 //!
 //! `keys` (the key layout), `record` (the protobuf records and how they read back),
 //! `flush` (group commit), `revisions` (submit, get, list), `chain` (the hash chain and the
-//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies).
+//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies),
+//! `reviews` (accepting and returning reports; their states).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
