@@ -261,3 +261,157 @@ fn a_report_published_with_errors_is_returned_and_accepted() {
         .code(0);
     assert_eq!(board_state(&served, OTHER_TOWN).0, "accepted");
 }
+
+mod wire {
+    //! ReviewReport on the wire: what each refusal carries, and a review edited behind gxd's
+    //! back found by `gxd verify`.
+
+    use gx::pb;
+    use tonic::Code;
+
+    use crate::security::{bodies, issue, reason};
+    use crate::server::{assert_code, data_dir, sample_for, start_in, submit_request, violations};
+
+    fn request(
+        revision: u32,
+        decision: pb::ReviewDecision,
+        reason: &str,
+    ) -> pb::ReviewReportRequest {
+        pb::ReviewReportRequest {
+            org_id: "621024101".into(),
+            year: 2020,
+            revision,
+            decision: decision as i32,
+            reason: reason.into(),
+            cells: vec![],
+        }
+    }
+
+    fn cell(cell: &str, note: &str) -> pb::CellNote {
+        pb::CellNote {
+            cell: cell.into(),
+            note: note.into(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn refusals_and_a_tampered_review() {
+        let dir = data_dir();
+        let gxd = start_in(dir.path());
+        bodies(&gxd).await;
+        let reviewer = issue(&gxd, pb::Role::Reviewer, "621024", false).await;
+        assert!(reviewer.info.as_ref().is_some_and(|i| i.subtree));
+        let mut c = gxd.client_as(Some(&reviewer.token)).await;
+        use pb::ReviewDecision::{Accept, Return, Unspecified};
+        // Nothing filed.
+        let s = assert_code(
+            c.review_report(request(1, Accept, "")).await,
+            Code::NotFound,
+        );
+        assert!(s.message().contains("no report"), "{s:?}");
+        let mut admin = gxd.client().await;
+        admin
+            .submit_report(submit_request(sample_for("621024101", 2020), ""))
+            .await
+            .expect("filed");
+        // Malformed: no revision, no decision, a return without a reason, cells on an
+        // acceptance, an unknown cell, a cell named twice, a cell without a note.
+        let s = assert_code(
+            c.review_report(request(0, Unspecified, "")).await,
+            Code::InvalidArgument,
+        );
+        let fields: Vec<String> = violations(&s).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["revision", "decision"]);
+        let s = assert_code(
+            c.review_report(request(1, Return, " ")).await,
+            Code::InvalidArgument,
+        );
+        assert_eq!(violations(&s)[0].0, "reason");
+        let mut r = request(1, Accept, "");
+        r.cells = vec![cell("t3.new.total", "x")];
+        assert_code(c.review_report(r).await, Code::InvalidArgument);
+        let mut r = request(1, Return, "请修改");
+        r.cells = vec![
+            cell("t3.nonsense", "x"),
+            cell("t3.new.total", "应与正文一致"),
+            cell("t3.new.total", "again"),
+            cell("t4.review.total", " "),
+        ];
+        let s = assert_code(c.review_report(r).await, Code::InvalidArgument);
+        let fields: Vec<String> = violations(&s).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["cells[3].note"], "{s:?}");
+        let mut r = request(1, Return, "请修改");
+        r.cells = vec![
+            cell("t3.nonsense", "x"),
+            cell("t3.new.total", "应与正文一致"),
+            cell("t3.new.total", "again"),
+        ];
+        let s = assert_code(c.review_report(r).await, Code::InvalidArgument);
+        let fields: Vec<String> = violations(&s).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["cells[0].cell", "cells[2].cell"], "{s:?}");
+        // Stale: FAILED_PRECONDITION naming the current revision.
+        let s = assert_code(
+            c.review_report(request(2, Accept, "")).await,
+            Code::FailedPrecondition,
+        );
+        assert_eq!(reason(&s), "REVISION_CONFLICT");
+        let info = tonic_types::StatusExt::get_details_error_info(&s).expect("ErrorInfo");
+        assert_eq!(
+            info.metadata.get("current_revision").map(String::as_str),
+            Some("1")
+        );
+        // Returned; the response says so and the log head covers it.
+        let mut r = request(1, Return, "表三合计与正文不一致");
+        r.cells = vec![cell("t3.new.total", "应与正文一致")];
+        let done = c.review_report(r).await.expect("returned").into_inner();
+        assert_eq!(done.state, pb::ReviewState::Returned as i32);
+        // The token, four bodies, the reviewer's token, the revision, the review.
+        assert_eq!(done.log_head.as_ref().map(|h| h.size), Some(8));
+        let got = c
+            .get_report(pb::GetReportRequest {
+                org_id: "621024101".into(),
+                year: 2020,
+                version: None,
+            })
+            .await
+            .expect("get")
+            .into_inner();
+        assert_eq!(got.state, pb::ReviewState::Returned as i32);
+        assert_eq!(got.reviews.len(), 1);
+        let chain_hash = done.review.expect("review").chain_hash;
+        drop((c, admin));
+        gxd.stop().await;
+
+        // An intruder turns the return into an acceptance in sled: `gxd verify` finds it.
+        let (code, out, _) = crate::security::gxd_run(&["verify"], dir.path());
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("1 review: every chain holds"), "{out}");
+        edit_review(dir.path(), &chain_hash);
+        let (code, out, _) = crate::security::gxd_run(&["verify"], dir.path());
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("review 1: the review"), "{out}");
+    }
+
+    /// Rewrites the reason of the one review in the stopped gxd's data directory.
+    fn edit_review(data: &std::path::Path, chain_hash: &str) {
+        let db = sled::Config::new()
+            .path(data)
+            .segment_size(8 << 20)
+            .open()
+            .expect("sled opens");
+        let tree = db.open_tree("reviews").expect("reviews");
+        let (k, v) = tree.iter().next().expect("a review").expect("reads");
+        let old = "表三合计与正文不一致".as_bytes();
+        let new = "表三合计与正文一致！".as_bytes();
+        assert_eq!(old.len(), new.len());
+        let at = v
+            .windows(old.len())
+            .position(|w| w == old)
+            .expect("the reason is stored");
+        let mut bytes = v.to_vec();
+        bytes[at..at + old.len()].copy_from_slice(new);
+        assert!(!chain_hash.is_empty());
+        tree.insert(k, bytes).expect("written");
+        db.flush().expect("flushed");
+    }
+}
