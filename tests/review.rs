@@ -414,4 +414,117 @@ mod wire {
         tree.insert(k, bytes).expect("written");
         db.flush().expect("flushed");
     }
+
+    /// ReviewReport × every kind of caller; and what else a reviewer token may do.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn who_may_review() {
+        let dir = data_dir();
+        let gxd = crate::server::start_with(dir.path(), &["--public-read"]);
+        bodies(&gxd).await;
+        let mut admin = gxd.client().await;
+        admin
+            .submit_report(submit_request(sample_for("621024101", 2020), ""))
+            .await
+            .expect("filed");
+        let token = |role, org: &'static str, subtree| {
+            let gxd = &gxd;
+            async move { issue(gxd, role, org, subtree).await.token }
+        };
+        use pb::Role::{Archivist, Filer, Reader, Reviewer};
+        let callers: Vec<(&str, Option<String>, Code)> = vec![
+            ("none, --public-read", None, Code::Unauthenticated),
+            (
+                "reader",
+                Some(token(Reader, "", false).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "filer of the body",
+                Some(token(Filer, "621024101", false).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "filer of the county with subtree",
+                Some(token(Filer, "621024", true).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "archivist",
+                Some(token(Archivist, "", false).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "reviewer of the body itself",
+                Some(token(Reviewer, "621024101", false).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "reviewer of a sibling",
+                Some(token(Reviewer, "621024102", false).await),
+                Code::PermissionDenied,
+            ),
+            (
+                "reviewer of the county",
+                Some(token(Reviewer, "621024", false).await),
+                Code::Ok,
+            ),
+            ("admin", gxd.admin_token.clone(), Code::Ok),
+        ];
+        let mut failures = Vec::new();
+        for (who, t, want) in &callers {
+            let got = gxd
+                .client_as(t.as_deref())
+                .await
+                .review_report(request_2020(pb::ReviewDecision::Accept))
+                .await;
+            let code = got.as_ref().err().map_or(Code::Ok, |s| s.code());
+            if code != *want {
+                failures.push(format!("{who}: {code:?}, expected {want:?} ({got:?})"));
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+        // A reviewer reads and verifies, but neither files nor administers.
+        let county = callers[7].1.clone();
+        let mut c = gxd.client_as(county.as_deref()).await;
+        assert_code(
+            c.submit_report(submit_request(sample_for("621024102", 2020), ""))
+                .await,
+            Code::PermissionDenied,
+        );
+        let got = c
+            .list_revisions(pb::ListRevisionsRequest {
+                org_id: "621024101".into(),
+                year: 2020,
+            })
+            .await
+            .expect("a reviewer reads")
+            .into_inner();
+        assert_eq!(got.reviews.len(), 2);
+        assert_eq!(got.state, pb::ReviewState::Accepted as i32);
+        assert_code(
+            gx::pb::token_service_client::TokenServiceClient::new(
+                gxd.channel_as(county.as_deref()).await,
+            )
+            .list_tokens(pb::ListTokensRequest::default())
+            .await,
+            Code::PermissionDenied,
+        );
+        // Anonymous public reads see the state too.
+        let got = gxd
+            .client_as(None)
+            .await
+            .get_report(pb::GetReportRequest {
+                org_id: "621024101".into(),
+                year: 2020,
+                version: None,
+            })
+            .await
+            .expect("a public read")
+            .into_inner();
+        assert_eq!(got.state, pb::ReviewState::Accepted as i32);
+    }
+
+    fn request_2020(decision: pb::ReviewDecision) -> pb::ReviewReportRequest {
+        request(1, decision, "")
+    }
 }
