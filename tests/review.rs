@@ -206,6 +206,20 @@ fn return_amend_accept_through_gxd() {
         ("accepted", &1.into())
     );
     assert_eq!(board_state(&served, OTHER_TOWN).0, "filed");
+    let list = served.json(&["list", "--year", "2021", "-o", "json"]);
+    let states: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["org_id"].as_str().unwrap(),
+                r["review_state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(states.contains(&(TOWN, "accepted")), "{states:?}");
+    assert!(states.contains(&(OTHER_TOWN, "filed")), "{states:?}");
 
     // The roll-up of accepted reports leaves 老城镇 out and says so.
     let sum = served.json(&["rollup", "621024", "2021", "--accepted-only", "-o", "json"]);
