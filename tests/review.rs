@@ -541,4 +541,48 @@ mod wire {
     fn request_2020(decision: pb::ReviewDecision) -> pb::ReviewReportRequest {
         request(1, decision, "")
     }
+
+    /// A data directory of store format 3 (what gxd wrote before reviews) is upgraded when
+    /// gxd starts on it: its chains still hold and reviews are taken.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_format_3_directory_is_upgraded_on_first_start() {
+        let dir = data_dir();
+        let gxd = start_in(dir.path());
+        bodies(&gxd).await;
+        gxd.client()
+            .await
+            .submit_report(submit_request(sample_for("621024101", 2020), ""))
+            .await
+            .expect("filed");
+        gxd.stop().await;
+        {
+            let db = sled::Config::new()
+                .path(dir.path())
+                .segment_size(8 << 20)
+                .open()
+                .expect("sled opens");
+            db.drop_tree("reviews").expect("no reviews tree");
+            db.open_tree("meta")
+                .expect("meta")
+                .insert("format", &3u32.to_be_bytes())
+                .expect("format 3");
+            db.flush().expect("flushed");
+        }
+        let gxd = start_in(dir.path());
+        let reviewer = issue(&gxd, pb::Role::Reviewer, "621024", false).await;
+        gxd.client_as(Some(&reviewer.token))
+            .await
+            .review_report(request(1, pb::ReviewDecision::Accept, ""))
+            .await
+            .expect("reviewed after the upgrade");
+        let log = gxd.log();
+        gxd.stop().await;
+        assert!(
+            log.contains("upgraded the data directory to format 4"),
+            "{log}"
+        );
+        let (code, out, _) = crate::security::gxd_run(&["verify"], dir.path());
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("1 review: every chain holds"), "{out}");
+    }
 }

@@ -277,10 +277,14 @@ impl Store {
             }
             meta.insert("format", &FORMAT.to_be_bytes())?;
             db.flush()?;
-            tracing::info!(
-                entries = log.current().size,
-                "the data directory has its log (format {FORMAT})"
-            );
+            if format == Some(FORMAT_UNREVIEWED) {
+                tracing::info!("upgraded the data directory to format {FORMAT} (reviews)");
+            } else {
+                tracing::info!(
+                    entries = log.current().size,
+                    "the data directory has its log (format {FORMAT})"
+                );
+            }
         }
         let log = Arc::new(log);
         let directory = orgs::load_directory(&orgs)?;
