@@ -112,6 +112,10 @@ enum Command {
     /// copies, patterns, and a ranking per indicator.
     #[command(after_help = cmd::analyze::EXAMPLES)]
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Follow the filings below --org as they happen, one line per event, resumable with
+    /// --from.
+    #[command(after_help = cmd::watch::EXAMPLES)]
+    Watch(cmd::watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -137,6 +141,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(&cli.connection, args),
         Command::Import(args) => cmd::import::run(&cli.connection, args),
         Command::Analyze(args) => cmd::analyze::run(&cli.connection, args),
+        Command::Watch(args) => cmd::watch::run(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

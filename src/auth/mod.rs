@@ -17,11 +17,14 @@
 //! |---|---|---|---|---|---|
 //! | open (health, reflection) | ✓ | ✓ | ✓ | ✓ | ✓ |
 //! | read (Get, List, ListRevisions, Diff, Render, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
-//! | audit (VerifyChains, GetLogHead) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
+//! | audit (VerifyChains, GetLogHead, WatchFilings²) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
 //! | submit (SubmitReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | its body¹ | ✓ |
 //! | admin (TokenService, anything unclassified) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
 //!
 //! ¹ the token's own body; with `subtree`, also every body within it ([`Hierarchy`]).
+//!
+//! ² A watch stream says what reads say (filings and bodies), but it lasts: it needs a token
+//! even when reads are public. Any token may watch any subtree.
 //!
 //! A token that is present but malformed, unknown or revoked is `UNAUTHENTICATED` even where
 //! no token is needed: a broken credential is never quietly treated as none.
@@ -180,7 +183,8 @@ pub fn need(path: &str) -> Need {
             "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports"
             | "AnalyzeRegion",
         ) => Need::Read,
-        ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead") => Need::Audit,
+        ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead")
+        | ("gx.v1.WatchService", "WatchFilings") => Need::Audit,
         _ => Need::Admin,
     }
 }
@@ -393,6 +397,7 @@ mod tests {
         assert_eq!(need("/gx.v1.ReportService/GetReport"), Need::Read);
         assert_eq!(need("/gx.v1.ReportService/RenderReport"), Need::Read);
         assert_eq!(need("/gx.v1.IntegrityService/VerifyChains"), Need::Audit);
+        assert_eq!(need("/gx.v1.WatchService/WatchFilings"), Need::Audit);
         assert_eq!(need("/gx.v1.TokenService/CreateToken"), Need::Admin);
         assert_eq!(need("/gx.v1.ReportService/SomethingNew"), Need::Admin);
         assert_eq!(need("garbage"), Need::Admin);

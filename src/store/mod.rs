@@ -39,7 +39,8 @@
 //!
 //! `keys` (the key layout), `record` (the protobuf records and how they read back),
 //! `flush` (group commit), `revisions` (submit, get, list), `chain` (the hash chain and the
-//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies).
+//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies),
+//! `events` (the log's durable entries as events, from a cursor).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -50,6 +51,7 @@ use crate::orgs::{Directory, DirectoryError};
 
 mod backup;
 mod chain;
+mod events;
 mod flush;
 mod keys;
 mod log;
@@ -67,6 +69,7 @@ mod tests_log;
 
 pub use backup::{restore, Restored};
 pub use chain::{content_hash, GENESIS};
+pub use events::{Event, EventKind, Follow};
 pub use log::{LogHead, HEAD_FILE, LOG_FILE};
 pub use orgs::{Change, NewBody};
 pub use revisions::{Cursor, NewRevision, Page, Revision, Submitted, Version};
@@ -171,6 +174,8 @@ struct Inner {
     directory: RwLock<Directory>,
     /// The store-wide log.
     log: Arc<log::Log>,
+    /// The log's entries read back as events, for followers (`events`).
+    events: events::Events,
     /// What the log check found on open: when not empty, the store is read-only.
     damage: Vec<ChainBreak>,
     /// False once closing: a submission holds it (read) from before its write until its
@@ -275,6 +280,7 @@ impl Store {
                 orgs,
                 directory: RwLock::new(directory),
                 log,
+                events: events::Events::default(),
                 damage,
                 open: RwLock::new(true),
             }),

@@ -8,6 +8,7 @@ mod interop;
 mod ops;
 mod orgs;
 mod reports;
+mod watch;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -1,0 +1,268 @@
+//! Following the store's writes as events, from a cursor ([`Store::follow`]).
+//!
+//! The events are the store-wide log's entries ([`super::log`]) read back as what they
+//! record: a revision filed, a body registered or changed (a token issued or revoked is not
+//! an event). An event's cursor is its entry's sequence number (1, 2, 3, …): monotonic,
+//! the same after a restart, and an event exists exactly when its write does — the entry is
+//! appended with the write, under the same lock, and nothing else makes one.
+//!
+//! Only durable entries are events: those up to the head the group-commit flusher last wrote
+//! ([`super::log::Log::commit`] publishes its size). A follower therefore never sees an event
+//! that a crash could take back, and every acknowledged write is an event before (or as)
+//! its writer is answered.
+//!
+//! The entries are read from `gx.log` itself, lazily and once: the first follower reads the
+//! file from the start, later ones continue from where the last read stopped. Each entry is
+//! read back as an [`Event`] once (its revision's metadata from the `revisions` tree, its
+//! body from the directory) and kept in memory; followers share them. A store nobody follows
+//! does none of this. A follower that falls behind simply reads on from its cursor: there is
+//! no queue to overflow and nothing is skipped.
+//!
+//! Events of bodies say what the body is now (name, parent): the log keeps only the hash of
+//! what was written, and the body record is rewritten in place.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use prost::Message;
+use tokio::sync::watch;
+
+use super::keys::revision_key;
+use super::log::{EntryKind, LogEntry, LOG_FILE};
+use super::record::{from_micros, micros};
+use super::revisions::to_revision;
+use super::{Result, Store, StoreError};
+
+/// What an event says happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// A revision of a report was stored (`revision` 1: first filed; later: an amendment,
+    /// with its reason).
+    Filed,
+    /// A body was registered.
+    BodyRegistered,
+    /// A registered body was renamed, moved or given another level.
+    BodyChanged,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The log sequence number of its entry.
+    pub cursor: u64,
+    pub kind: EventKind,
+    /// The body (of the report, or the body registered).
+    pub org_id: String,
+    /// The body's name (as filed with the revision, or as the body is now).
+    pub org_name: String,
+    /// Filed: the report's year and revision (0 for bodies).
+    pub year: u32,
+    pub revision: u32,
+    /// Filed: the id of the token that submitted it ("" for bodies).
+    pub actor: String,
+    /// Filed: when it was submitted; bodies: when the body was last changed.
+    pub at: SystemTime,
+    /// Filed: the amendment's reason ("" for revision 1).
+    pub reason: String,
+    /// Bodies: the parent's id ("" at the top).
+    pub parent: String,
+}
+
+/// The events read so far, shared by every follower.
+#[derive(Debug, Default)]
+pub(super) struct Events {
+    index: Mutex<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    /// `entries[i]` is the entry of sequence number i + 1 (`None`: not an event).
+    entries: Vec<Option<Arc<Event>>>,
+    /// Where the next frame starts in `gx.log`.
+    offset: u64,
+    /// Bodies with an event already (a later one is a change).
+    bodies: HashSet<String>,
+}
+
+/// A follower: the events after its cursor, as they become durable.
+#[derive(Debug)]
+pub struct Follow {
+    store: Store,
+    durable: watch::Receiver<u64>,
+    /// The cursor of the last event handed out.
+    cursor: u64,
+}
+
+impl Store {
+    /// The cursor of the latest durable event (0: none yet).
+    pub fn event_head(&self) -> u64 {
+        *self.inner.log.durable().borrow()
+    }
+
+    /// Follows the events after `cursor` (0: from the first). `None` when `cursor` is past
+    /// the durable log (a cursor from another data directory, or one restored from an older
+    /// backup).
+    pub fn follow(&self, cursor: u64) -> Option<Follow> {
+        let durable = self.inner.log.durable();
+        if cursor > *durable.borrow() {
+            return None;
+        }
+        Some(Follow {
+            store: self.clone(),
+            durable,
+            cursor,
+        })
+    }
+
+    /// Reads the log up to entry `to` into the index (blocking: file and sled reads).
+    fn index_to(&self, to: u64) -> Result<()> {
+        let mut index = self
+            .inner
+            .events
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if index.entries.len() as u64 >= to {
+            return Ok(());
+        }
+        let log_err = |e: std::io::Error| StoreError::Log(format!("reading {LOG_FILE}: {e}"));
+        let mut file = File::open(self.inner.path.join(LOG_FILE)).map_err(log_err)?;
+        file.seek(SeekFrom::Start(index.offset)).map_err(log_err)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(log_err)?;
+        let mut at = 0usize;
+        while (index.entries.len() as u64) < to {
+            let Some(len) = bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(|b| u32::from_be_bytes(b) as usize)
+            else {
+                break;
+            };
+            let Some(frame) = bytes.get(at + 4..at + 4 + len) else {
+                break;
+            };
+            let entry = LogEntry::decode(frame)
+                .map_err(|e| StoreError::Log(format!("{LOG_FILE} entry: {e}")))?;
+            if entry.seq != index.entries.len() as u64 + 1 {
+                return Err(StoreError::Log(format!(
+                    "{LOG_FILE}: entry {} where {} was expected",
+                    entry.seq,
+                    index.entries.len() + 1
+                )));
+            }
+            let event = self.event_of(&entry, &mut index.bodies)?;
+            index.entries.push(event.map(Arc::new));
+            at += 4 + len;
+        }
+        index.offset += at as u64;
+        if (index.entries.len() as u64) < to {
+            return Err(StoreError::Log(format!(
+                "{LOG_FILE} ends at entry {} before the head's {to}",
+                index.entries.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The event a log entry records, if any.
+    fn event_of(&self, e: &LogEntry, bodies: &mut HashSet<String>) -> Result<Option<Event>> {
+        let mut event = Event {
+            cursor: e.seq,
+            kind: EventKind::Filed,
+            org_id: e.id.clone(),
+            org_name: String::new(),
+            year: e.year,
+            revision: e.revision,
+            actor: String::new(),
+            at: SystemTime::UNIX_EPOCH,
+            reason: String::new(),
+            parent: String::new(),
+        };
+        match EntryKind::from_number(e.kind) {
+            Some(EntryKind::Revision) => {
+                let key = revision_key(&e.id, e.year, e.revision)?;
+                // A revision missing from sled is damage `gxd verify` reports; the event
+                // still says what the log holds.
+                if let Some(v) = self.inner.revisions.get(&key)? {
+                    let r = to_revision(&key, &v, false)?;
+                    event.org_name = r.org_name;
+                    event.actor = r.submitted_by;
+                    event.at = r.submitted_at;
+                    event.reason = r.reason;
+                }
+            }
+            Some(EntryKind::Body) => {
+                event.kind = if bodies.insert(e.id.clone()) {
+                    EventKind::BodyRegistered
+                } else {
+                    EventKind::BodyChanged
+                };
+                if let Some(b) = self.org(&e.id) {
+                    event.org_name = b.name;
+                    // As stored (microseconds), so that it reads the same after a restart.
+                    event.at = from_micros(micros(b.updated_at));
+                    event.parent = b.parent.unwrap_or_default();
+                }
+            }
+            Some(EntryKind::Token) | None => return Ok(None),
+        }
+        Ok(Some(event))
+    }
+}
+
+impl Follow {
+    /// The cursor of the last event handed out (or the one it started from).
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// The next events after the cursor, at most `max` (and at least one), waiting until
+    /// there are some. `None` once the store is gone.
+    pub async fn next(&mut self, max: usize) -> Result<Option<Vec<Arc<Event>>>> {
+        loop {
+            let durable = *self.durable.borrow_and_update();
+            if durable > self.cursor {
+                let to = durable.min(self.cursor.saturating_add(max.max(1) as u64));
+                let store = self.store.clone();
+                let from = self.cursor;
+                let batch = tokio::task::spawn_blocking(move || store.events_between(from, to))
+                    .await
+                    .map_err(|e| StoreError::Log(format!("reading events: {e}")))??;
+                self.cursor = to;
+                if !batch.is_empty() {
+                    return Ok(Some(batch));
+                }
+                continue;
+            }
+            if self.durable.changed().await.is_err() {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// The events with cursors in `(from, to]` (blocking).
+    fn events_between(&self, from: u64, to: u64) -> Result<Vec<Arc<Event>>> {
+        self.index_to(to)?;
+        let index = self
+            .inner
+            .events
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let range = usize::try_from(from).unwrap_or(usize::MAX)..usize::try_from(to).unwrap_or(0);
+        Ok(index
+            .entries
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .flatten()
+            .cloned()
+            .collect())
+    }
+}
