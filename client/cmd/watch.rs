@@ -71,7 +71,8 @@ pub fn run(conn: &Connection, args: WatchArgs) -> Result<Exit> {
             };
             let event = match next {
                 None => return Ok(Exit::Ok),
-                Some(Ok(e)) => e,
+                Some(Ok(pb::WatchFilingsResponse { event: Some(e) })) => e,
+                Some(Ok(_)) => continue,
                 Some(Err(status)) => {
                     let resume = if last.is_empty() {
                         String::new()

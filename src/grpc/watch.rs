@@ -31,7 +31,7 @@ const BUFFER: usize = 64;
 
 /// The events of a call, as the service answers them.
 pub type WatchStream =
-    Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send + 'static>>;
+    Pin<Box<dyn Stream<Item = Result<pb::WatchFilingsResponse, Status>> + Send + 'static>>;
 
 /// The service.
 #[derive(Debug, Clone)]
@@ -126,7 +126,7 @@ async fn stream_events(
     mut follow: Follow,
     store: Store,
     org: String,
-    tx: mpsc::Sender<Result<pb::FilingEvent, Status>>,
+    tx: mpsc::Sender<Result<pb::WatchFilingsResponse, Status>>,
     mut stopping: watch::Receiver<bool>,
 ) {
     loop {
@@ -162,7 +162,7 @@ async fn stream_events(
                     let _ = tx.try_send(Err(shutting_down()));
                     return;
                 }
-                sent = tx.send(Ok(event_pb(&e))) => if sent.is_err() { return },
+                sent = tx.send(Ok(pb::WatchFilingsResponse { event: Some(event_pb(&e)) })) => if sent.is_err() { return },
             }
         }
     }

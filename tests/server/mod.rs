@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod bad_input;
+mod contract;
 mod interop;
 mod ops;
 mod orgs;

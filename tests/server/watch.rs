@@ -36,7 +36,7 @@ async fn follow(gxd: &Gxd, org: &str, from: &str) -> (Events, tokio::task::JoinH
     let task = tokio::spawn(async move {
         loop {
             match stream.next().await {
-                Some(Ok(e)) => list.lock().unwrap().push(e),
+                Some(Ok(r)) => list.lock().unwrap().push(r.event.expect("an event")),
                 Some(Err(s)) => return s.code(),
                 None => return Code::Ok,
             }
