@@ -30,6 +30,9 @@ pub struct WatchArgs {
     /// events. Default: every event from the first.
     #[arg(long = "from", value_name = "CURSOR")]
     from: Option<String>,
+    /// Print the events so far and exit, instead of following new ones.
+    #[arg(long)]
+    no_follow: bool,
     /// Output format [default: table on a terminal, else jsonl].
     #[arg(short, long, value_enum)]
     output: Option<WatchFormat>,
@@ -40,10 +43,11 @@ Examples:
   gxctl watch --org 621024
   gxctl watch --org 621024 --from 1234 -o jsonl >> events.jsonl
   gxctl watch --org 621024 --from now
+  gxctl watch --org 621024 --from \"$(cat last.cursor)\" --no-follow -o jsonl
 
 Events: filed (a revision stored; revision 2 on is an amendment, with its reason),
 body_registered, body_changed, accepted, returned (with the reason and cells). The stream
-does not end on its own: stop it with Ctrl-C. When the connection breaks or gxd restarts,
+does not end on its own (unless --no-follow): stop it with Ctrl-C. When the connection breaks or gxd restarts,
 run it again with --from and the last cursor printed: no event is missed or repeated.";
 
 pub fn run(conn: &Connection, args: WatchArgs) -> Result<Exit> {
@@ -59,6 +63,7 @@ pub fn run(conn: &Connection, args: WatchArgs) -> Result<Exit> {
         let request = pb::WatchFilingsRequest {
             org,
             from_cursor: args.from.clone().unwrap_or_default(),
+            replay_only: args.no_follow,
         };
         let mut stream = remote.call(client.watch_filings(request)).await?;
         let mut last = args.from.clone().unwrap_or_default();

@@ -83,7 +83,9 @@ impl Watch {
                 "no body {org:?} is registered (gxctl org list)"
             )));
         }
-        let cursor = parse_cursor(&req.from_cursor, self.store.event_head())?;
+        let head = self.store.event_head();
+        let cursor = parse_cursor(&req.from_cursor, head)?;
+        let until = req.replay_only.then_some(head);
         let follow = self.store.follow(cursor).ok_or(ServiceError::CursorAhead {
             cursor,
             end: self.store.event_head(),
@@ -93,6 +95,7 @@ impl Watch {
             follow,
             self.store.clone(),
             org,
+            until,
             tx,
             self.stopping.clone(),
         ));
@@ -126,10 +129,12 @@ async fn stream_events(
     mut follow: Follow,
     store: Store,
     org: String,
+    until: Option<u64>,
     tx: mpsc::Sender<Result<pb::WatchFilingsResponse, Status>>,
     mut stopping: watch::Receiver<bool>,
 ) {
-    loop {
+    let until = until.unwrap_or(u64::MAX);
+    while follow.cursor() < until {
         let next = tokio::select! {
             _ = stopping.wait_for(|s| *s) => {
                 let _ = tx.try_send(Err(shutting_down()));
@@ -153,7 +158,7 @@ async fn stream_events(
         let mine: Vec<Arc<Event>> = store.with_directory(|d| {
             batch
                 .into_iter()
-                .filter(|e| d.is_within(&e.org_id, &org))
+                .filter(|e| e.cursor <= until && d.is_within(&e.org_id, &org))
                 .collect()
         });
         for e in mine {

@@ -27,6 +27,7 @@ async fn follow(gxd: &Gxd, org: &str, from: &str) -> (Events, tokio::task::JoinH
         .watch_filings(pb::WatchFilingsRequest {
             org: org.into(),
             from_cursor: from.into(),
+            replay_only: false,
         })
         .await
         .expect("watch")
@@ -170,6 +171,23 @@ async fn a_county_watcher_sees_every_filing_once_in_cursor_order() {
     .await;
     assert_eq!(tail, events[events.len() / 2 + 1..].to_vec());
 
+    // Replay only: what was there when the call began, then the end (OK).
+    let mut s = watcher(&gxd)
+        .await
+        .watch_filings(pb::WatchFilingsRequest {
+            org: "621024".into(),
+            from_cursor: String::new(),
+            replay_only: true,
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut caught_up = Vec::new();
+    while let Some(r) = s.next().await {
+        caught_up.push(r.expect("an event").event.expect("an event"));
+    }
+    assert_eq!(caught_up, events);
+
     // "now": only what happens after; a town's watcher sees only the town.
     let (now, _t) = follow(&gxd, &towns[0], "now").await;
     let mut c = gxd.client().await;
@@ -197,6 +215,7 @@ async fn bad_requests_and_a_cursor_past_the_log() {
     let ask = |org: &str, from: &str| pb::WatchFilingsRequest {
         org: org.into(),
         from_cursor: from.into(),
+        replay_only: false,
     };
     assert_code(w.watch_filings(ask("", "")).await, Code::InvalidArgument);
     assert_code(w.watch_filings(ask("621099", "")).await, Code::NotFound);
