@@ -24,7 +24,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use prost::Message;
@@ -74,13 +74,14 @@ pub struct Event {
 /// The events read so far, shared by every follower.
 #[derive(Debug, Default)]
 pub(super) struct Events {
-    index: Mutex<Index>,
+    /// `entries[i]` is the entry of sequence number i + 1 (`None`: not an event).
+    entries: RwLock<Vec<Option<Arc<Event>>>>,
+    /// The reading of `gx.log` (one reader at a time).
+    reader: Mutex<Reader>,
 }
 
 #[derive(Debug, Default)]
-struct Index {
-    /// `entries[i]` is the entry of sequence number i + 1 (`None`: not an event).
-    entries: Vec<Option<Arc<Event>>>,
+struct Reader {
     /// Where the next frame starts in `gx.log`.
     offset: u64,
     /// Bodies with an event already (a later one is a change).
@@ -119,22 +120,24 @@ impl Store {
 
     /// Reads the log up to entry `to` into the index (blocking: file and sled reads).
     fn index_to(&self, to: u64) -> Result<()> {
-        let mut index = self
-            .inner
-            .events
-            .index
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if index.entries.len() as u64 >= to {
+        let events = &self.inner.events;
+        let mut reader = events.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let mut have = events
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len() as u64;
+        if have >= to {
             return Ok(());
         }
         let log_err = |e: std::io::Error| StoreError::Log(format!("reading {LOG_FILE}: {e}"));
         let mut file = File::open(self.inner.path.join(LOG_FILE)).map_err(log_err)?;
-        file.seek(SeekFrom::Start(index.offset)).map_err(log_err)?;
+        file.seek(SeekFrom::Start(reader.offset)).map_err(log_err)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(log_err)?;
+        let mut read = Vec::new();
         let mut at = 0usize;
-        while (index.entries.len() as u64) < to {
+        while have < to {
             let Some(len) = bytes
                 .get(at..at + 4)
                 .and_then(|b| <[u8; 4]>::try_from(b).ok())
@@ -147,22 +150,26 @@ impl Store {
             };
             let entry = LogEntry::decode(frame)
                 .map_err(|e| StoreError::Log(format!("{LOG_FILE} entry: {e}")))?;
-            if entry.seq != index.entries.len() as u64 + 1 {
+            if entry.seq != have + 1 {
                 return Err(StoreError::Log(format!(
                     "{LOG_FILE}: entry {} where {} was expected",
                     entry.seq,
-                    index.entries.len() + 1
+                    have + 1
                 )));
             }
-            let event = self.event_of(&entry, &mut index.bodies)?;
-            index.entries.push(event.map(Arc::new));
+            read.push(self.event_of(&entry, &mut reader.bodies)?.map(Arc::new));
+            have += 1;
             at += 4 + len;
         }
-        index.offset += at as u64;
-        if (index.entries.len() as u64) < to {
+        reader.offset += at as u64;
+        events
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(read);
+        if have < to {
             return Err(StoreError::Log(format!(
-                "{LOG_FILE} ends at entry {} before the head's {to}",
-                index.entries.len()
+                "{LOG_FILE} ends at entry {have} before the head's {to}"
             )));
         }
         Ok(())
@@ -227,11 +234,18 @@ impl Follow {
             let durable = *self.durable.borrow_and_update();
             if durable > self.cursor {
                 let to = durable.min(self.cursor.saturating_add(max.max(1) as u64));
-                let store = self.store.clone();
                 let from = self.cursor;
-                let batch = tokio::task::spawn_blocking(move || store.events_between(from, to))
-                    .await
-                    .map_err(|e| StoreError::Log(format!("reading events: {e}")))??;
+                // Read already (the common case: another follower, or an earlier call, read
+                // them): no blocking thread needed.
+                let batch = match self.store.indexed_between(from, to) {
+                    Some(batch) => batch,
+                    None => {
+                        let store = self.store.clone();
+                        tokio::task::spawn_blocking(move || store.events_between(from, to))
+                            .await
+                            .map_err(|e| StoreError::Log(format!("reading events: {e}")))??
+                    }
+                };
                 self.cursor = to;
                 if !batch.is_empty() {
                     return Ok(Some(batch));
@@ -246,23 +260,21 @@ impl Follow {
 }
 
 impl Store {
-    /// The events with cursors in `(from, to]` (blocking).
+    /// The events with cursors in `(from, to]` (blocking: reads the log when needed).
     fn events_between(&self, from: u64, to: u64) -> Result<Vec<Arc<Event>>> {
         self.index_to(to)?;
-        let index = self
+        Ok(self.indexed_between(from, to).unwrap_or_default())
+    }
+
+    /// The events with cursors in `(from, to]` if they have been read; `None` if not.
+    fn indexed_between(&self, from: u64, to: u64) -> Option<Vec<Arc<Event>>> {
+        let entries = self
             .inner
             .events
-            .index
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let range = usize::try_from(from).unwrap_or(usize::MAX)..usize::try_from(to).unwrap_or(0);
-        Ok(index
             .entries
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .flatten()
-            .cloned()
-            .collect())
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let range = usize::try_from(from).ok()?..usize::try_from(to).ok()?;
+        Some(entries.get(range)?.iter().flatten().cloned().collect())
     }
 }
