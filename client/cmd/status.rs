@@ -10,6 +10,7 @@ use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{body_json, level_name, timestamp};
+use crate::show_review::ReviewStateArg;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -18,12 +19,16 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
+    /// Only the bodies whose report is in this review state (the counts cover every body).
+    #[arg(long, value_enum)]
+    state: Option<ReviewStateArg>,
 }
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl status 2021 --org 621024        # every body below 合水县: filed or missing
-  gxctl status 2021 -o json             # the context's body, or every body without one";
+  gxctl status 2021 -o json             # the context's body, or every body without one
+  gxctl status 2021 --org 621024 --state returned   # the reports sent back for amendment";
 
 fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
     let b = e.body.clone().unwrap_or_default();
@@ -40,6 +45,8 @@ fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
         "unexplained": e.unexplained,
         "cross_year_checked": e.filed.then_some(cross.checked),
         "state": status_cell(e),
+        "review_state": crate::show_review::review_state_name(e.state),
+        "review": e.review.as_ref().map(crate::show_review::review_json),
     })
 }
 
@@ -84,6 +91,7 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
         let remote = Remote::connect(conn).await?;
         let r = remote
             .call(remote.orgs().get_filing_status(pb::GetFilingStatusRequest {
+                state: args.state.map_or(0, |s| pb::ReviewState::from(s) as i32),
                 year: args.year,
                 org_id: remote.org.clone().unwrap_or_default(),
             }))
@@ -97,26 +105,35 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
             "missing": r.missing,
             "unexplained": r.unexplained,
             "published_with_errors": r.with_errors,
+            "accepted": r.accepted,
+            "returned": r.returned,
+            "awaiting_review": r.awaiting_review,
             "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         });
-        output::print_as(args.output, &json, || text(args.year, &r))?;
+        output::print_as(args.output, &json, || text(args.year, &r, args.state))?;
         Ok(Exit::Ok)
     })
 }
 
 /// The board for people: whose board, the counts, the body's own report, then one line a body.
-fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
+fn text(year: u32, r: &pb::GetFilingStatusResponse, state: Option<ReviewStateArg>) -> String {
     let mut s = match &r.body {
         Some(b) => format!("{} {} {year}年 — filing board\n", b.id, b.name),
         None => format!("every body {year}年 — filing board\n"),
     };
+    // Every body counts (the rows may be filtered by --state).
+    let bodies = r.filed + r.missing + r.with_errors;
     s.push_str(&format!(
         "{} bod{}: {} filed, {} missing, {} with unexplained warnings\n",
-        r.entries.len(),
-        if r.entries.len() == 1 { "y" } else { "ies" },
+        bodies,
+        if bodies == 1 { "y" } else { "ies" },
         r.filed,
         r.missing,
         r.unexplained
+    ));
+    s.push_str(&format!(
+        "review: {} accepted, {} returned, {} awaiting review\n",
+        r.accepted, r.returned, r.awaiting_review
     ));
     if r.with_errors > 0 {
         s.push_str(&format!(
@@ -124,6 +141,10 @@ fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
             r.with_errors,
             crate::show::PUBLISHED_WITH_ERRORS
         ));
+    }
+    if let Some(st) = state {
+        let name = crate::show_review::review_state_name(pb::ReviewState::from(st) as i32);
+        s.push_str(&format!("showing the {} {name}\n", r.entries.len()));
     }
     if let Some(own) = &r.own {
         s.push_str(&format!(
@@ -152,6 +173,7 @@ fn table(r: &pb::GetFilingStatusResponse) -> String {
         "name",
         "level",
         "status",
+        "review",
         "rev",
         "submitted",
         "warnings",
@@ -170,6 +192,7 @@ fn table(r: &pb::GetFilingStatusResponse) -> String {
             b.name.clone(),
             level_name(b.level).to_string(),
             status_cell(e),
+            filed(crate::show_review::review_state_name(e.state).to_string()),
             filed(e.revision.to_string()),
             filed(timestamp(&e.submitted_at)),
             warnings_cell(e),

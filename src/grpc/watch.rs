@@ -179,6 +179,8 @@ pub fn event_pb(e: &Event) -> pb::FilingEvent {
         EventKind::Filed => pb::FilingEventKind::Filed,
         EventKind::BodyRegistered => pb::FilingEventKind::BodyRegistered,
         EventKind::BodyChanged => pb::FilingEventKind::BodyChanged,
+        EventKind::Accepted => pb::FilingEventKind::Accepted,
+        EventKind::Returned => pb::FilingEventKind::Returned,
     };
     pb::FilingEvent {
         cursor: e.cursor.to_string(),
@@ -191,7 +193,14 @@ pub fn event_pb(e: &Event) -> pb::FilingEvent {
         time: Some(timestamp(e.at)),
         reason: e.reason.clone(),
         parent_id: e.parent.clone(),
-        cells: Vec::new(),
+        cells: e
+            .cells
+            .iter()
+            .map(|c| pb::CellNote {
+                cell: c.cell.clone(),
+                note: c.note.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Following the store's writes as events, from a cursor ([`Store::follow`]).
 //!
 //! The events are the store-wide log's entries ([`super::log`]) read back as what they
-//! record: a revision filed, a body registered or changed (a token issued or revoked is not
-//! an event). An event's cursor is its entry's sequence number (1, 2, 3, …): monotonic,
+//! record: a revision filed, a review (accepted or returned), a body registered or changed (a
+//! token issued or revoked is not an event). An event's cursor is its entry's sequence number (1, 2, 3, …): monotonic,
 //! the same after a restart, and an event exists exactly when its write does — the entry is
 //! appended with the write, under the same lock, and nothing else makes one.
 //!
@@ -34,7 +34,7 @@ use super::keys::revision_key;
 use super::log::{EntryKind, LogEntry, LOG_FILE};
 use super::record::{from_micros, micros};
 use super::revisions::to_revision;
-use super::{Result, Store, StoreError};
+use super::{CellNote, Decision, Result, Store, StoreError};
 
 /// What an event says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,10 @@ pub enum EventKind {
     BodyRegistered,
     /// A registered body was renamed, moved or given another level.
     BodyChanged,
+    /// A reviewer accepted a revision.
+    Accepted,
+    /// A reviewer returned a revision for amendment (with a reason and cells).
+    Returned,
 }
 
 /// One event.
@@ -61,14 +65,18 @@ pub struct Event {
     /// Filed: the report's year and revision (0 for bodies).
     pub year: u32,
     pub revision: u32,
-    /// Filed: the id of the token that submitted it ("" for bodies).
+    /// Filed: the id of the token that submitted it; reviews: the reviewer's ("" for
+    /// bodies).
     pub actor: String,
-    /// Filed: when it was submitted; bodies: when the body was last changed.
+    /// Filed: when it was submitted; reviews: when reviewed; bodies: when the body was last
+    /// changed.
     pub at: SystemTime,
-    /// Filed: the amendment's reason ("" for revision 1).
+    /// Filed: the amendment's reason ("" for revision 1); reviews: the reviewer's reason.
     pub reason: String,
     /// Bodies: the parent's id ("" at the top).
     pub parent: String,
+    /// Returned: the cells it concerns.
+    pub cells: Vec<CellNote>,
 }
 
 /// The events read so far, shared by every follower.
@@ -188,6 +196,7 @@ impl Store {
             at: SystemTime::UNIX_EPOCH,
             reason: String::new(),
             parent: String::new(),
+            cells: Vec::new(),
         };
         match EntryKind::from_number(e.kind) {
             Some(EntryKind::Revision) => {
@@ -213,6 +222,24 @@ impl Store {
                     // As stored (microseconds), so that it reads the same after a restart.
                     event.at = from_micros(micros(b.updated_at));
                     event.parent = b.parent.unwrap_or_default();
+                }
+            }
+            Some(EntryKind::Review) => {
+                // The entry names the revision reviewed and the review's number.
+                event.kind = EventKind::Accepted;
+                if let Some(r) = self.review_by_number(&e.id, e.year, e.number)? {
+                    event.kind = match r.decision {
+                        Decision::Accepted => EventKind::Accepted,
+                        Decision::Returned => EventKind::Returned,
+                    };
+                    event.actor = r.reviewed_by;
+                    event.at = r.reviewed_at;
+                    event.reason = r.reason;
+                    event.cells = r.cells;
+                }
+                let key = revision_key(&e.id, e.year, e.revision)?;
+                if let Some(v) = self.inner.revisions.get(&key)? {
+                    event.org_name = to_revision(&key, &v, false)?.org_name;
                 }
             }
             Some(EntryKind::Token) | None => return Ok(None),

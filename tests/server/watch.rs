@@ -171,6 +171,51 @@ async fn a_county_watcher_sees_every_filing_once_in_cursor_order() {
     .await;
     assert_eq!(tail, events[events.len() / 2 + 1..].to_vec());
 
+    // Reviews: an acceptance and a return on two cells, in order, after the filings.
+    let mut c = gxd.client().await;
+    let review = |org: &str, decision: pb::ReviewDecision, cells: Vec<pb::CellNote>| {
+        pb::ReviewReportRequest {
+            org_id: org.into(),
+            year: 2020,
+            revision: 1,
+            decision: decision as i32,
+            reason: if cells.is_empty() {
+                String::new()
+            } else {
+                "表三与正文不一致".into()
+            },
+            cells,
+        }
+    };
+    c.review_report(review(&towns[0], pb::ReviewDecision::Accept, vec![]))
+        .await
+        .expect("accepted");
+    let notes = vec![
+        pb::CellNote {
+            cell: "t3.new.total".into(),
+            note: "应与正文一致".into(),
+        },
+        pb::CellNote {
+            cell: "t3.new.natural".into(),
+            note: "应与正文一致".into(),
+        },
+    ];
+    c.review_report(review(&towns[1], pb::ReviewDecision::Return, notes.clone()))
+        .await
+        .expect("returned");
+    let events = until_kind(&live, pb::FilingEventKind::Returned, 1).await;
+    assert_in_order(&events);
+    let reviews: Vec<_> = events[events.len() - 2..].to_vec();
+    assert_eq!(reviews[0].kind, pb::FilingEventKind::Accepted as i32);
+    assert_eq!(
+        (reviews[0].org_id.as_str(), reviews[0].revision),
+        (towns[0].as_str(), 1)
+    );
+    assert_eq!(reviews[1].kind, pb::FilingEventKind::Returned as i32);
+    assert_eq!(reviews[1].reason, "表三与正文不一致");
+    assert_eq!(reviews[1].cells, notes);
+    assert!(!reviews[1].actor.is_empty());
+
     // Replay only: what was there when the call began, then the end (OK).
     let mut s = watcher(&gxd)
         .await
