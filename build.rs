@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/gx/v1/service.proto",
         "proto/gx/v1/security.proto",
         "proto/gx/v1/org.proto",
+        "proto/gx/v1/watch.proto",
     ];
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(env::var("OUT_DIR")?);

@@ -116,6 +116,10 @@ enum Command {
     /// Review filed reports (reviewers): accept, return for amendment with reasons, history.
     #[command(subcommand, after_help = cmd::review::EXAMPLES)]
     Review(cmd::review::ReviewCommand),
+    /// Follow the filings below --org as they happen, one line per event, resumable with
+    /// --from.
+    #[command(after_help = cmd::watch::EXAMPLES)]
+    Watch(cmd::watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(&cli.connection, args),
         Command::Analyze(args) => cmd::analyze::run(&cli.connection, args),
         Command::Review(sub) => cmd::review::run(&cli.connection, sub),
+        Command::Watch(args) => cmd::watch::run(&cli.connection, args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -22,6 +22,7 @@ pub mod submit;
 pub mod token;
 pub mod validate;
 pub mod verify;
+pub mod watch;
 
 use anyhow::Result;
 

@@ -17,7 +17,7 @@
 //! |---|---|---|---|---|---|
 //! | open (health, reflection) | ✓ | ✓ | ✓ | ✓ | ✓ |
 //! | read (Get, List, ListRevisions, Diff, Render, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
-//! | audit (VerifyChains, GetLogHead) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
+//! | audit (VerifyChains, GetLogHead, WatchFilings²) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
 //! | submit (SubmitReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | its body¹ | ✓ |
 //! | review (ReviewReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
 //! | admin (TokenService, anything unclassified) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
@@ -30,6 +30,9 @@
 //! never its own body's report, which is reviewed from above — and reads ([`decide_review`]).
 //! Admins may review any report. Every token reads, so filers see their reports' states and
 //! the reasons of returns.
+//!
+//! ² A watch stream says what reads say (filings and bodies), but it lasts: it needs a token
+//! even when reads are public. Any token may watch any subtree.
 //!
 //! A token that is present but malformed, unknown or revoked is `UNAUTHENTICATED` even where
 //! no token is needed: a broken credential is never quietly treated as none.
@@ -196,7 +199,8 @@ pub fn need(path: &str) -> Need {
             "GetOrg" | "ListOrgs" | "RollUp" | "GetFilingStatus" | "ExportReports"
             | "AnalyzeRegion",
         ) => Need::Read,
-        ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead") => Need::Audit,
+        ("gx.v1.IntegrityService", "VerifyChains" | "GetLogHead")
+        | ("gx.v1.WatchService", "WatchFilings") => Need::Audit,
         _ => Need::Admin,
     }
 }
@@ -451,6 +455,7 @@ mod tests {
         assert_eq!(need("/gx.v1.ReportService/GetReport"), Need::Read);
         assert_eq!(need("/gx.v1.ReportService/RenderReport"), Need::Read);
         assert_eq!(need("/gx.v1.IntegrityService/VerifyChains"), Need::Audit);
+        assert_eq!(need("/gx.v1.WatchService/WatchFilings"), Need::Audit);
         assert_eq!(need("/gx.v1.TokenService/CreateToken"), Need::Admin);
         assert_eq!(need("/gx.v1.ReportService/SomethingNew"), Need::Admin);
         assert_eq!(need("garbage"), Need::Admin);

@@ -5,7 +5,8 @@
 //!   the tower layers every call passes (request span, limits, tokens and the decision).
 //! - [`reports`]: `gx.v1.ReportService` — admission, the cross-year gate, diff and render;
 //!   [`orgs`]: `gx.v1.OrgService` — bodies, roll-up, the filing board, export;
-//!   [`tokens`]: `gx.v1.TokenService`; [`integrity`]: `gx.v1.IntegrityService`.
+//!   [`tokens`]: `gx.v1.TokenService`; [`integrity`]: `gx.v1.IntegrityService`;
+//!   [`watch`]: `gx.v1.WatchService` (following filings from a cursor).
 //! - [`convert`]: the wire form ([`crate::pb`]) to and from the library's types;
 //!   [`status`]: the one map from errors to gRPC statuses; [`codec`]: the protobuf codec
 //!   (malformed bytes are `INVALID_ARGUMENT`).
@@ -24,5 +25,6 @@ pub mod reports;
 pub mod server;
 pub mod status;
 pub mod tokens;
+pub mod watch;
 
 pub use server::{run, run_with, Options, ServeError, Tls, MAX_MESSAGE_BYTES, SHUTDOWN_GRACE};

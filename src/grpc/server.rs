@@ -1,4 +1,4 @@
-//! The gxd server: [`run`] serves `gx.v1`'s ReportService, OrgService, TokenService and
+//! The gxd server: [`run`] serves `gx.v1`'s ReportService, OrgService, TokenService, WatchService and
 //! IntegrityService, `grpc.health.v1.Health` and server reflection (v1 and v1alpha) on an
 //! already-bound listener until `shutdown` resolves, then completes the calls in flight and
 //! flushes the store.
@@ -25,12 +25,14 @@ use super::layers::{request_span, Authorize, LimitLayer, DEFAULT_MAX_CONCURRENT,
 use super::orgs::Orgs;
 use super::reports::Reports;
 use super::tokens::Tokens;
+use super::watch::{StopWatchers, Watch};
 use crate::auth::{CodeHierarchy, Hierarchy};
 use crate::pb;
 use crate::pb::integrity_service_server::IntegrityServiceServer;
 use crate::pb::org_service_server::OrgServiceServer;
 use crate::pb::report_service_server::ReportServiceServer;
 use crate::pb::token_service_server::TokenServiceServer;
+use crate::pb::watch_service_server::WatchServiceServer;
 use crate::store::{Store, StoreError};
 
 /// The largest request or response, in bytes (a real report is 10–100 KB). Larger requests
@@ -113,7 +115,12 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let (health, routes) = services(&store, options.max_message_bytes).await?;
+    let (health, routes, watchers) = services(&store, options.max_message_bytes).await?;
+    // Watch streams never end on their own: they end as shutdown begins.
+    let shutdown = async move {
+        shutdown.await;
+        watchers.stop();
+    };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = builder(&options)?
         .layer(request_span())
@@ -157,7 +164,10 @@ fn damaged_warning(
 }
 
 /// The services, health (serving) and reflection (v1 and v1alpha) included.
-async fn services(store: &Store, max: usize) -> Result<(HealthReporter, Routes), ServeError> {
+async fn services(
+    store: &Store,
+    max: usize,
+) -> Result<(HealthReporter, Routes, StopWatchers), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<ReportServiceServer<Reports>>().await;
     health.set_serving::<OrgServiceServer<Orgs>>().await;
@@ -183,14 +193,20 @@ async fn services(store: &Store, max: usize) -> Result<(HealthReporter, Routes),
         .max_encoding_message_size(max)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
+    let watch = Watch::new(store.clone());
+    let watchers = watch.stopper();
+    let watch = WatchServiceServer::new(watch)
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max);
     let routes = Routes::new(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
         .add_service(reports)
         .add_service(tokens)
         .add_service(integrity)
-        .add_service(orgs);
-    Ok((health, routes))
+        .add_service(orgs)
+        .add_service(watch);
+    Ok((health, routes, watchers))
 }
 
 /// The accepted connections, with TCP_NODELAY: small unary replies must not wait for

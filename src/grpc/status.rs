@@ -34,6 +34,9 @@ pub enum ServiceError {
     /// Not authenticated, or not allowed.
     #[error(transparent)]
     Auth(Box<crate::auth::AuthError>),
+    /// A watch cursor past the end of the durable log.
+    #[error("from_cursor {cursor} is past the end of this gxd's log ({end}): a cursor of another data directory, or one restored from an older backup; resume from {end} (or \"\" to replay every event)")]
+    CursorAhead { cursor: u64, end: u64 },
 }
 
 impl From<crate::auth::AuthError> for ServiceError {
@@ -188,6 +191,14 @@ impl From<ServiceError> for Status {
             ServiceError::RollUp(e) => Status::out_of_range(e.to_string()),
             ServiceError::Store(e) => store_status(e),
             ServiceError::Auth(e) => (*e).into(),
+            ServiceError::CursorAhead { cursor, end } => {
+                let mut d = error_info(
+                    "CURSOR_AHEAD",
+                    &[("cursor", cursor.to_string()), ("log_end", end.to_string())],
+                );
+                d.add_precondition_failure_violation("CURSOR", "from_cursor", message.clone());
+                Status::with_error_details(Code::FailedPrecondition, message, d)
+            }
         }
     }
 }

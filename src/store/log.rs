@@ -227,6 +227,8 @@ pub(super) fn write_head(dir: &Path, head: &LogHead) -> std::io::Result<()> {
 pub(super) struct Log {
     dir: PathBuf,
     state: Mutex<State>,
+    /// The size of the head last written: entries up to it are durable (`events` follows it).
+    durable: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -262,6 +264,7 @@ impl Log {
         }
         Ok(Log {
             dir: dir.to_path_buf(),
+            durable: tokio::sync::watch::Sender::new(written.size),
             state: Mutex::new(State {
                 file,
                 leaves,
@@ -324,8 +327,14 @@ impl Log {
         if head.size > s.written.size {
             write_head(&self.dir, &head)?;
             s.written = head;
+            self.durable.send_replace(head.size);
         }
         Ok(s.written)
+    }
+
+    /// Follows the size of the head last written (every entry up to it is durable).
+    pub(super) fn durable(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.durable.subscribe()
     }
 
     /// The consistency proof from the tree of the first `m` entries to the head `now`.

@@ -47,7 +47,8 @@
 //! `keys` (the key layout), `record` (the protobuf records and how they read back),
 //! `flush` (group commit), `revisions` (submit, get, list), `chain` (the hash chain and the
 //! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies),
-//! `reviews` (accepting and returning reports; their states).
+//! `reviews` (accepting and returning reports; their states),
+//! `events` (the log's durable entries as events, from a cursor).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -58,6 +59,7 @@ use crate::orgs::{Directory, DirectoryError};
 
 mod backup;
 mod chain;
+mod events;
 mod flush;
 mod keys;
 mod log;
@@ -78,6 +80,7 @@ mod tests_reviews;
 
 pub use backup::{restore, Restored};
 pub use chain::{content_hash, GENESIS};
+pub use events::{Event, EventKind, Follow};
 pub use log::{LogHead, HEAD_FILE, LOG_FILE};
 pub use orgs::{Change, NewBody};
 pub use reviews::{CellNote, Decision, FilingState, NewReview, Reviewed, State, StoredReview};
@@ -190,6 +193,8 @@ struct Inner {
     directory: RwLock<Directory>,
     /// The store-wide log.
     log: Arc<log::Log>,
+    /// The log's entries read back as events, for followers (`events`).
+    events: events::Events,
     /// What the log check found on open: when not empty, the store is read-only.
     damage: Vec<ChainBreak>,
     /// False once closing: a submission holds it (read) from before its write until its
@@ -302,6 +307,7 @@ impl Store {
                 orgs,
                 directory: RwLock::new(directory),
                 log,
+                events: events::Events::default(),
                 damage,
                 open: RwLock::new(true),
             }),

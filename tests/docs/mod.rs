@@ -58,6 +58,7 @@ doc_tests! {
     json_output => "docs/json-output.md",
     benchmarks => "docs/benchmarks.md",
     analysis => "docs/analysis.md",
+    integration => "docs/integration.md",
     narrative => "docs/narrative.md",
     review => "docs/review.md",
 }

@@ -84,7 +84,7 @@ fn python() -> PathBuf {
     bin
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
     let python = tokio::task::spawn_blocking(python).await.expect("venv");
     let work = tempfile::tempdir().expect("temp dir");
@@ -101,6 +101,7 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
                 "gx/v1/service.proto",
                 "gx/v1/org.proto",
                 "gx/v1/security.proto",
+                "gx/v1/watch.proto",
             ]),
         "generating Python stubs",
     );
@@ -111,6 +112,7 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
     let gxd = start_in(dir.path());
     let addr = gxd.addr.to_string();
     let token = gxd.admin_token.clone().expect("the bootstrap admin token");
+    let (py, st) = (python.clone(), stubs.clone());
     let out = tokio::task::spawn_blocking(move || {
         run(
             Command::new(&python)
@@ -178,6 +180,62 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
             "RenderReport",
             "ReviewReport"
         ])
+    );
+    assert!(gxd.stop().await.success());
+    watch_with_a_stored_cursor(&py, &st, dir.path(), &work.path().join("town.cursor")).await;
+}
+
+/// docs/examples/watch_filings.py follows the town with a stored cursor: it sees the body
+/// registered and the filing; after a restart of gxd and an amendment, run again with the
+/// same cursor file, it sees the amendment and nothing before it.
+async fn watch_with_a_stored_cursor(python: &Path, stubs: &Path, data: &Path, cursor: &Path) {
+    let watch = |gxd: &super::Gxd, max: &str| {
+        let mut cmd = Command::new(python);
+        cmd.env("PYTHONIOENCODING", "utf-8")
+            .arg(manifest().join("docs/examples/watch_filings.py"))
+            .args(["--addr", &gxd.addr.to_string(), "--org", "621024101"])
+            .args(["--max-events", max, "--token"])
+            .arg(gxd.admin_token.clone().expect("admin token"))
+            .arg("--stubs")
+            .arg(stubs)
+            .arg("--cursor-file")
+            .arg(cursor);
+        let out = run(&mut cmd, "docs/examples/watch_filings.py");
+        out.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+            .collect::<Vec<_>>()
+    };
+    let gxd = start_in(data);
+    let first = tokio::task::block_in_place(|| watch(&gxd, "2"));
+    assert_eq!(
+        first[0]["kind"], "FILING_EVENT_KIND_BODY_REGISTERED",
+        "{first:?}"
+    );
+    assert_eq!(first[1]["kind"], "FILING_EVENT_KIND_FILED", "{first:?}");
+    assert_eq!(first[1]["revision"], 1);
+    let stored = std::fs::read_to_string(cursor).expect("the cursor file");
+    assert_eq!(first[1]["cursor"], stored.trim());
+    assert!(gxd.stop().await.success());
+
+    let gxd = start_in(data);
+    let mut amended = sample_pb();
+    amended
+        .narrative
+        .as_mut()
+        .expect("narrative")
+        .preamble
+        .push_str("（修订）");
+    gxd.client()
+        .await
+        .submit_report(super::submit_request(amended, "补充说明"))
+        .await
+        .expect("amended");
+    let second = tokio::task::block_in_place(|| watch(&gxd, "1"));
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0]["kind"], "FILING_EVENT_KIND_FILED");
+    assert_eq!(
+        (second[0]["revision"].as_u64(), second[0]["reason"].as_str()),
+        (Some(2), Some("补充说明"))
     );
     assert!(gxd.stop().await.success());
 }

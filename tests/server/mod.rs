@@ -4,10 +4,12 @@
 #![allow(dead_code)]
 
 mod bad_input;
+mod contract;
 mod interop;
 mod ops;
 mod orgs;
 mod reports;
+mod watch;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
