@@ -19,3 +19,4 @@ mod roundtrip;
 mod rules;
 mod security;
 mod server;
+mod web;

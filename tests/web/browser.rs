@@ -1,0 +1,1 @@
+//! The browser test (headless Chromium over WebDriver) — see `browser.py`.
