@@ -62,7 +62,8 @@ table.t4 th, table.t4 td { padding: .3rem .15rem; }
 }
 "#;
 
-/// A note on one value cell (see [`article`]): a CSS class and plain text (escaped here).
+/// A note on one value cell (see [`article`]): a CSS class and plain text (escaped here; an
+/// empty text writes the class alone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellNote {
     pub class: &'static str,
@@ -229,7 +230,7 @@ fn table(out: &mut String, report: &Report, g: &Grid, notes: &dyn Fn(&str) -> Op
             }
             out.push('>');
             push_published(out, cell, esc);
-            if let Some(n) = &note {
+            if let Some(n) = note.as_ref().filter(|n| !n.note.is_empty()) {
                 out.push_str("<span class=\"cell-note\" role=\"note\">");
                 esc(out, &n.note);
                 out.push_str("</span>");

@@ -129,7 +129,9 @@ fn summary(r: &Revision, revisions: usize) -> Markup {
     }
 }
 
-/// The note on a cell: every finding naming it, with its suggested value for this cell.
+/// The note on a cell: its colour when a finding names it; the message (with the suggested
+/// value) on the cell a finding's suggestion would correct — or, without a suggestion, on the
+/// finding's first cell — so that a sum's message is written once, not on every part.
 pub(super) fn note(findings: &[Finding], key: &str) -> Option<CellNote> {
     let on: Vec<&Finding> = findings
         .iter()
@@ -140,15 +142,17 @@ pub(super) fn note(findings: &[Finding], key: &str) -> Option<CellNote> {
     }
     let mut text = String::new();
     for f in &on {
+        let candidates = f.suggestion.as_ref().map_or(&[][..], |s| &s.candidates[..]);
+        let here = candidates.iter().find(|c| c.cell == key);
+        let first = candidates.is_empty() && f.cells.first().is_some_and(|c| c == key);
+        if here.is_none() && !first {
+            continue;
+        }
         if !text.is_empty() {
             text.push('；');
         }
         text.push_str(&f.message);
-        let suggested = f
-            .suggestion
-            .as_ref()
-            .and_then(|s| s.candidates.iter().find(|c| c.cell == key));
-        if let Some(c) = suggested {
+        if let Some(c) = here {
             text.push_str(&format!("（建议值：{}）", c.value));
         }
     }
