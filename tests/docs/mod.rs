@@ -59,6 +59,7 @@ doc_tests! {
     benchmarks => "docs/benchmarks.md",
     analysis => "docs/analysis.md",
     narrative => "docs/narrative.md",
+    web => "docs/web.md",
 }
 
 #[test]
