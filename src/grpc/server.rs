@@ -125,6 +125,7 @@ pub async fn run_with(
         options.public_read,
         options.hierarchy.clone(),
         options.tls.is_some(),
+        options.max_concurrent,
     );
     let server = builder(&options)?
         // Browsers speak HTTP/1.1 to a plaintext address.

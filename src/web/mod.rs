@@ -34,6 +34,8 @@ mod review;
 mod rollup;
 pub mod session;
 mod signin;
+#[cfg(test)]
+mod tests;
 pub mod steer;
 mod upload;
 
@@ -117,15 +119,21 @@ impl Web {
     }
 }
 
-/// The router gxd puts beside its gRPC services, or `None` with `--no-web`.
+/// What gxd puts in front of its gRPC layers: the console (at most `max_concurrent` pages
+/// rendered at once, the others waiting), or with `enabled` false (`--no-web`) nothing.
 pub fn layer(
     enabled: bool,
     store: &Store,
     public_read: bool,
     hierarchy: Arc<dyn Hierarchy>,
     secure: bool,
+    max_concurrent: usize,
 ) -> SteerLayer {
-    SteerLayer::new(
-        enabled.then(|| Web::new(store.clone(), public_read, hierarchy, secure).router()),
-    )
+    SteerLayer::new(enabled.then(|| {
+        Web::new(store.clone(), public_read, hierarchy, secure)
+            .router()
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                max_concurrent.max(1),
+            ))
+    }))
 }

@@ -146,3 +146,44 @@ pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> S
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_strict_http_only_and_secure_under_tls() {
+        let plain = set_cookie(SESSION_COOKIE, "ab", SESSION_TTL, false);
+        assert_eq!(
+            plain,
+            "gx_session=ab; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800"
+        );
+        let tls = set_cookie(SESSION_COOKIE, "ab", SESSION_TTL, true);
+        assert!(tls.ends_with("; Secure"), "{tls}");
+    }
+
+    #[test]
+    fn sessions_expire_and_end() {
+        let s = Sessions::default();
+        let id = s.create("gx_x_y".into()).unwrap();
+        assert_eq!(id.len(), 64);
+        assert_eq!(s.get(&id).unwrap().token, "gx_x_y");
+        s.lock().get_mut(&id).unwrap().created = Instant::now() - SESSION_TTL;
+        assert!(s.get(&id).is_none(), "expired");
+        let id = s.create("t".into()).unwrap();
+        s.remove(&id);
+        assert!(s.get(&id).is_none());
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+
+    #[test]
+    fn the_cookie_header_is_read_by_name() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            axum::http::header::COOKIE,
+            "a=1; gx_session=xyz; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("xyz"));
+        assert_eq!(cookie(&h, "gx_signin"), None);
+    }
+}
