@@ -266,6 +266,7 @@ async fn roll_up<F: Interceptor>(orgs: &mut Orgs<F>) {
             .roll_up(pb::RollUpRequest {
                 org_id: "6200".into(),
                 year: YEAR,
+                ..Default::default()
             })
             .await
             .expect("roll-up")

@@ -11,6 +11,7 @@ mod local;
 mod output;
 mod remote;
 mod show;
+mod show_review;
 
 use std::process::ExitCode;
 
@@ -112,6 +113,9 @@ enum Command {
     /// copies, patterns, and a ranking per indicator.
     #[command(after_help = cmd::analyze::EXAMPLES)]
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Review filed reports (reviewers): accept, return for amendment with reasons, history.
+    #[command(subcommand, after_help = cmd::review::EXAMPLES)]
+    Review(cmd::review::ReviewCommand),
 }
 
 fn main() -> ExitCode {
@@ -137,6 +141,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(&cli.connection, args),
         Command::Import(args) => cmd::import::run(&cli.connection, args),
         Command::Analyze(args) => cmd::analyze::run(&cli.connection, args),
+        Command::Review(sub) => cmd::review::run(&cli.connection, sub),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -78,6 +78,7 @@ pub enum RoleArg {
     Filer,
     Reader,
     Archivist,
+    Reviewer,
 }
 
 impl From<RoleArg> for Role {
@@ -87,6 +88,7 @@ impl From<RoleArg> for Role {
             RoleArg::Filer => Role::Filer,
             RoleArg::Reader => Role::Reader,
             RoleArg::Archivist => Role::Archivist,
+            RoleArg::Reviewer => Role::Reviewer,
         }
     }
 }

@@ -15,6 +15,7 @@ mod narrative;
 mod published;
 mod real;
 mod render;
+mod review;
 mod roundtrip;
 mod rules;
 mod security;

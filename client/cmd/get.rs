@@ -10,6 +10,7 @@ use crate::exit::{Exit, Failure};
 use crate::output::ReportFormat;
 use crate::remote::{runtime, Remote};
 use crate::show::{self, revision_json, timestamp};
+use crate::show_review::{decision_name, review_json, review_state_name};
 
 use super::org_year;
 
@@ -54,8 +55,15 @@ pub fn run(conn: &Connection, args: GetArgs) -> Result<Exit> {
         show::print_report(
             args.output,
             &report,
-            |doc| serde_json::json!({"revision": revision_json(&info), "report": doc}),
-            || text(&report, &info),
+            |doc| {
+                serde_json::json!({
+                    "revision": revision_json(&info),
+                    "review_state": review_state_name(resp.state),
+                    "reviews": resp.reviews.iter().map(review_json).collect::<Vec<_>>(),
+                    "report": doc,
+                })
+            },
+            || text(&report, &info, &resp.reviews),
         )?;
         Ok(Exit::Ok)
     })
@@ -79,7 +87,7 @@ fn version(args: &GetArgs) -> Result<Option<pb::get_report_request::Version>> {
 }
 
 /// The report for people: what revision it is, its checks and warnings, then its tables.
-fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
+fn text(report: &gx::Report, info: &pb::RevisionInfo, reviews: &[pb::Review]) -> String {
     let mut s = format!(
         "{} {} {}年 — revision {}, {}, {} edition\n",
         report.org.id,
@@ -103,6 +111,22 @@ fn text(report: &gx::Report, info: &pb::RevisionInfo) -> String {
         s.push_str(&format!("submitted by token {}\n", info.submitted_by));
     }
     s.push_str(&cross_year_text(info));
+    // Reviewed: the last review decides the state (nothing is shown before any review).
+    if let Some(r) = reviews.last() {
+        s.push_str(&format!(
+            "review: {} (review {} by token {}, {})\n",
+            decision_name(r.decision),
+            r.number,
+            r.reviewed_by,
+            timestamp(&r.reviewed_at)
+        ));
+        if !r.reason.is_empty() {
+            s.push_str(&format!("  reason: {}\n", r.reason));
+        }
+        for c in &r.cells {
+            s.push_str(&format!("  {}: {}\n", c.cell, c.note));
+        }
+    }
     let deduced = info
         .provenance
         .iter()

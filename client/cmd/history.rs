@@ -11,6 +11,7 @@ use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{revision_json, timestamp};
+use crate::show_review::{decision_name, events, review_json, review_state_name};
 
 use super::org_year;
 
@@ -34,7 +35,7 @@ pub fn run(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
     runtime()?.block_on(async {
         let mut remote = Remote::connect(conn).await?;
         let org = remote.org(org)?;
-        let revisions = match remote
+        let resp = match remote
             .client
             .list_revisions(pb::ListRevisionsRequest {
                 org_id: org.clone(),
@@ -42,16 +43,44 @@ pub fn run(conn: &Connection, args: HistoryArgs) -> Result<Exit> {
             })
             .await
         {
-            Ok(r) => r.into_inner().revisions,
+            Ok(r) => r.into_inner(),
             Err(s) if s.code() == Code::NotFound => return Err(remote.not_found(&org, year).await),
             Err(s) => return Err(remote.fail(s)),
         };
+        let revisions = &resp.revisions;
         if revisions.is_empty() {
             return Err(remote.not_found(&org, year).await);
         }
-        let rows: Vec<serde_json::Value> = revisions.iter().map(revision_json).collect();
+        // Each revision with its reviews and its state (one row a revision, as before).
+        let rows: Vec<serde_json::Value> = revisions
+            .iter()
+            .map(|r| {
+                let mut v = revision_json(r);
+                let of: Vec<&pb::Review> = resp
+                    .reviews
+                    .iter()
+                    .filter(|x| x.revision == r.revision)
+                    .collect();
+                v["review_state"] = of
+                    .last()
+                    .map_or("filed", |x| decision_name(x.decision))
+                    .into();
+                v["reviews"] = of.iter().map(|x| review_json(x)).collect();
+                v
+            })
+            .collect();
         output::print_as(args.output, &rows, || {
-            format!("{org} {year}\n{}", table(&revisions))
+            let mut s = format!("{org} {year}\n{}", table(revisions));
+            // Reviewed: every event in order, and where the report stands.
+            if !resp.reviews.is_empty() {
+                let list = events(revisions, &resp.reviews);
+                s.push_str(&format!(
+                    "events — {}\n{}",
+                    review_state_name(resp.state),
+                    crate::cmd::review::events_table(&list)
+                ));
+            }
+            s
         })?;
         Ok(Exit::Ok)
     })

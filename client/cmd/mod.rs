@@ -15,6 +15,7 @@ pub mod list;
 pub mod man;
 pub mod org;
 pub mod render;
+pub mod review;
 pub mod rollup;
 pub mod status;
 pub mod submit;

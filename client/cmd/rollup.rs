@@ -22,12 +22,17 @@ pub struct RollupArgs {
     /// Output format: table, json, yaml, or the flat cell view.
     #[arg(short, long, value_enum, default_value_t)]
     output: ReportFormat,
+    /// Sum only the reports accepted in review (`gxctl review accept`); the others filed are
+    /// listed as left out.
+    #[arg(long)]
+    accepted_only: bool,
 }
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl rollup 621024 2021                # 合水县: every body below it, summed
   gxctl rollup 621024 2021 -o cells
+  gxctl rollup 621024 2021 --accepted-only  # only the reports the county accepted
   gxctl rollup 2021 -o json               # the context's body";
 
 pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
@@ -37,6 +42,7 @@ pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
         let org = remote.org(org)?;
         let r = remote
             .call(remote.orgs().roll_up(pb::RollUpRequest {
+                accepted_only: args.accepted_only,
                 org_id: org.clone(),
                 year,
             }))
@@ -58,6 +64,13 @@ pub fn run(conn: &Connection, args: RollupArgs) -> Result<Exit> {
                         "revision": p.revision,
                         "content_hash": p.content_hash,
                         "published_with_errors": p.published_with_errors,
+                        "review_state": crate::show_review::review_state_name(p.state),
+                    })).collect::<Vec<_>>(),
+                    "accepted_only": args.accepted_only,
+                    "left_out": r.left_out.iter().map(|p| serde_json::json!({
+                        "body": p.body.as_ref().map(body_json),
+                        "revision": p.revision,
+                        "review_state": crate::show_review::review_state_name(p.state),
                     })).collect::<Vec<_>>(),
                     "parts_with_errors": r.parts.iter().filter(|p| p.published_with_errors).count(),
                     "missing": r.missing.iter().map(body_json).collect::<Vec<_>>(),
@@ -106,6 +119,17 @@ fn text(report: &gx::Report, year: u32, r: &pb::RollUpResponse, findings: &[Find
             "the sum is of the printed values: {with_errors} part{} {} published with errors\n",
             output::plural(with_errors),
             if with_errors == 1 { "was" } else { "were" }
+        ));
+    }
+    for p in &r.left_out {
+        let b = p.body.clone().unwrap_or_default();
+        s.push_str(&format!(
+            "  {} {} {}: revision {} is {}, not accepted\n",
+            paint(output::YELLOW, "left out"),
+            b.id,
+            b.name,
+            p.revision,
+            crate::show_review::review_state_name(p.state)
         ));
     }
     for m in &r.missing {

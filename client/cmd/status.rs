@@ -18,12 +18,16 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
+    /// Only the bodies whose report is in this review state (the counts cover every body).
+    #[arg(long, value_enum)]
+    state: Option<crate::show_review::ReviewStateArg>,
 }
 
 pub const EXAMPLES: &str = "\
 Examples:
   gxctl status 2021 --org 621024        # every body below 合水县: filed or missing
-  gxctl status 2021 -o json             # the context's body, or every body without one";
+  gxctl status 2021 -o json             # the context's body, or every body without one
+  gxctl status 2021 --org 621024 --state returned   # the reports sent back for amendment";
 
 fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
     let b = e.body.clone().unwrap_or_default();
@@ -40,6 +44,8 @@ fn entry_json(e: &pb::FilingEntry) -> serde_json::Value {
         "unexplained": e.unexplained,
         "cross_year_checked": e.filed.then_some(cross.checked),
         "state": status_cell(e),
+        "review_state": crate::show_review::review_state_name(e.state),
+        "review": e.review.as_ref().map(crate::show_review::review_json),
     })
 }
 
@@ -84,6 +90,7 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
         let remote = Remote::connect(conn).await?;
         let r = remote
             .call(remote.orgs().get_filing_status(pb::GetFilingStatusRequest {
+                state: args.state.map_or(0, |s| pb::ReviewState::from(s) as i32),
                 year: args.year,
                 org_id: remote.org.clone().unwrap_or_default(),
             }))
@@ -97,6 +104,9 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
             "missing": r.missing,
             "unexplained": r.unexplained,
             "published_with_errors": r.with_errors,
+            "accepted": r.accepted,
+            "returned": r.returned,
+            "awaiting_review": r.awaiting_review,
             "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         });
         output::print_as(args.output, &json, || text(args.year, &r))?;
@@ -117,6 +127,10 @@ fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
         r.filed,
         r.missing,
         r.unexplained
+    ));
+    s.push_str(&format!(
+        "review: {} accepted, {} returned, {} awaiting review\n",
+        r.accepted, r.returned, r.awaiting_review
     ));
     if r.with_errors > 0 {
         s.push_str(&format!(
@@ -152,6 +166,7 @@ fn table(r: &pb::GetFilingStatusResponse) -> String {
         "name",
         "level",
         "status",
+        "review",
         "rev",
         "submitted",
         "warnings",
@@ -170,6 +185,7 @@ fn table(r: &pb::GetFilingStatusResponse) -> String {
             b.name.clone(),
             level_name(b.level).to_string(),
             status_cell(e),
+            filed(crate::show_review::review_state_name(e.state).to_string()),
             filed(e.revision.to_string()),
             filed(timestamp(&e.submitted_at)),
             warnings_cell(e),

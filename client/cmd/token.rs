@@ -18,10 +18,11 @@ pub enum TokenCommand {
     /// output): gxd keeps only its hash.
     Create {
         /// What the token may do: admin (everything), filer (submit for --org, and read),
-        /// reader (read), archivist (archive published reports as printed, and read).
+        /// reader (read), archivist (archive published reports as printed, and read),
+        /// reviewer (accept or return the reports of the bodies within --for, and read).
         #[arg(long, value_enum)]
         role: Role,
-        /// The reporting body the token acts for (required for filers).
+        /// The reporting body the token acts for (required for filers and reviewers).
         #[arg(long = "for", visible_alias = "body", value_name = "ORG")]
         body: Option<String>,
         /// Filers: also submit for the bodies within the body.
@@ -55,6 +56,8 @@ pub enum Role {
     Reader,
     /// Archive published reports as printed (`submit --as-published`), and read.
     Archivist,
+    /// Accept or return the reports of the bodies within --for (`gxctl review`), and read.
+    Reviewer,
 }
 
 impl From<Role> for pb::Role {
@@ -64,6 +67,7 @@ impl From<Role> for pb::Role {
             Role::Filer => pb::Role::Filer,
             Role::Reader => pb::Role::Reader,
             Role::Archivist => pb::Role::Archivist,
+            Role::Reviewer => pb::Role::Reviewer,
         }
     }
 }
@@ -73,6 +77,7 @@ Examples:
   gxctl token create --role filer --for 621024101 --note '固城镇'
   gxctl token create --role filer --for 621024 --subtree      # the county and its bodies
   gxctl token create --role reader -o json
+  gxctl token create --role reviewer --for 621024 --note '县政务公开办'
   gxctl token list --all
   gxctl token revoke 3f2a9c0d4b1e8a77
 
@@ -85,6 +90,7 @@ fn role_name(r: i32) -> &'static str {
         Ok(pb::Role::Filer) => "filer",
         Ok(pb::Role::Reader) => "reader",
         Ok(pb::Role::Archivist) => "archivist",
+        Ok(pb::Role::Reviewer) => "reviewer",
         _ => "?",
     }
 }

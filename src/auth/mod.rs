@@ -23,6 +23,12 @@
 //!
 //! ¹ the token's own body; with `subtree`, also every body within it ([`Hierarchy`]).
 //!
+//! Two more roles: an archivist stores published reports as printed (and reads); a reviewer
+//! reviews (ReviewReport: accepts or returns) the reports of the bodies within its body —
+//! never its own body's report, which is reviewed from above — and reads ([`decide_review`]).
+//! Admins may review any report. Every token reads, so filers see their reports' states and
+//! the reasons of returns.
+//!
 //! A token that is present but malformed, unknown or revoked is `UNAUTHENTICATED` even where
 //! no token is needed: a broken credential is never quietly treated as none.
 //!
@@ -75,6 +81,8 @@ pub enum Role {
     /// Archive published reports as printed (`as_published`, errors and all) for any body,
     /// and read; never a plain filing.
     Archivist,
+    /// Review (accept or return) the reports of the bodies within its body, and read.
+    Reviewer,
 }
 
 impl Role {
@@ -85,6 +93,7 @@ impl Role {
             Role::Filer => "filer",
             Role::Reader => "reader",
             Role::Archivist => "archivist",
+            Role::Reviewer => "reviewer",
         }
     }
 
@@ -95,6 +104,7 @@ impl Role {
             "filer" => Some(Role::Filer),
             "reader" => Some(Role::Reader),
             "archivist" => Some(Role::Archivist),
+            "reviewer" => Some(Role::Reviewer),
             _ => None,
         }
     }
@@ -103,7 +113,7 @@ impl Role {
     fn article(self) -> &'static str {
         match self {
             Role::Admin | Role::Archivist => "an",
-            Role::Filer | Role::Reader => "a",
+            Role::Filer | Role::Reader | Role::Reviewer => "a",
         }
     }
 }
@@ -135,6 +145,7 @@ impl Principal {
                 format!("a filer token for {} and the bodies within it", self.org)
             }
             Role::Filer => format!("a filer token for {}", self.org),
+            Role::Reviewer => format!("a reviewer token for the bodies within {}", self.org),
             r if self.org.is_empty() => format!("{} {r} token", r.article()),
             r => format!("{} {r} token (of {})", r.article(), self.org),
         }
@@ -154,6 +165,8 @@ pub enum Need {
     Audit,
     /// Storing a report: a filer token covering the report's body, or an admin token.
     Submit,
+    /// Reviewing a report: a reviewer token of a body above the report's, or an admin token.
+    Review,
     /// Managing gxd: an admin token.
     Admin,
 }
@@ -170,6 +183,7 @@ pub fn need(path: &str) -> Need {
         | ("grpc.reflection.v1.ServerReflection", _)
         | ("grpc.reflection.v1alpha.ServerReflection", _) => Need::Open,
         ("gx.v1.ReportService", "SubmitReport") => Need::Submit,
+        ("gx.v1.ReportService", "ReviewReport") => Need::Review,
         (
             "gx.v1.ReportService",
             "ValidateReport" | "GetReport" | "ListReports" | "ListRevisions" | "DiffReports"
@@ -269,9 +283,16 @@ pub fn decide(
         (Need::Read | Need::Audit, Some(_)) => Ok(()),
         (Need::Submit, Some(p)) => match p.role {
             Role::Admin | Role::Filer | Role::Archivist => Ok(()),
-            Role::Reader => Err(denied(
+            Role::Reader | Role::Reviewer => Err(denied(
                 p,
                 "a filer token for the report's body (or an admin token)",
+            )),
+        },
+        (Need::Review, Some(p)) => match p.role {
+            Role::Admin | Role::Reviewer => Ok(()),
+            _ => Err(denied(
+                p,
+                "a reviewer token for a body above the report's (or an admin token)",
             )),
         },
         (Need::Admin, Some(p)) => match p.role {
@@ -286,7 +307,7 @@ pub fn decide_submit(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), 
     let ok = match p.role {
         Role::Admin => true,
         Role::Filer => p.org == org || (p.subtree && h.contains(&p.org, org)),
-        Role::Reader | Role::Archivist => false,
+        Role::Reader | Role::Archivist | Role::Reviewer => false,
     };
     if ok {
         return Ok(());
@@ -296,6 +317,32 @@ pub fn decide_submit(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), 
         needed: format!(
             "a filer token for {org} (or for a body it is within, issued with --subtree), or an admin token"
         ),
+        token_id: p.token_id.clone(),
+        role: p.role,
+        org: p.org.clone(),
+        is: p.describe(),
+    })
+}
+
+/// May `p` review a report of body `org`? Admins any; a reviewer the bodies within its body
+/// but not its own (the county's 本级 report is reviewed from above).
+pub fn decide_review(p: &Principal, org: &str, h: &dyn Hierarchy) -> Result<(), AuthError> {
+    let ok = match p.role {
+        Role::Admin => true,
+        Role::Reviewer => p.org != org && h.contains(&p.org, org),
+        Role::Filer | Role::Reader | Role::Archivist => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let own = p.role == Role::Reviewer && p.org == org;
+    Err(AuthError::Denied {
+        call: format!("ReviewReport for {org}"),
+        needed: if own {
+            format!("a reviewer token for a body above {org} (a body's own report is reviewed from above), or an admin token")
+        } else {
+            format!("a reviewer token for a body above {org}, or an admin token")
+        },
         token_id: p.token_id.clone(),
         role: p.role,
         org: p.org.clone(),
@@ -357,6 +404,15 @@ impl Caller {
             org: p.org.clone(),
             is: p.describe(),
         })
+    }
+
+    /// May the caller review a report of body `org`?
+    pub fn may_review(&self, org: &str) -> Result<(), AuthError> {
+        let p = self.principal.as_ref().ok_or(AuthError::Missing {
+            call: "ReviewReport".into(),
+            hint: HINT,
+        })?;
+        decide_review(p, org, self.hierarchy.as_ref())
     }
 
     /// May the caller submit a report of body `org`?
@@ -458,5 +514,27 @@ mod tests {
         assert!(e.contains("is a filer token for 621024101"), "{e}");
         assert!(decide_submit(&p(Role::Reader, "", false), "x", &h).is_err());
         assert!(decide_submit(&p(Role::Admin, "", false), "x", &h).is_ok());
+        assert!(decide_submit(&p(Role::Reviewer, "621024", true), "621024101", &h).is_err());
+    }
+
+    #[test]
+    fn reviewers_review_below_their_body_only() {
+        let h = CodeHierarchy;
+        assert_eq!(need("/gx.v1.ReportService/ReviewReport"), Need::Review);
+        let call = "/gx.v1.ReportService/ReviewReport";
+        let county = p(Role::Reviewer, "621024", true);
+        assert!(decide(Some(&county), Need::Review, call, false).is_ok());
+        assert!(decide(Some(&county), Need::Submit, call, false).is_err());
+        let filer = p(Role::Filer, "621024", true);
+        assert!(decide(Some(&filer), Need::Review, call, false).is_err());
+        assert!(decide_review(&county, "621024101", &h).is_ok());
+        assert!(decide_review(&county, "621025101", &h).is_err());
+        let own = decide_review(&county, "621024", &h)
+            .unwrap_err()
+            .to_string();
+        assert!(own.contains("reviewed from above"), "{own}");
+        assert!(decide_review(&filer, "621024101", &h).is_err());
+        assert!(decide_review(&p(Role::Admin, "", false), "621024", &h).is_ok());
+        assert_eq!(Role::parse("reviewer"), Some(Role::Reviewer));
     }
 }

@@ -82,7 +82,13 @@ impl TokenSpec {
                 "required for a filer token: the reporting body it submits for".into(),
             );
         }
-        if self.subtree && self.role != Role::Filer {
+        if self.role == Role::Reviewer && self.org.is_empty() {
+            return bad(
+                "org",
+                "required for a reviewer token: the body whose bodies within it it reviews".into(),
+            );
+        }
+        if self.subtree && !matches!(self.role, Role::Filer | Role::Reviewer) {
             return bad(
                 "subtree",
                 format!(
@@ -108,7 +114,8 @@ pub fn mint(spec: &TokenSpec, created_by: &str) -> Result<Issued, AuthError> {
             secret_hash: token_hash(&token),
             role: spec.role.as_str().to_string(),
             org: spec.org.clone(),
-            subtree: spec.subtree,
+            // A reviewer always covers the bodies within its body.
+            subtree: spec.subtree || spec.role == Role::Reviewer,
             note: spec.note.clone(),
             created_at: SystemTime::now(),
             created_by: created_by.to_string(),

@@ -214,6 +214,24 @@ fn store_status(e: StoreError) -> Status {
             d.add_precondition_failure_violation("REVISION", "expected_revision", m.clone());
             Status::with_error_details(Code::FailedPrecondition, m, d)
         }
+        StoreError::Stale { reviewed, current } => {
+            let mut d = error_info(
+                "REVISION_CONFLICT",
+                &[
+                    ("revision", reviewed.to_string()),
+                    ("current_revision", current.to_string()),
+                ],
+            );
+            let m = if current == 0 {
+                format!("revision {reviewed} cannot be reviewed: no revision has been filed")
+            } else {
+                format!(
+                    "revision {reviewed} is no longer the latest: revision {current} was filed since; read it and review again"
+                )
+            };
+            d.add_precondition_failure_violation("REVISION", "revision", m.clone());
+            Status::with_error_details(Code::FailedPrecondition, m, d)
+        }
         StoreError::ReasonRequired { current } => {
             let mut d = error_info(
                 "REASON_REQUIRED",

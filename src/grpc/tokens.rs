@@ -35,7 +35,7 @@ impl Tokens {
             .ok()
             .and_then(role_from_pb)
             .ok_or_else(|| {
-                ServiceError::field("role", "required: ROLE_ADMIN, ROLE_FILER or ROLE_READER")
+                ServiceError::field("role", "required: ROLE_ADMIN, ROLE_FILER, ROLE_READER, ROLE_ARCHIVIST or ROLE_REVIEWER")
             })?;
         let spec = TokenSpec {
             role,

@@ -5,7 +5,8 @@
 //! archive = "gx-backup 1\n" { u32(len) Item }*        (u32 big-endian)
 //! Item    = protobuf { kind = 1; key = 2; value = 3 }
 //! kinds   : 1 revision (key: the revision key), 2 body (id), 3 token (id),
-//!           4 log entry (value: the entry's bytes), 5 head (value: "N:ROOT"), 6 end
+//!           4 log entry (value: the entry's bytes), 5 head (value: "N:ROOT"), 6 end,
+//!           7 review (key: the review key)
 //! ```
 //!
 //! A backup reads bodies, tokens and the log's size together under the directory's lock
@@ -35,6 +36,7 @@ const TOKEN: u32 = 3;
 const ENTRY: u32 = 4;
 const HEAD: u32 = 5;
 const END: u32 = 6;
+const REVIEW: u32 = 7;
 
 #[derive(Clone, PartialEq, Message)]
 struct Item {
@@ -95,6 +97,16 @@ impl Store {
                     ))
                 })?;
                 put(out, REVISION, &key, &v)?;
+            } else if e.kind == EntryKind::Review as u32 {
+                // Reviews never change either.
+                let key = revision_key(&e.id, e.year, e.number)?;
+                let v = self.inner.reviews.get(&key)?.ok_or_else(|| {
+                    archive_error(format!(
+                        "review {} of {} {} is missing",
+                        e.number, e.id, e.year
+                    ))
+                })?;
+                put(out, REVIEW, &key, &v)?;
             }
         }
         for (kind, records) in [(BODY, bodies), (TOKEN, tokens)] {
@@ -145,7 +157,7 @@ fn read_archive(input: &mut dyn Read) -> Result<Contents> {
             .map_err(|e| archive_error(format!("a record does not decode: {e}")))?;
         match item.kind {
             ENTRY => c.entries.push(item.value),
-            REVISION | BODY | TOKEN => c.records.push((item.kind, item.key, item.value)),
+            REVISION | BODY | TOKEN | REVIEW => c.records.push((item.kind, item.key, item.value)),
             HEAD => {
                 let text = String::from_utf8_lossy(&item.value);
                 c.head = Some(text.parse().map_err(archive_error)?);
@@ -221,9 +233,16 @@ fn stage(c: &Contents, head: LogHead, work: &Path) -> Result<Restored> {
             db.open_tree("revisions")?,
             db.open_tree("orgs")?,
             db.open_tree("tokens")?,
+            db.open_tree("reviews")?,
         ];
         for (kind, k, v) in &c.records {
-            trees[*kind as usize - 1].insert(k.as_slice(), v.as_slice())?;
+            let tree = match *kind {
+                REVISION => &trees[0],
+                BODY => &trees[1],
+                TOKEN => &trees[2],
+                _ => &trees[3],
+            };
+            tree.insert(k.as_slice(), v.as_slice())?;
         }
         db.open_tree("meta")?
             .insert("format", &FORMAT.to_be_bytes())?;

@@ -84,13 +84,21 @@ pub enum EntryKind {
     Revision = 1,
     Body = 2,
     Token = 3,
+    /// A review of a report ([`super::reviews`]): `revision` is the revision reviewed,
+    /// `number` the review's number.
+    Review = 4,
 }
 
 impl EntryKind {
     pub(super) fn from_number(n: u32) -> Option<EntryKind> {
-        [EntryKind::Revision, EntryKind::Body, EntryKind::Token]
-            .into_iter()
-            .find(|k| *k as u32 == n)
+        [
+            EntryKind::Revision,
+            EntryKind::Body,
+            EntryKind::Token,
+            EntryKind::Review,
+        ]
+        .into_iter()
+        .find(|k| *k as u32 == n)
     }
 }
 
@@ -112,6 +120,10 @@ pub(super) struct LogEntry {
     /// SHA-256 of the stored value's bytes.
     #[prost(bytes = "vec", tag = "6")]
     pub(super) record_hash: Vec<u8>,
+    /// The review's number ([`EntryKind::Review`] only; 0 otherwise, and then not encoded:
+    /// entries of other kinds keep their bytes).
+    #[prost(uint32, tag = "7")]
+    pub(super) number: u32,
 }
 
 impl LogEntry {
@@ -123,6 +135,15 @@ impl LogEntry {
             year,
             revision,
             record_hash: Sha256::digest(value).to_vec(),
+            number: 0,
+        }
+    }
+
+    /// The entry of review `number` of report (`id`, `year`), which reviews `revision`.
+    pub(super) fn review(id: &str, year: u32, revision: u32, number: u32, value: &[u8]) -> Self {
+        LogEntry {
+            number,
+            ..LogEntry::new(EntryKind::Review, id, year, revision, value)
         }
     }
 }

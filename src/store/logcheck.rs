@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::keys::{revision_key, split_revision_key};
 use super::log::{read_head, read_log, EntryKind, Log, LogEntry, LogFile, LogHead};
 use super::record::MetaOnly;
+use super::reviews::ReviewRecord;
 use super::verify::{BreakKind, ChainBreak};
 use super::{corrupt, Result};
 use crate::merkle;
@@ -21,6 +22,7 @@ pub(super) struct Trees<'a> {
     pub revisions: &'a sled::Tree,
     pub orgs: &'a sled::Tree,
     pub tokens: &'a sled::Tree,
+    pub reviews: &'a sled::Tree,
 }
 
 /// What comparing the log with the records and the head found.
@@ -58,6 +60,10 @@ fn entry_break(seq: u64, e: &LogEntry, what: &str, stored: &[u8]) -> ChainBreak 
         Some(EntryKind::Revision) => format!("revision {} of {} {}", e.revision, e.id, e.year),
         Some(EntryKind::Body) => format!("reporting body {}", e.id),
         Some(EntryKind::Token) => format!("token {}", e.id),
+        Some(EntryKind::Review) => format!(
+            "review {} of {} {} (revision {})",
+            e.number, e.id, e.year, e.revision
+        ),
         None => format!("an entry of unknown kind {}", e.kind),
     };
     ChainBreak {
@@ -143,6 +149,7 @@ struct Logged {
     revisions: HashSet<Vec<u8>>,
     orgs: HashSet<Vec<u8>>,
     tokens: HashSet<Vec<u8>>,
+    reviews: HashSet<Vec<u8>>,
 }
 
 /// Checks each entry against its record; entries past `within` (the head) that fail mark
@@ -150,6 +157,7 @@ struct Logged {
 fn entries(c: &mut Checked, t: Trees<'_>, within: u64) -> Result<Logged> {
     let mut logged = Logged::default();
     let mut last_revision: HashMap<(String, u32), u32> = HashMap::new();
+    let mut last_review: HashMap<(String, u32), u32> = HashMap::new();
     // Bodies and tokens are rewritten in place: only their last entry must match.
     let mut last_of: HashMap<(u32, String), (u64, LogEntry)> = HashMap::new();
     let mut found = Vec::new();
@@ -194,6 +202,26 @@ fn entries(c: &mut Checked, t: Trees<'_>, within: u64) -> Result<Logged> {
                 }
                 logged.revisions.insert(key);
             }
+            Some(EntryKind::Review) => {
+                let key = revision_key(&e.id, e.year, e.number)?;
+                let last = last_review.entry((e.id.clone(), e.year)).or_default();
+                if e.number != *last + 1 {
+                    let what = format!("out of order: it follows review {}", *last);
+                    fail(entry_break(seq, &e, &what, &[]));
+                }
+                *last = e.number;
+                match t.reviews.get(&key)? {
+                    None => fail(entry_break(seq, &e, "the review is missing", &[])),
+                    Some(v) if digest(&v) != e.record_hash => fail(entry_break(
+                        seq,
+                        &e,
+                        "the stored review differs from the one logged",
+                        &digest(&v),
+                    )),
+                    Some(_) => {}
+                }
+                logged.reviews.insert(key);
+            }
             Some(k) => {
                 last_of.insert((k as u32, e.id.clone()), (seq, e));
             }
@@ -232,8 +260,8 @@ fn entries(c: &mut Checked, t: Trees<'_>, within: u64) -> Result<Logged> {
     Ok(logged)
 }
 
-/// Records with no log entry: revisions in the order they were submitted (then by key),
-/// then bodies, then tokens.
+/// Records with no log entry: revisions and reviews in the order they were made (then by
+/// key), then bodies, then tokens.
 fn unlogged_records(t: Trees<'_>, logged: &Logged) -> Result<Vec<LogEntry>> {
     let mut revisions = Vec::new();
     for kv in t.revisions.iter() {
@@ -250,6 +278,18 @@ fn unlogged_records(t: Trees<'_>, logged: &Logged) -> Result<Vec<LogEntry>> {
             .map_or(0, |m| m.submitted_at_us);
         let e = LogEntry::new(EntryKind::Revision, &org, year, revision, &v);
         revisions.push((at, k.to_vec(), e));
+    }
+    for kv in t.reviews.iter() {
+        let (k, v) = kv?;
+        if logged.reviews.contains(k.as_ref()) {
+            continue;
+        }
+        let (_, org, year) = split_revision_key(&k)?;
+        let n = k.len() - 4;
+        let number = u32::from_be_bytes(k[n..].try_into().map_err(|_| corrupt(&k, "key"))?);
+        let r = ReviewRecord::decode(v.as_ref()).unwrap_or_default();
+        let e = LogEntry::review(&org, year, r.revision, number, &v);
+        revisions.push((r.reviewed_at_us, k.to_vec(), e));
     }
     revisions.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut out: Vec<LogEntry> = revisions.into_iter().map(|(_, _, e)| e).collect();

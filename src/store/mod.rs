@@ -20,8 +20,15 @@
 //! ([`chain`]); [`Store::verify`] recomputes them. A tree `tokens` holds the bearer
 //! tokens by id, each with only the SHA-256 of the token ([`StoredToken`]).
 //!
+//! A tree `reviews` holds the reviews of reports (accepted / returned), one key per review in
+//! the same shape as a revision key, numbered per report ([`reviews`]); a report's state is
+//! derived from its revisions and reviews. Reviews are links of the report's hash chain.
+//!
 //! Format 2 added the chain (and `submitted_by`); a format-1 directory is upgraded in place
-//! when opened: its revisions are chained in order, with an empty `submitted_by`.
+//! when opened: its revisions are chained in order, with an empty `submitted_by`. Format 3
+//! added the store-wide log; format 4 the reviews (a format-3 directory is upgraded on open:
+//! it has no reviews, so only its format number changes — and a gxd of format 3 then refuses
+//! the directory rather than ignore reviews it cannot see).
 //!
 //! (A separate "latest" key per report, written with the revision in a sled batch, would make
 //! listings cheaper, but sled 0.34's batches take a global write lock that `flush()` holds in
@@ -56,6 +63,7 @@ mod log;
 mod logcheck;
 mod orgs;
 mod record;
+mod reviews;
 mod revisions;
 mod tokens;
 mod verify;
@@ -64,11 +72,14 @@ mod verify;
 mod tests;
 #[cfg(test)]
 mod tests_log;
+#[cfg(test)]
+mod tests_reviews;
 
 pub use backup::{restore, Restored};
 pub use chain::{content_hash, GENESIS};
 pub use log::{LogHead, HEAD_FILE, LOG_FILE};
 pub use orgs::{Change, NewBody};
+pub use reviews::{CellNote, Decision, FilingState, NewReview, Reviewed, State, StoredReview};
 pub use revisions::{Cursor, NewRevision, Page, Revision, Submitted, Version};
 pub use tokens::StoredToken;
 pub use verify::{BreakKind, ChainBreak, Verification};
@@ -81,7 +92,9 @@ use keys::printable_key;
 pub(crate) use record::StoredFinding;
 
 /// The on-disk layout version this code reads and writes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
+/// The layout before reviews ([`reviews`]), upgraded on open.
+const FORMAT_UNREVIEWED: u32 = 3;
 /// The layout before the hash chain, upgraded on open.
 const FORMAT_UNCHAINED: u32 = 1;
 /// The layout before the store-wide log ([`log`]), upgraded on open.
@@ -105,6 +118,9 @@ pub enum StoreError {
     /// `expected_revision` is not the current revision.
     #[error("expected revision {expected} but the current revision is {current}")]
     Conflict { expected: u32, current: u32 },
+    /// A review of a revision that is not (or no longer) the latest; `current` 0: none.
+    #[error("revision {reviewed} is not the latest revision (the latest is {current}): read the report again and review the latest")]
+    Stale { reviewed: u32, current: u32 },
     /// An amendment without a reason.
     #[error("a reason is required to amend: revision {current} exists")]
     ReasonRequired { current: u32 },
@@ -160,6 +176,8 @@ struct Inner {
     db: sled::Db,
     revisions: sled::Tree,
     tokens: sled::Tree,
+    /// Reviews of reports ([`reviews`]).
+    reviews: sled::Tree,
     path: PathBuf,
     stripes: Vec<Mutex<()>>,
     flusher: Arc<Flusher>,
@@ -223,7 +241,7 @@ impl Store {
             format = Some(FORMAT_UNLOGGED);
         }
         match format {
-            Some(FORMAT | FORMAT_UNLOGGED) => {}
+            Some(FORMAT | FORMAT_UNREVIEWED | FORMAT_UNLOGGED) => {}
             Some(FORMAT_UNCHAINED) => {
                 let n = chain::chain_unchained(&revisions)?;
                 meta.insert("format", &FORMAT_UNLOGGED.to_be_bytes())?;
@@ -243,12 +261,15 @@ impl Store {
         }
         let tokens = db.open_tree("tokens")?;
         let orgs = db.open_tree("orgs")?;
+        let reviews = db.open_tree("reviews")?;
         let trees = logcheck::Trees {
             revisions: &revisions,
             orgs: &orgs,
             tokens: &tokens,
+            reviews: &reviews,
         };
-        let (log, damage) = logcheck::open_log(path, trees, format == Some(FORMAT))?;
+        let logged = matches!(format, Some(FORMAT | FORMAT_UNREVIEWED));
+        let (log, damage) = logcheck::open_log(path, trees, logged)?;
         if damage.is_empty() && format != Some(FORMAT) {
             if log::read_head(path).ok().flatten().is_none() {
                 log::write_head(path, &log.written()).map_err(sled::Error::Io)?;
@@ -268,6 +289,7 @@ impl Store {
                 db,
                 revisions,
                 tokens,
+                reviews,
                 path: path.to_path_buf(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 flusher,
@@ -300,6 +322,23 @@ impl Store {
         value: &[u8],
     ) -> Result<()> {
         let e = log::LogEntry::new(kind, id, year, revision, value);
+        self.inner
+            .log
+            .append(e)
+            .map(|_| ())
+            .map_err(|e| StoreError::Log(e.to_string()))
+    }
+
+    /// Appends the log entry of a review just written.
+    fn log_review(
+        &self,
+        id: &str,
+        year: u32,
+        revision: u32,
+        number: u32,
+        value: &[u8],
+    ) -> Result<()> {
+        let e = log::LogEntry::review(id, year, revision, number, value);
         self.inner
             .log
             .append(e)

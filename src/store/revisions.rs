@@ -207,7 +207,7 @@ impl Store {
         Ok(submitted)
     }
 
-    fn stripe(&self, org_id: &str, year: u32) -> std::sync::MutexGuard<'_, ()> {
+    pub(super) fn stripe(&self, org_id: &str, year: u32) -> std::sync::MutexGuard<'_, ()> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (org_id, year).hash(&mut h);
@@ -217,7 +217,7 @@ impl Store {
     }
 
     /// The latest revision of a report: key and value.
-    fn last(&self, prefix: &[u8]) -> Result<Option<(sled::IVec, sled::IVec)>> {
+    pub(super) fn last(&self, prefix: &[u8]) -> Result<Option<(sled::IVec, sled::IVec)>> {
         Ok(self
             .inner
             .revisions
@@ -259,13 +259,13 @@ impl Store {
         }
         let revision = current.checked_add(1).ok_or(StoreError::TooManyRevisions)?;
         // Revisions of a report are strictly ordered in time, so `as_of` is unambiguous.
-        let now = micros(SystemTime::now());
-        let at = latest.as_ref().map_or(now, |(_, r)| {
-            now.max(micros(r.submitted_at).saturating_add(1))
-        });
-        let previous_hash = latest
-            .as_ref()
-            .map_or(chain::GENESIS, |(_, r)| r.chain_hash);
+        // The link follows the report's last event (its latest revision, or the last review
+        // of it: `reviews`), and comes after it in time.
+        let (previous_hash, after) = match &latest {
+            Some((_, r)) => self.chain_tip(&prefix, r)?,
+            None => (chain::GENESIS, i64::MIN),
+        };
+        let at = micros(SystemTime::now()).max(after.saturating_add(1));
         let meta = Meta {
             revision,
             submission_id: uuid::Uuid::now_v7().to_string(),

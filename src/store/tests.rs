@@ -400,6 +400,7 @@ fn verification_prints_its_breaks_and_summary() {
     let mut v = Verification {
         reports: 1,
         revisions: 1,
+        reviews: 0,
         breaks: vec![],
         log: None,
     };
@@ -411,6 +412,11 @@ fn verification_prints_its_breaks_and_summary() {
     assert_eq!(v.to_string(), "verified 2 reports, 3 revisions: 1 break");
     v.breaks.push(plain);
     assert_eq!(v.to_string(), "verified 2 reports, 3 revisions: 2 breaks");
+    v.reviews = 2;
+    assert_eq!(
+        v.to_string(),
+        "verified 2 reports, 3 revisions, 2 reviews: 2 breaks"
+    );
     for k in BreakKind::ALL {
         assert_eq!(BreakKind::parse(k.as_str()), Some(k));
     }

@@ -1,10 +1,13 @@
-//! Verification: recomputing the hash chains of the stored revisions.
+//! Verification: recomputing the hash chains of the stored revisions and reviews.
+
+use std::collections::{HashSet, VecDeque};
 
 use prost::Message;
 
 use super::chain;
 use super::keys::{printable_key, report_prefix, split_report_prefix};
 use super::record::{Meta, Record};
+use super::reviews::{review_chain_hash, ReviewRecord};
 use super::{logcheck, Result, Store};
 
 /// What does not hold in a chain.
@@ -105,6 +108,8 @@ impl std::fmt::Display for ChainBreak {
 pub struct Verification {
     pub reports: u64,
     pub revisions: u64,
+    /// Reviews examined (links of the same chains).
+    pub reviews: u64,
     /// Empty when every chain holds.
     pub breaks: Vec<ChainBreak>,
     /// The log head checked (whole-store verifications only).
@@ -119,12 +124,16 @@ impl std::fmt::Display for Verification {
         let s = |n: u64| if n == 1 { "" } else { "s" };
         write!(
             f,
-            "verified {} report{}, {} revision{}: ",
+            "verified {} report{}, {} revision{}{}",
             self.reports,
             s(self.reports),
             self.revisions,
-            s(self.revisions)
+            s(self.revisions),
+            if self.reviews > 0 { ", " } else { ": " }
         )?;
+        if self.reviews > 0 {
+            write!(f, "{} review{}: ", self.reviews, s(self.reviews))?;
+        }
         match self.breaks.len() {
             0 => write!(f, "every chain holds"),
             1 => write!(f, "1 break"),
@@ -142,6 +151,14 @@ struct ChainWalk {
     last: u32,
     /// What the next revision must link to (None when it cannot be known).
     previous: Option<[u8; 32]>,
+    /// The stored chain hash of the last revision seen (what its reviews name).
+    revision_hash: Option<[u8; 32]>,
+    /// The last review the walk passed since the last revision.
+    after_review: Option<u32>,
+    /// The report's reviews not yet walked: (number from the key, stored bytes).
+    reviews: VecDeque<(u32, Vec<u8>)>,
+    /// The last review number seen.
+    last_review: u32,
 }
 
 impl ChainWalk {
@@ -214,9 +231,12 @@ impl ChainWalk {
         });
         if let Some(previous) = self.previous {
             let at = (revision, BreakKind::PreviousHash);
+            let after_review = self.after_review;
             self.expect_hash(out, at, &meta.previous_hash, &previous, || {
                 if revision == 1 {
                     "revision 1 must link to the genesis hash (zeros)".to_string()
+                } else if let Some(n) = after_review {
+                    format!("the link to review {n} (the event before it) is not that review's chain hash")
                 } else {
                     format!(
                         "the link to revision {} is not that revision's chain hash",
@@ -227,6 +247,8 @@ impl ChainWalk {
         }
         // The next revision must link to what is stored here.
         self.previous = meta.chain_hash.as_slice().try_into().ok();
+        self.revision_hash = self.previous;
+        self.after_review = None;
         self.check_chain_hash(revision, &meta, &record, out);
         if record.encode_to_vec() != value {
             let detail = "the stored bytes are not the record's canonical encoding: bytes were added or changed outside its fields";
@@ -285,6 +307,100 @@ impl ChainWalk {
     }
 }
 
+impl ChainWalk {
+    /// Walks the reviews of the revision just stepped (`revision`): each must name it and
+    /// link to the event before it.
+    fn step_reviews(&mut self, revision: u32, out: &mut Vec<ChainBreak>, count: &mut u64) {
+        while let Some((number, value)) = self.reviews.front().cloned() {
+            let record = ReviewRecord::decode(value.as_slice()).ok();
+            let names = record.as_ref().map_or(revision, |r| r.revision);
+            if names > revision {
+                return;
+            }
+            self.reviews.pop_front();
+            *count += 1;
+            self.step_review(revision, number, &value, record, out);
+        }
+    }
+
+    /// One review of `revision`.
+    fn step_review(
+        &mut self,
+        revision: u32,
+        number: u32,
+        value: &[u8],
+        record: Option<ReviewRecord>,
+        out: &mut Vec<ChainBreak>,
+    ) {
+        let expected_number = self.last_review.saturating_add(1);
+        self.last_review = number;
+        self.after_review = Some(number);
+        if number != expected_number {
+            let detail = format!(
+                "review {number} follows review {expected_number}: a review is missing",
+                expected_number = expected_number - 1
+            );
+            out.push(self.brk(revision, BreakKind::Numbering, detail));
+            self.previous = None;
+        }
+        let Some(record) = record else {
+            let detail = format!("review {number}: the stored review does not decode");
+            out.push(self.brk(revision, BreakKind::Undecodable, detail));
+            self.previous = None;
+            return;
+        };
+        if record.number != number {
+            let detail = format!("review {number}: the record's number differs from its key's");
+            let (s, e) = (record.number.to_string(), number.to_string());
+            out.push(self.differs(revision, BreakKind::Numbering, detail, s, e));
+        }
+        if record.revision != revision {
+            let detail = format!(
+                "review {number} names revision {}, which is not the revision before it",
+                record.revision
+            );
+            out.push(self.brk(revision, BreakKind::Numbering, detail));
+        }
+        if let Some(hash) = self.revision_hash {
+            let at = (revision, BreakKind::PreviousHash);
+            self.expect_hash(out, at, &record.revision_hash, &hash, || {
+                format!("review {number}: the revision it names is not the revision stored")
+            });
+        }
+        if let Some(previous) = self.previous {
+            let at = (revision, BreakKind::PreviousHash);
+            self.expect_hash(out, at, &record.previous_hash, &previous, || {
+                format!("review {number}: the link to the event before it is not that event's chain hash")
+            });
+        }
+        let recomputed = review_chain_hash(&self.org_id, self.year, &record);
+        let at = (revision, BreakKind::ChainHash);
+        self.expect_hash(out, at, &record.chain_hash, &recomputed, || {
+            format!("review {number}: the review (decision, reason, cells, reviewer, time) does not hash to its stored chain hash: it was changed after it was stored")
+        });
+        if record.encode_to_vec() != value {
+            let detail = format!(
+                "review {number}: the stored bytes are not the review's canonical encoding"
+            );
+            out.push(self.brk(revision, BreakKind::ChainHash, detail));
+        }
+        self.previous = record.chain_hash.as_slice().try_into().ok();
+    }
+
+    /// Reviews left when the report's revisions are done: they name no revision there is.
+    fn leftover_reviews(&mut self, out: &mut Vec<ChainBreak>, count: &mut u64) {
+        while let Some((number, value)) = self.reviews.pop_front() {
+            *count += 1;
+            let names = ReviewRecord::decode(value.as_slice()).map_or(0, |r| r.revision);
+            let detail = format!(
+                "review {number} names revision {names}, which is not stored (the latest is {})",
+                self.last
+            );
+            out.push(self.brk(names, BreakKind::Numbering, detail));
+        }
+    }
+}
+
 const CHANGED_REPORT: &str = "the report's bytes do not hash to the stored content hash: the report was changed after it was stored";
 const CHANGED_RECORD: &str = "the revision's record (metadata, explanations, cells, hashes) does not hash to its stored chain hash: the record was changed after it was stored";
 
@@ -319,6 +435,7 @@ impl Store {
         };
         let mut v = Verification::default();
         let mut walk: Option<ChainWalk> = None;
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
         for kv in self.inner.revisions.scan_prefix(&prefix) {
             let (k, value) = kv?;
             let parsed = k.len().checked_sub(4).and_then(|n| {
@@ -339,24 +456,80 @@ impl Store {
                 continue;
             };
             if walk.as_ref().is_none_or(|w| w.prefix != k[..n]) {
+                if let Some(mut w) = walk.take() {
+                    w.leftover_reviews(&mut v.breaks, &mut v.reviews);
+                }
                 v.reports += 1;
+                seen.insert(k[..n].to_vec());
                 walk = Some(ChainWalk {
                     prefix: k[..n].to_vec(),
                     org_id: org,
                     year: y,
                     last: 0,
                     previous: Some(chain::GENESIS),
+                    revision_hash: None,
+                    after_review: None,
+                    reviews: self.review_values(&k[..n])?,
+                    last_review: 0,
                 });
             }
             if let Some(w) = walk.as_mut() {
                 w.step(revision, &value, &mut v.breaks);
+                w.step_reviews(revision, &mut v.breaks, &mut v.reviews);
             }
             v.revisions += 1;
         }
+        if let Some(mut w) = walk.take() {
+            w.leftover_reviews(&mut v.breaks, &mut v.reviews);
+        }
+        self.orphan_reviews(&prefix, &seen, &mut v)?;
         if org_id.is_none() {
             self.verify_log(&mut v)?;
         }
         Ok(v)
+    }
+
+    /// The reviews of one report, by number: (number from the key, stored bytes).
+    fn review_values(&self, report: &[u8]) -> Result<VecDeque<(u32, Vec<u8>)>> {
+        let mut out = VecDeque::new();
+        for kv in self.inner.reviews.scan_prefix(report) {
+            let (k, v) = kv?;
+            let n = k.len().saturating_sub(4);
+            let number = k
+                .get(n..)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, u32::from_be_bytes);
+            out.push_back((number, v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Reviews of reports that have no revision (under `prefix`).
+    fn orphan_reviews(
+        &self,
+        prefix: &[u8],
+        seen: &HashSet<Vec<u8>>,
+        v: &mut Verification,
+    ) -> Result<()> {
+        for kv in self.inner.reviews.scan_prefix(prefix) {
+            let (k, _) = kv?;
+            let n = k.len().saturating_sub(4);
+            if seen.contains(&k[..n]) {
+                continue;
+            }
+            v.reviews += 1;
+            let (org_id, year) = split_report_prefix(&k[..n]).unwrap_or((printable_key(&k), 0));
+            v.breaks.push(ChainBreak {
+                org_id,
+                year,
+                revision: 0,
+                kind: BreakKind::Numbering,
+                detail: "a review of a report that has no revision".into(),
+                stored: String::new(),
+                expected: String::new(),
+            });
+        }
+        Ok(())
     }
 
     /// The log against the records and the head file, and what the check on open found.
@@ -365,6 +538,7 @@ impl Store {
             revisions: &self.inner.revisions,
             orgs: &self.inner.orgs,
             tokens: &self.inner.tokens,
+            reviews: &self.inner.reviews,
         };
         let c = logcheck::check(&self.inner.path, trees, false, true)?;
         v.log = c.head;

@@ -175,7 +175,8 @@ async fn python_grpcio_submits_gets_lists_and_decodes_bad_request() {
             "ListReports",
             "ListRevisions",
             "DiffReports",
-            "RenderReport"
+            "RenderReport",
+            "ReviewReport"
         ])
     );
     assert!(gxd.stop().await.success());

@@ -107,6 +107,7 @@ async fn bad_renames_lookups_roll_ups_and_exports_are_refused(c: &mut super::Org
         c.roll_up(pb::RollUpRequest {
             org_id: "621024".into(),
             year: 0,
+            ..Default::default()
         })
         .await,
         Code::InvalidArgument,

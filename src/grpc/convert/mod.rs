@@ -10,6 +10,7 @@
 mod cells;
 mod mirror;
 mod records;
+mod reviews;
 #[cfg(test)]
 mod store_wire;
 mod stored;
@@ -26,6 +27,7 @@ pub use records::{
     log_head_from_pb, log_head_pb, provenance_from_pb, revision_info, rfc3339, role_from_pb,
     system_time, timestamp, token_info, UnknownBreakKind,
 };
+pub use reviews::{cell_notes, decision_from_pb, decision_pb, review_pb, revision_state, state_pb};
 pub use stored::{corrupt, stored_pb, stored_report, stored_values};
 
 /// A request field that is missing, malformed or out of range.

@@ -159,11 +159,12 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
 }
 
 /// Each role and its wire value: both directions read this one table.
-const ROLES: [(Role, pb::Role); 4] = [
+const ROLES: [(Role, pb::Role); 5] = [
     (Role::Admin, pb::Role::Admin),
     (Role::Filer, pb::Role::Filer),
     (Role::Reader, pb::Role::Reader),
     (Role::Archivist, pb::Role::Archivist),
+    (Role::Reviewer, pb::Role::Reviewer),
 ];
 
 impl From<Role> for pb::Role {
@@ -235,6 +236,7 @@ impl From<&Verification> for pb::VerifyChainsResponse {
         pb::VerifyChainsResponse {
             reports: v.reports,
             revisions: v.revisions,
+            reviews: v.reviews,
             breaks: v.breaks.iter().map(break_to_pb).collect(),
             log_head: v.log.as_ref().map(log_head_pb),
         }
@@ -250,6 +252,7 @@ impl TryFrom<pb::VerifyChainsResponse> for Verification {
         Ok(Verification {
             reports: v.reports,
             revisions: v.revisions,
+            reviews: v.reviews,
             breaks: v
                 .breaks
                 .into_iter()

@@ -1,8 +1,8 @@
-//! `GetFilingStatus`: the filing board — who filed for a year, who did not, and whose
-//! warnings are not explained.
+//! `GetFilingStatus`: the filing board — who filed for a year, who did not, whose warnings are
+//! not explained, and where each report stands in review (filed, accepted, returned).
 
 use super::{no_body, record, require_id, require_year};
-use crate::grpc::convert::{body_to_pb, cross_year_pb, timestamp};
+use crate::grpc::convert::{body_to_pb, cross_year_pb, review_pb, state_pb, timestamp};
 use crate::grpc::status::ServiceError;
 use crate::orgs::Body;
 use crate::pb;
@@ -91,17 +91,34 @@ pub(super) fn entries(
             .collect();
         Ok::<_, ServiceError>((Some(root), below))
     })?;
+    let want = match pb::ReviewState::try_from(r.state) {
+        Ok(pb::ReviewState::Unspecified) => None,
+        Ok(s) => Some(s as i32),
+        Err(_) => {
+            return Err(ServiceError::field(
+                "state",
+                "not a review state: REVIEW_STATE_FILED, _ACCEPTED, _RETURNED or _MISSING",
+            ))
+        }
+    };
     let mut out = pb::GetFilingStatusResponse::default();
     if let Some(root) = &root {
         out.body = Some(body_to_pb(root));
         let latest = store.latest_meta(&root.id, r.year)?;
-        out.own = Some(filing_entry(root, 0, latest, |x| {
-            was_published_with_errors(store, x)
-        }));
+        let mut own = filing_entry(root, 0, latest, |x| was_published_with_errors(store, x));
+        with_review(store, r.year, &mut own)?;
+        out.own = Some(own);
     }
     for (b, depth) in &listed {
         let latest = store.latest_meta(&b.id, r.year)?;
-        let e = filing_entry(b, *depth, latest, |x| was_published_with_errors(store, x));
+        let mut e = filing_entry(b, *depth, latest, |x| was_published_with_errors(store, x));
+        with_review(store, r.year, &mut e)?;
+        match pb::ReviewState::try_from(e.state) {
+            Ok(pb::ReviewState::Accepted) => out.accepted += 1,
+            Ok(pb::ReviewState::Returned) => out.returned += 1,
+            Ok(pb::ReviewState::Filed) => out.awaiting_review += 1,
+            _ => {}
+        }
         if e.published_with_errors {
             out.with_errors += 1;
         } else if e.filed {
@@ -112,7 +129,22 @@ pub(super) fn entries(
         } else {
             out.missing += 1;
         }
-        out.entries.push(e);
+        if want.is_none_or(|s| s == e.state) {
+            out.entries.push(e);
+        }
     }
     Ok(out)
+}
+
+/// A board line's review state and the last review of its latest revision.
+fn with_review(store: &Store, year: u32, e: &mut pb::FilingEntry) -> Result<(), ServiceError> {
+    let id = e.body.as_ref().map_or("", |b| b.id.as_str());
+    match store.filing_state(id, year)? {
+        Some(s) => {
+            e.state = state_pb(s.state) as i32;
+            e.review = s.review.as_ref().map(review_pb);
+        }
+        None => e.state = pb::ReviewState::Missing as i32,
+    }
+    Ok(())
 }

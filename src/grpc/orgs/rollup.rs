@@ -2,27 +2,40 @@
 //! threads — several for a large hierarchy.
 
 use super::{no_body, record, require_id, require_year};
-use crate::grpc::convert::{body_to_pb, report_to_pb, stored_values};
+use crate::grpc::convert::{body_to_pb, report_to_pb, state_pb, stored_values};
 use crate::grpc::status::ServiceError;
 use crate::model::Org;
 use crate::orgs::Body;
 use crate::pb;
 use crate::rollup::Sums;
-use crate::store::{Store, StoreError};
+use crate::store::{State, Store, StoreError};
 
 /// Below this many bodies a roll-up runs on one thread.
 const PARALLEL_ROLL_UP: usize = 512;
 
 /// Rolls up the reports of `bodies` for `year` (one thread): the sums, the parts and the
 /// missing, in the order of `bodies`.
+/// What one thread rolled up: the sums, the parts, the missing and the parts left out.
+type Piece = (
+    Sums,
+    Vec<pb::RollUpPart>,
+    Vec<pb::Body>,
+    Vec<pb::RollUpPart>,
+);
+
+/// Rolls up the reports of `bodies` for `year` (one thread): the sums, the parts, the missing
+/// and — with `accepted_only` — the reports left out because they are not accepted, in the
+/// order of `bodies`.
 fn roll_up_part(
     store: &Store,
     bodies: &[Body],
     year: u32,
-) -> Result<(Sums, Vec<pb::RollUpPart>, Vec<pb::Body>), ServiceError> {
+    accepted_only: bool,
+) -> Result<Piece, ServiceError> {
     let mut sums = Sums::new();
     let mut parts = Vec::new();
     let mut missing = Vec::new();
+    let mut left_out = Vec::new();
     for b in bodies {
         let got = store.latest_with(&b.id, year, |meta, bytes, cells| {
             stored_values(&meta, bytes, cells).map(|v| (meta, v))
@@ -30,8 +43,8 @@ fn roll_up_part(
         match got {
             Some(read) => {
                 let (meta, (edition, values)) = read?;
-                sums.add_values(&b.id, edition, values);
-                parts.push(pb::RollUpPart {
+                let state = store.revision_state(&b.id, year, meta.revision)?;
+                let part = pb::RollUpPart {
                     body: Some(body_to_pb(b)),
                     revision: meta.revision,
                     content_hash: hex::encode(meta.content_hash),
@@ -39,12 +52,19 @@ fn roll_up_part(
                         .warnings
                         .iter()
                         .any(crate::rules::Finding::is_error),
-                });
+                    state: state_pb(state) as i32,
+                };
+                if accepted_only && state != State::Accepted {
+                    left_out.push(part);
+                } else {
+                    sums.add_values(&b.id, edition, values);
+                    parts.push(part);
+                }
             }
             None => missing.push(body_to_pb(b)),
         }
     }
-    Ok((sums, parts, missing))
+    Ok((sums, parts, missing, left_out))
 }
 
 /// The roll-up, on a blocking thread.
@@ -76,7 +96,7 @@ pub(super) fn sum(
     let pieces: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = below
             .chunks(chunk)
-            .map(|bodies| scope.spawn(move || roll_up_part(store, bodies, r.year)))
+            .map(|bodies| scope.spawn(move || roll_up_part(store, bodies, r.year, r.accepted_only)))
             .collect();
         handles
             .into_iter()
@@ -90,11 +110,13 @@ pub(super) fn sum(
     let mut sums = Sums::new();
     let mut parts = Vec::new();
     let mut missing = Vec::new();
+    let mut left_out = Vec::new();
     for piece in pieces {
-        let (s, p, m) = piece?;
+        let (s, p, m, l) = piece?;
         sums.merge(s);
         parts.extend(p);
         missing.extend(m);
+        left_out.extend(l);
     }
     let total = sums.finish(
         Org {
@@ -112,5 +134,6 @@ pub(super) fn sum(
         blank_cells: u32::try_from(total.blank_cells).unwrap_or(u32::MAX),
         not_applicable_cells: u32::try_from(total.not_applicable_cells).unwrap_or(u32::MAX),
         descendants: u32::try_from(below.len()).unwrap_or(u32::MAX),
+        left_out,
     })
 }

@@ -11,6 +11,7 @@ mod admit;
 mod diff;
 mod gate;
 mod render;
+mod review;
 
 pub use super::calls::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use admit::{
@@ -22,14 +23,14 @@ use tracing::Span;
 
 use super::calls::{calls, page_size};
 use super::convert::{
-    cross_year_pb, explanations_pb, log_head_pb, revision_info, rfc3339, stored_pb, system_time,
-    timestamp,
+    cross_year_pb, explanations_pb, log_head_pb, review_pb, revision_info, revision_state, rfc3339,
+    state_pb, stored_pb, system_time, timestamp,
 };
 use super::status::{ServiceError, Violation};
 use crate::auth::Caller;
 use crate::pb;
 use crate::pb::get_report_request::Version as Asked;
-use crate::store::{Cursor, NewRevision, Revision, Store, Version};
+use crate::store::{Cursor, NewRevision, Revision, State, Store, Version};
 use admit::check_text;
 
 /// The service: shared state behind a cheap clone.
@@ -225,9 +226,16 @@ impl Reports {
 
     async fn get(&self, r: pb::GetReportRequest) -> Result<pb::GetReportResponse, ServiceError> {
         let rev = self.read(&r.org_id, r.year, r.version)?;
+        let reviews = self.store.reviews(&r.org_id, r.year)?;
         Ok(pb::GetReportResponse {
             report: Some(stored_pb(&rev)?),
             revision: Some(revision_info(&rev)),
+            state: state_pb(revision_state(&reviews, rev.revision)) as i32,
+            reviews: reviews
+                .iter()
+                .filter(|x| x.revision == rev.revision)
+                .map(review_pb)
+                .collect(),
         })
     }
 
@@ -271,11 +279,21 @@ impl Reports {
         let page = self
             .store
             .list(r.year, &r.org_id_prefix, cursor.as_ref(), limit)?;
+        let states = page
+            .reports
+            .iter()
+            .map(|s| {
+                let st = self.store.filing_state(&s.org_id, s.year)?;
+                Ok(st.map_or(State::Filed, |x| x.state))
+            })
+            .collect::<Result<Vec<State>, crate::store::StoreError>>()?;
         Ok(pb::ListReportsResponse {
             reports: page
                 .reports
                 .into_iter()
-                .map(|s| pb::ReportSummary {
+                .zip(states)
+                .map(|(s, state)| pb::ReportSummary {
+                    state: state_pb(state) as i32,
                     org: Some(pb::Org {
                         id: s.org_id,
                         name: s.org_name,
@@ -307,8 +325,12 @@ impl Reports {
             return Err(no_report(&r.org_id, r.year));
         }
         Span::current().record("revision", revs.len());
+        let reviews = self.store.reviews(&r.org_id, r.year)?;
+        let latest = revs.last().map_or(0, |x| x.revision);
         Ok(pb::ListRevisionsResponse {
             revisions: revs.iter().map(revision_info).collect(),
+            state: state_pb(revision_state(&reviews, latest)) as i32,
+            reviews: reviews.iter().map(review_pb).collect(),
         })
     }
 }
@@ -322,5 +344,6 @@ calls! {
         fn list_revisions(pb::ListRevisionsRequest) -> pb::ListRevisionsResponse = revisions;
         fn diff_reports(pb::DiffReportsRequest) -> pb::DiffReportsResponse = diff;
         fn render_report(pb::RenderReportRequest) -> pb::RenderReportResponse = render;
+        fn review_report(pb::ReviewReportRequest) -> pb::ReviewReportResponse = review(caller);
     }
 }
