@@ -111,4 +111,5 @@ pub mod calls {
     pub const REPORT: &str = "/gx.v1.ReportService/GetReport";
     pub const DIFF: &str = "/gx.v1.ReportService/DiffReports";
     pub const SUBMIT: &str = "/gx.v1.ReportService/SubmitReport";
+    pub const REVIEW: &str = "/gx.v1.ReportService/ReviewReport";
 }

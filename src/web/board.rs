@@ -14,19 +14,28 @@ use super::Web;
 use crate::pb;
 use crate::pb::org_service_server::OrgService;
 
-/// A body's state on the board.
+/// A body's state on the board: its review state (ReviewReport), with the findings' states
+/// of a report not reviewed yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoardState {
     Missing,
+    /// Filed, not reviewed yet (or amended since the last review).
     Filed,
     Unexplained,
     Errors,
+    Accepted,
+    Returned,
 }
 
 impl BoardState {
     pub fn of(e: &pb::FilingEntry) -> BoardState {
+        let review = pb::ReviewState::try_from(e.state).unwrap_or_default();
         if !e.filed {
             BoardState::Missing
+        } else if review == pb::ReviewState::Accepted {
+            BoardState::Accepted
+        } else if review == pb::ReviewState::Returned {
+            BoardState::Returned
         } else if e.published_with_errors {
             BoardState::Errors
         } else if !e.unexplained.is_empty() {
@@ -43,22 +52,28 @@ impl BoardState {
             BoardState::Filed => "filed",
             BoardState::Unexplained => "unexplained",
             BoardState::Errors => "errors",
+            BoardState::Accepted => "accepted",
+            BoardState::Returned => "returned",
         }
     }
 
     pub fn chinese(self) -> &'static str {
         match self {
             BoardState::Missing => "未填报",
-            BoardState::Filed => "已填报",
+            BoardState::Filed => "待审核",
             BoardState::Unexplained => "警告未说明",
             BoardState::Errors => "带错误发布",
+            BoardState::Accepted => "审核通过",
+            BoardState::Returned => "退回修改",
         }
     }
 
-    const ALL: [BoardState; 4] = [
+    const ALL: [BoardState; 6] = [
         BoardState::Filed,
         BoardState::Unexplained,
         BoardState::Errors,
+        BoardState::Returned,
+        BoardState::Accepted,
         BoardState::Missing,
     ];
 }
@@ -102,6 +117,8 @@ pub async fn page(
     }
 }
 
+// `..Default::default()`: fields added to the request later keep their defaults.
+#[allow(clippy::needless_update)]
 async fn board(
     web: &Web,
     viewer: &Viewer,
@@ -114,6 +131,7 @@ async fn board(
     let req = pb::GetFilingStatusRequest {
         org_id: org_id.to_string(),
         year,
+        ..Default::default()
     };
     let status = web
         .inner
@@ -202,7 +220,13 @@ fn row(e: &pb::FilingEntry, year: u32) -> Markup {
                 @if e.filed { a href={ "/reports/" (id) "/" (year) } { (name) } } @else { (name) }
             }
             td.muted { (id) }
-            td { span class={ "state " (st.key()) } { (st.chinese()) } @if e.fixed { " " span.muted { "（已更正）" } } }
+            td {
+                span class={ "state " (st.key()) } { (st.chinese()) }
+                @if e.fixed { " " span.muted { "（已更正）" } }
+                @if let Some(r) = e.review.as_ref().filter(|_| st == BoardState::Returned) {
+                    br; span.muted { "原因：" (r.reason) }
+                }
+            }
             td.num { @if e.filed { (e.revision) } }
             td { @if let Some(t) = &e.submitted_at { (timestamp(t)) } }
             td {

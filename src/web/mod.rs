@@ -10,6 +10,7 @@
 //! | `/reports/{org}/{year}[?rev=N]` | the report in the official layout, findings on their cells, revisions, a chart | `ReportService/GetReport` |
 //! | `/diff/{org}/{from}/{to}` | the year-over-year comparison | `ReportService/DiffReports` |
 //! | `/rollup/{org}/{year}` | the 汇总 with its parts and the missing bodies | `OrgService/RollUp` |
+//! | `POST /reports/{org}/{year}/review` | accept, or return with a reason and cell notes | `ReportService/ReviewReport` |
 //! | `/upload` | a report file, its findings previewed, then submitted | `ReportService/SubmitReport` |
 //!
 //! # The same rules as gRPC
@@ -34,9 +35,9 @@ mod review;
 mod rollup;
 pub mod session;
 mod signin;
+pub mod steer;
 #[cfg(test)]
 mod tests;
-pub mod steer;
 mod upload;
 
 use std::sync::Arc;
@@ -105,6 +106,10 @@ impl Web {
             .route("/static/gx.css", get(page::stylesheet))
             .route("/board/{org}/{year}", get(board::page))
             .route("/reports/{org}/{year}", get(report::page))
+            .route(
+                "/reports/{org}/{year}/review",
+                axum::routing::post(review::post),
+            )
             .route("/diff/{org}/{from}/{to}", get(diffpage::page))
             .route("/rollup/{org}/{year}", get(rollup::page))
             .route(

@@ -30,6 +30,7 @@ pub fn role_name(role: Role) -> &'static str {
         Role::Filer => "填报人",
         Role::Reader => "查阅人",
         Role::Archivist => "归档人",
+        Role::Reviewer => "审核人",
     }
 }
 

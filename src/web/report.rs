@@ -74,15 +74,18 @@ pub fn build(
     let report = stored_report(&r)?;
     let history = store.revisions(org_id, year)?;
     let years = filed_years(web, org_id, year, &report)?;
+    let reviews = super::review::reviews(web, &r)?;
+    let returned = super::review::returned_notes(&reviews, &r);
+    let latest = history.last().map_or(r.revision, |h| h.revision);
     let title = crate::render::title(&report);
     let body = html! {
         h1 { (title) }
         (summary(&r, history.len()))
         div.layout {
-            div { (PreEscaped(html_article(&report, &|key| note(&r.warnings, key)))) }
+            div { (PreEscaped(html_article(&report, &|key| with_review(note(&r.warnings, key), &returned, key)))) }
             aside {
+                (super::review::panel(web, viewer, &r, &reviews, latest, &r.warnings))
                 (findings(&r.warnings))
-                (super::review::panel(web, viewer, &r))
                 (revisions(&history, r.revision, org_id, year))
                 section.card {
                     h2 { "历年主要数据" }
@@ -164,6 +167,22 @@ pub(super) fn note(findings: &[Finding], key: &str) -> Option<CellNote> {
         },
         note: text,
     })
+}
+
+/// A cell's note with the reviewer's note on it, when the revision was returned naming it.
+fn with_review(n: Option<CellNote>, returned: &[(String, String)], key: &str) -> Option<CellNote> {
+    let Some((_, text)) = returned.iter().find(|(c, _)| c == key) else {
+        return n;
+    };
+    let mut n = n.unwrap_or(CellNote {
+        class: "f-review",
+        note: String::new(),
+    });
+    if !n.note.is_empty() {
+        n.note.push('；');
+    }
+    n.note.push_str(&format!("审核意见：{text}"));
+    Some(n)
 }
 
 pub(super) fn findings(all: &[Finding]) -> Markup {

@@ -2,7 +2,7 @@
 //! published report (PDF, HTML, text) through the importer — sees the findings first, then
 //! submits it through SubmitReport (called in process: the same admission, gate and store
 //! as gRPC). The upload waits in the session between the preview and the submission; a
-//! script with a bearer header may send `confirm=1` to submit at once.
+//! script may send `confirm=1` (with `reason` and `explain.RULE` fields) to submit at once.
 
 use std::collections::HashMap;
 
@@ -62,6 +62,8 @@ struct Upload {
     bytes: Vec<u8>,
     confirm: bool,
     reason: String,
+    /// `explain.RULE` fields: the explanations of cross-year warnings.
+    explanations: Vec<pb::Explanation>,
 }
 
 async fn read_form(mut m: Multipart) -> Result<Upload, PageError> {
@@ -78,7 +80,15 @@ async fn read_form(mut m: Multipart) -> Result<Upload, PageError> {
             "org" => u.org = field.text().await.map_err(bad)?.trim().to_string(),
             "reason" => u.reason = field.text().await.map_err(bad)?,
             "confirm" => u.confirm = field.text().await.map_err(bad)? == "1",
-            _ => {}
+            other => {
+                if let Some(rule) = other.strip_prefix("explain.") {
+                    let rule = rule.to_string();
+                    let text = field.text().await.map_err(bad)?.trim().to_string();
+                    if !text.is_empty() {
+                        u.explanations.push(pb::Explanation { rule, text });
+                    }
+                }
+            }
         }
     }
     Ok(u)
@@ -142,7 +152,7 @@ pub async fn preview(State(web): State<Web>, headers: HeaderMap, m: Multipart) -
         web.check_csrf(&viewer, &u.csrf)?;
         let pending = parse(&u)?;
         if u.confirm {
-            return submit_pending(&web, &viewer, pending, u.reason, Vec::new()).await;
+            return submit_pending(&web, &viewer, pending, u.reason, u.explanations).await;
         }
         let page = preview_page(&web, &viewer, &pending).await?;
         if let Some((id, _)) = &viewer.session {

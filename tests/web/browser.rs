@@ -1,6 +1,8 @@
 //! The console in a real browser: headless Chromium driven over WebDriver by selenium
 //! (`browser.py`), against a real gxd filled by [`County`]. Sign in, the board, a report
-//! with a wrong total marked on its cell, the diff; then the filer uploads the fixed file.
+//! with a wrong total marked on its cell, the diff, and the county's reviewer returns it with
+//! a reason and a note on the cell; the filer signs in, sees the reason, uploads the fixed
+//! file; the reviewer accepts it and the board says so.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` and python3 with venv (selenium from PyPI,
 //! installed into a virtualenv under `target/tmp/`, rebuilt when `requirements.txt`
@@ -91,7 +93,7 @@ fn have_browser() -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn in_chromium_sign_in_board_report_diff_and_upload() {
+async fn in_chromium_sign_in_board_report_diff_return_upload_accept() {
     if !have_browser() {
         return;
     }
@@ -108,7 +110,7 @@ async fn in_chromium_sign_in_board_report_diff_and_upload() {
         .arg(format!("http://{}", county.addr()))
         .arg(&work)
         // Tokens through the environment, never on a command line.
-        .env("GX_ADMIN", &county.admin)
+        .env("GX_REVIEWER", &county.reviewer)
         .env("GX_FILER", &county.filer)
         .env("GX_CHROMIUM", CHROMIUM)
         .env("GX_CHROMEDRIVER", CHROMEDRIVER)

@@ -4,6 +4,7 @@
 mod browser;
 mod http;
 mod pages;
+mod review;
 mod security;
 
 use std::net::SocketAddr;
@@ -24,6 +25,8 @@ pub struct County {
     pub admin: String,
     pub reader: String,
     pub filer: String,
+    /// The county's reviewer.
+    pub reviewer: String,
 }
 
 /// The 2020 sample as published with 总计 printed as 0 beside non-zero parts (t4.review).
@@ -105,6 +108,7 @@ impl County {
             admin: served.gxd.admin_token.clone().expect("admin token"),
             reader: token(&["--role", "reader"]),
             filer: token(&["--role", "filer", "--for", TOWN]),
+            reviewer: token(&["--role", "reviewer", "--for", COUNTY]),
             served,
         }
     }
