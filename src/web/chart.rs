@@ -10,6 +10,8 @@ use crate::template::indicators::{Unit, INDICATORS};
 /// The indicators charted: the first two counts (本年新收申请数, 本年办结申请数).
 const CHARTED: usize = 2;
 const COLOURS: [&str; CHARTED] = ["#1d4f91", "#c2410c"];
+/// The legend's classes, in the colours' order (gx.css).
+const KEYS: [&str; CHARTED] = ["k0", "k1"];
 const W: f64 = 300.0;
 const H: f64 = 160.0;
 const LEFT: f64 = 38.0;
@@ -79,8 +81,8 @@ pub fn chart(series: &[Series]) -> Markup {
             }
         }
         ul.legend {
-            @for (s, colour) in series.iter().zip(COLOURS) {
-                li { span style={ "color:" (colour) } { "■ " } (s.label) }
+            @for (s, key) in series.iter().zip(KEYS) {
+                li { span class=(key) { "■ " } (s.label) }
             }
         }
     }

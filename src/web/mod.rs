@@ -100,7 +100,7 @@ impl Web {
 
     /// The routes of the console.
     pub fn router(self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/", get(signin::form).post(signin::submit))
             .route("/signout", axum::routing::post(signin::signout))
             .route("/static/gx.css", get(page::stylesheet))
@@ -120,7 +120,8 @@ impl Web {
             )
             .route("/upload/submit", axum::routing::post(upload::submit))
             .fallback(page::not_found)
-            .with_state(self)
+            .with_state(self);
+        page::with_security_headers(routes)
     }
 }
 

@@ -23,6 +23,37 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// What every response of the console carries: a content security policy that allows
+/// nothing but this origin's stylesheet and forms (no script at all, no framing), no MIME
+/// sniffing, no referrer, and no caching of pages that hold reports.
+pub fn with_security_headers(router: axum::Router) -> axum::Router {
+    use tower_http::set_header::SetResponseHeaderLayer as Set;
+    let csp = Set::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    let nosniff = Set::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    let referrer = Set::overriding(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    let cache = Set::if_not_present(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    router
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(cache)
+}
+
 /// 角色 in Chinese.
 pub fn role_name(role: Role) -> &'static str {
     match role {
@@ -116,15 +147,7 @@ impl PageError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         use tonic::Code;
         match self {
-            PageError::Auth(e) if matches!(**e, AuthError::Denied { .. }) => {
-                (StatusCode::FORBIDDEN, "无权进行此操作", e.to_string())
-            }
-            PageError::Auth(e) if matches!(**e, AuthError::Store(_)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "服务器错误",
-                e.to_string(),
-            ),
-            PageError::Auth(e) => (StatusCode::UNAUTHORIZED, "令牌无效或未登录", e.to_string()),
+            PageError::Auth(e) => auth_parts(e),
             PageError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "表单已失效",
@@ -170,6 +193,47 @@ impl PageError {
                 },
             ),
         )
+    }
+}
+
+/// An authentication or authorization refusal: a Chinese sentence, then gRPC's message.
+fn auth_parts(e: &AuthError) -> (StatusCode, &'static str, String) {
+    let said = e.to_string();
+    match e {
+        AuthError::Denied {
+            token_id,
+            role,
+            org,
+            ..
+        } => {
+            let of = if org.is_empty() {
+                String::new()
+            } else {
+                format!("，单位 {org}")
+            };
+            let who = format!("令牌 {token_id}（{}{of}）", role_name(*role));
+            (
+                StatusCode::FORBIDDEN,
+                "无权进行此操作",
+                format!("{who}无权进行此操作。（{said}）"),
+            )
+        }
+        AuthError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "服务器错误", said),
+        AuthError::Unknown { id } => (
+            StatusCode::UNAUTHORIZED,
+            "令牌无效或未登录",
+            format!("令牌 {id} 不存在或密钥不符。（{said}）"),
+        ),
+        AuthError::Revoked { id, at } => (
+            StatusCode::UNAUTHORIZED,
+            "令牌无效或未登录",
+            format!("令牌 {id} 已于 {at} 吊销。（{said}）"),
+        ),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            "令牌无效或未登录",
+            format!("请使用有效的 gx 令牌登录。（{said}）"),
+        ),
     }
 }
 

@@ -76,6 +76,15 @@ async fn pages_show_the_board_report_diff_and_rollup_to_each_role() {
         Some("gx_0000000000000000_00"),
     );
     assert_eq!(bad.status, 401, "{}", bad.body);
+    // Every page forbids scripts and framing, and is not cached.
+    let board = c.get(&format!("/board/{COUNTY}/2020"), Some(&c.reader));
+    let csp = board.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(board.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(board.header("cache-control"), Some("no-store"));
     // The stylesheet is in the binary.
     let css = c.get("/static/gx.css", None);
     assert_eq!(css.status, 200);

@@ -104,6 +104,7 @@ async fn narratives_are_escaped_forms_need_csrf_and_readers_cannot_upload() {
     let up = reader.get("/upload");
     assert_eq!(up.status, 403, "{}", up.body);
     assert!(up.body.contains("无权进行此操作"), "{}", up.body);
+    assert!(up.body.contains("（查阅人）无权进行此操作"), "{}", up.body);
 
     // A filer's upload without the CSRF token is refused; with it, previewed, then stored.
     let filer = Browser::sign_in(c.addr(), &c.filer);
