@@ -14,7 +14,7 @@ import tempfile
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, WORK = sys.argv[1], sys.argv[2]
@@ -57,9 +57,19 @@ def shot(d, name, height=None):
 
 
 def click(d, el):
-    """Clicks and waits for the next page to replace this one."""
+    """Clicks and waits for the next page to replace this one: until the element clicked is
+    no longer in a document (chromedriver says so as "stale element" or, mid-navigation, as
+    an inspector error — both mean gone)."""
     el.click()
-    WebDriverWait(d, 10).until(EC.staleness_of(el))
+
+    def gone(_):
+        try:
+            el.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(d, 10).until(gone)
 
 
 def sign_in(d, token):
