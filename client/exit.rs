@@ -38,7 +38,9 @@ impl Exit {
             Exit::Usage => "usage error or unreadable input, or a request over gxd's size limit",
             Exit::NotFound => "not found (no such report, body or revision)",
             Exit::Unavailable => "server unavailable",
-            Exit::Conflict => "conflict: the report changed meanwhile (--expected-revision)",
+            Exit::Conflict => {
+                "conflict: the report changed meanwhile (--expected-revision, review --rev)"
+            }
             Exit::Failure => "any other server failure",
             Exit::Denied => {
                 "not allowed: no, an unknown or a revoked token, or a token that does not cover it"

@@ -70,6 +70,7 @@ fn row_json(r: pb::ReportSummary) -> serde_json::Value {
         "submitted_at": r.submitted_at.map(|t| t.to_string()),
         "content_hash": r.content_hash,
         "warnings": r.warning_count,
+        "review_state": crate::show_review::review_state_name(r.state),
     });
     if r.published_with_errors {
         v["state"] = crate::show::PUBLISHED_WITH_ERRORS.into();

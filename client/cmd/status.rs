@@ -10,6 +10,7 @@ use crate::exit::Exit;
 use crate::output::{self, OutputFormat};
 use crate::remote::{runtime, Remote};
 use crate::show::{body_json, level_name, timestamp};
+use crate::show_review::ReviewStateArg;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -20,7 +21,7 @@ pub struct StatusArgs {
     output: OutputFormat,
     /// Only the bodies whose report is in this review state (the counts cover every body).
     #[arg(long, value_enum)]
-    state: Option<crate::show_review::ReviewStateArg>,
+    state: Option<ReviewStateArg>,
 }
 
 pub const EXAMPLES: &str = "\
@@ -109,21 +110,23 @@ pub fn run(conn: &Connection, args: StatusArgs) -> Result<Exit> {
             "awaiting_review": r.awaiting_review,
             "entries": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         });
-        output::print_as(args.output, &json, || text(args.year, &r))?;
+        output::print_as(args.output, &json, || text(args.year, &r, args.state))?;
         Ok(Exit::Ok)
     })
 }
 
 /// The board for people: whose board, the counts, the body's own report, then one line a body.
-fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
+fn text(year: u32, r: &pb::GetFilingStatusResponse, state: Option<ReviewStateArg>) -> String {
     let mut s = match &r.body {
         Some(b) => format!("{} {} {year}年 — filing board\n", b.id, b.name),
         None => format!("every body {year}年 — filing board\n"),
     };
+    // Every body counts (the rows may be filtered by --state).
+    let bodies = r.filed + r.missing + r.with_errors;
     s.push_str(&format!(
         "{} bod{}: {} filed, {} missing, {} with unexplained warnings\n",
-        r.entries.len(),
-        if r.entries.len() == 1 { "y" } else { "ies" },
+        bodies,
+        if bodies == 1 { "y" } else { "ies" },
         r.filed,
         r.missing,
         r.unexplained
@@ -138,6 +141,10 @@ fn text(year: u32, r: &pb::GetFilingStatusResponse) -> String {
             r.with_errors,
             crate::show::PUBLISHED_WITH_ERRORS
         ));
+    }
+    if let Some(st) = state {
+        let name = crate::show_review::review_state_name(pb::ReviewState::from(st) as i32);
+        s.push_str(&format!("showing the {} {name}\n", r.entries.len()));
     }
     if let Some(own) = &r.own {
         s.push_str(&format!(

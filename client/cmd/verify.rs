@@ -152,6 +152,7 @@ fn to_json(v: &Verification) -> serde_json::Value {
     json!({
         "reports": v.reports,
         "revisions": v.revisions,
+        "reviews": v.reviews,
         "log_head": v.log.map(|h| h.to_string()),
         "intact": v.breaks.is_empty(),
         "breaks": breaks,

@@ -19,9 +19,11 @@
 //! | read (Get, List, ListRevisions, Diff, Render, Validate) | UNAUTHENTICATED | ✓ | ✓ | ✓ | ✓ |
 //! | audit (VerifyChains, GetLogHead) | UNAUTHENTICATED | UNAUTHENTICATED | ✓ | ✓ | ✓ |
 //! | submit (SubmitReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | its body¹ | ✓ |
+//! | review (ReviewReport) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
 //! | admin (TokenService, anything unclassified) | UNAUTHENTICATED | UNAUTHENTICATED | PERMISSION_DENIED | PERMISSION_DENIED | ✓ |
 //!
 //! ¹ the token's own body; with `subtree`, also every body within it ([`Hierarchy`]).
+//! A reviewer token passes `review` and `read`/`audit` only; its body check is below.
 //!
 //! Two more roles: an archivist stores published reports as printed (and reads); a reviewer
 //! reviews (ReviewReport: accepts or returns) the reports of the bodies within its body —

@@ -36,6 +36,14 @@
 //! to the previous revision — breaks its own hash or the next revision's link; replacing the
 //! whole tail of a chain consistently is caught by comparing the latest chain hash with the
 //! one SubmitReport returned to the body that filed it.
+//!
+//! Since format 4 a report's chain also holds its reviews ([`super::reviews`]): a review links
+//! to the event before it, and the next revision's `previous` is the chain hash of the last
+//! review before it (the revision's own chain hash when it was not reviewed) — so removing or
+//! changing a review breaks a link as removing a revision does. The cross-year explanations
+//! are fields of the revision record, so the v2 link covers them; revisions with v1 links keep
+//! them (rewriting their links would invalidate the chain hashes their filers hold) and the
+//! store-wide log covers those byte for byte.
 
 use prost::Message;
 use sha2::{Digest, Sha256};

@@ -46,7 +46,8 @@
 //!
 //! `keys` (the key layout), `record` (the protobuf records and how they read back),
 //! `flush` (group commit), `revisions` (submit, get, list), `chain` (the hash chain and the
-//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies).
+//! format-1 upgrade), `verify` (recomputing the chains), `tokens`, `orgs` (reporting bodies),
+//! `reviews` (accepting and returning reports; their states).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -276,10 +277,14 @@ impl Store {
             }
             meta.insert("format", &FORMAT.to_be_bytes())?;
             db.flush()?;
-            tracing::info!(
-                entries = log.current().size,
-                "the data directory has its log (format {FORMAT})"
-            );
+            if format == Some(FORMAT_UNREVIEWED) {
+                tracing::info!("upgraded the data directory to format {FORMAT} (reviews)");
+            } else {
+                tracing::info!(
+                    entries = log.current().size,
+                    "the data directory has its log (format {FORMAT})"
+                );
+            }
         }
         let log = Arc::new(log);
         let directory = orgs::load_directory(&orgs)?;

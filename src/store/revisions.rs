@@ -64,7 +64,8 @@ pub struct Revision {
     pub report: Vec<u8>,
     /// The id of the token that submitted it ("" before tokens existed).
     pub submitted_by: String,
-    /// The previous revision's chain hash ([`chain::GENESIS`] for revision 1).
+    /// The previous revision's chain hash ([`chain::GENESIS`] for revision 1), or that of
+    /// the last review of it when it was reviewed.
     pub previous_hash: [u8; 32],
     /// This revision's chain hash.
     pub chain_hash: [u8; 32],

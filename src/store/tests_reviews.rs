@@ -235,3 +235,36 @@ async fn a_review_without_its_log_entry_is_logged_on_open() {
         value
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_review_and_a_concurrent_amendment_serialise() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = reopen(dir.path());
+    for round in 0..20u8 {
+        let org = format!("o{round}");
+        store.submit(new(&org, 2020, 1, "")).await.unwrap();
+        let (a, b) = (store.clone(), store.clone());
+        let (o1, o2) = (org.clone(), org.clone());
+        let amend = tokio::spawn(async move { a.submit(new(&o1, 2020, 2, "改")).await });
+        let review =
+            tokio::spawn(async move { b.review(review(&o2, 1, Decision::Returned, "退回")).await });
+        let amended = amend.await.unwrap().unwrap();
+        match review.await.unwrap() {
+            // Reviewed first: the amendment links to the review.
+            Ok(r) => assert_eq!(amended.revision.previous_hash, r.review.chain_hash),
+            // Amended first: the review of revision 1 is stale.
+            Err(StoreError::Stale {
+                reviewed: 1,
+                current: 2,
+            }) => {}
+            Err(e) => panic!("{e}"),
+        }
+        assert_eq!(
+            store.filing_state(&org, 2020).unwrap().unwrap().state,
+            State::Filed
+        );
+    }
+    let v = store.verify(None, None).unwrap();
+    assert!(v.breaks.is_empty(), "{:?}", v.breaks);
+    store.close().await.unwrap();
+}
