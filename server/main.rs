@@ -102,6 +102,11 @@ struct Args {
     /// Without it gxd refuses to serve such a directory (exit 3).
     #[arg(long)]
     serve_damaged: bool,
+    /// Do not serve the web console (pages at `/`, `/board/…`, `/reports/…` on the same
+    /// address and TLS as gRPC; see docs/web.md). Without it, requests that are not gRPC get
+    /// the console.
+    #[arg(long, env = "GX_NO_WEB")]
+    no_web: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +230,7 @@ fn options(args: &Args) -> Result<Options, (Exit, anyhow::Error)> {
         max_concurrent: args.max_concurrent,
         request_timeout: Duration::from_secs_f64(args.request_timeout),
         damaged: args.serve_damaged,
+        web: !args.no_web,
         ..Options::default()
     })
 }

@@ -44,6 +44,7 @@ pub mod store;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod template;
+pub mod web;
 
 /// The generated protobuf and gRPC code of `proto/gx/v1`.
 pub mod pb {

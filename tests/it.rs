@@ -20,3 +20,4 @@ mod roundtrip;
 mod rules;
 mod security;
 mod server;
+mod web;

@@ -69,6 +69,9 @@ pub struct Options {
     pub hierarchy: Arc<dyn Hierarchy>,
     /// The store is served damaged (read-only): every response carries a `gx-warning`.
     pub damaged: bool,
+    /// Serve the web console ([`crate::web`]) beside the gRPC services (gxd `--no-web`
+    /// turns it off).
+    pub web: bool,
 }
 
 impl Default for Options {
@@ -81,6 +84,7 @@ impl Default for Options {
             request_timeout: DEFAULT_TIMEOUT,
             hierarchy: Arc::new(CodeHierarchy),
             damaged: false,
+            web: true,
         }
     }
 }
@@ -122,11 +126,23 @@ pub async fn run_with(
         watchers.stop();
     };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let web = crate::web::layer(
+        options.web,
+        &store,
+        options.public_read,
+        options.hierarchy.clone(),
+        options.tls.is_some(),
+        options.max_concurrent,
+    );
     let server = builder(&options)?
+        // Browsers speak HTTP/1.1 to a plaintext address.
+        .accept_http1(options.web)
         .layer(request_span())
         .layer(tower::util::MapResponseLayer::new(
             super::edges::decompressed_over_limit::<tonic::body::Body>,
         ))
+        // Requests that are not gRPC go to the web console here (with `web`).
+        .layer(web)
         .layer(super::edges::GrpcOnly::layer())
         .layer(tower::util::option_layer(
             options.damaged.then(damaged_warning),

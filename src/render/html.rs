@@ -62,6 +62,14 @@ table.t4 th, table.t4 td { padding: .3rem .15rem; }
 }
 "#;
 
+/// A note on one value cell (see [`article`]): a CSS class and plain text (escaped here; an
+/// empty text writes the class alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellNote {
+    pub class: &'static str,
+    pub note: String,
+}
+
 pub(super) fn render(report: &Report) -> String {
     let mut out = String::with_capacity(48 * 1024);
     let title = title(report);
@@ -71,12 +79,29 @@ pub(super) fn render(report: &Report) -> String {
     esc(&mut out, &title);
     out.push_str("</title>\n<style>");
     out.push_str(CSS);
-    out.push_str("</style>\n</head>\n<body>\n<article class=\"report\">\n<h1>");
-    esc(&mut out, &title);
+    out.push_str("</style>\n</head>\n<body>\n");
+    write_article(&mut out, report, &|_| None);
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The `<article class="report">` of [`render`] alone, each value cell `notes` gives a note
+/// for carrying its class and a `<span class="cell-note">` after its text (the web console
+/// marks findings on their cells this way).
+pub(super) fn article(report: &Report, notes: &dyn Fn(&str) -> Option<CellNote>) -> String {
+    let mut out = String::with_capacity(48 * 1024);
+    write_article(&mut out, report, notes);
+    out
+}
+
+fn write_article(out: &mut String, report: &Report, notes: &dyn Fn(&str) -> Option<CellNote>) {
+    let title = title(report);
+    out.push_str("<article class=\"report\">\n<h1>");
+    esc(out, &title);
     out.push_str("</h1>\n");
     if !report.narrative.preamble.is_empty() {
         out.push_str("<div class=\"preamble\">\n");
-        paragraphs(&mut out, &report.narrative.preamble);
+        paragraphs(out, &report.narrative.preamble);
         out.push_str("</div>\n");
     }
     let grids = layout::grids(report);
@@ -87,18 +112,17 @@ pub(super) fn render(report: &Report) -> String {
             "<section id=\"s{n}\" class=\"section\" aria-labelledby=\"s{n}-h\">"
         );
         let _ = write!(out, "<h2 id=\"s{n}-h\">");
-        esc(&mut out, section.heading);
+        esc(out, section.heading);
         out.push_str("</h2>\n");
         if let Some(s) = narrative(report, section) {
-            narrative_section(&mut out, s);
+            narrative_section(out, s);
         }
         for g in grids.iter().filter(|g| g.table.section.number == n) {
-            table(&mut out, report, g);
+            table(out, report, g, notes);
         }
         out.push_str("</section>\n");
     }
-    out.push_str("</article>\n</body>\n</html>\n");
-    out
+    out.push_str("</article>\n");
 }
 
 fn narrative_section(out: &mut String, s: &Section) {
@@ -120,7 +144,7 @@ fn paragraphs(out: &mut String, text: &str) {
     }
 }
 
-fn table(out: &mut String, report: &Report, g: &Grid) {
+fn table(out: &mut String, report: &Report, g: &Grid, notes: &dyn Fn(&str) -> Option<CellNote>) {
     let template = report.template();
     let key = g.table.key;
     let b = g.block;
@@ -198,8 +222,19 @@ fn table(out: &mut String, report: &Report, g: &Grid) {
                 push_value(out, cell.value);
                 out.push('"');
             }
+            let note = notes(&template.cell(ix).key);
+            if let Some(n) = &note {
+                out.push_str(" class=\"");
+                out.push_str(n.class);
+                out.push('"');
+            }
             out.push('>');
             push_published(out, cell, esc);
+            if let Some(n) = note.as_ref().filter(|n| !n.note.is_empty()) {
+                out.push_str("<span class=\"cell-note\" role=\"note\">");
+                esc(out, &n.note);
+                out.push_str("</span>");
+            }
             out.push_str("</td>");
         }
         out.push_str("</tr>\n");

@@ -97,6 +97,15 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+pub use html::CellNote;
+
+/// The report's `<article>` as [`render`] writes it in HTML, with the note `notes` gives for a
+/// cell key written on that cell (its class on the `<td>`, its text in a
+/// `<span class="cell-note">` after the value). The web console shows findings this way.
+pub fn html_article(report: &Report, notes: &dyn Fn(&str) -> Option<CellNote>) -> String {
+    html::article(report, notes)
+}
+
 /// The report's title: 「<name><year>年政府信息公开工作年度报告」.
 pub fn title(report: &Report) -> String {
     format!("{}{}{}", report.org.name, report.year, TITLE_SUFFIX)

@@ -60,6 +60,7 @@ doc_tests! {
     analysis => "docs/analysis.md",
     integration => "docs/integration.md",
     narrative => "docs/narrative.md",
+    web => "docs/web.md",
     review => "docs/review.md",
 }
 
