@@ -51,6 +51,7 @@ use crate::orgs::{Directory, DirectoryError};
 mod backup;
 mod chain;
 mod flush;
+mod headfile;
 mod keys;
 mod log;
 mod logcheck;
