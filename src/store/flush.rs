@@ -68,7 +68,9 @@ impl Flusher {
             // flush covers them, and so does this head.
             let head = log.current();
             let started = std::time::Instant::now();
+            let mut sled_micros = 0;
             let result = db.flush().map_err(|e| e.to_string()).and_then(|bytes| {
+                sled_micros = started.elapsed().as_micros() as u64;
                 let written = log.commit(head).map_err(|e| format!("the log: {e}"))?;
                 Ok((bytes, written))
             });
@@ -76,6 +78,7 @@ impl Flusher {
                 tickets = target - flushed,
                 bytes = result.as_ref().map_or(0, |r| r.0),
                 micros = started.elapsed().as_micros() as u64,
+                sled_micros,
                 "flushed"
             );
             flushed = target;

@@ -10,10 +10,11 @@
 //! - `gx.log`: the entries, each a big-endian u32 length and the entry's protobuf bytes,
 //!   appended with one `write` each (under the log's lock, so sequence numbers follow the
 //!   file's order) and fsynced by the group-commit flusher after sled's flush.
-//! - `gx.head`: the head after the latest flush, three lines of text (`gx log head`,
-//!   `size N`, `root HEX`), written to `gx.head.tmp`, fsynced, renamed over the old one, and
-//!   the directory fsynced. A submission is acknowledged only after the head covering it is
-//!   written, so every acknowledged write is within the head.
+//! - `gx.head`: the head after the latest flush (`gx log head`, `size N`, `root HEX` and a
+//!   check line), kept in two slots overwritten in turn with one `fdatasync` each
+//!   ([`super::headfile`]: a torn write leaves the head before it). A submission is
+//!   acknowledged only after the head covering it is written, so every acknowledged write is
+//!   within the head.
 //!
 //! The log is kept outside sled on purpose: when sled loses records (a damaged file it
 //! reads as the end of its log), the log and the head still name what was there.
@@ -26,14 +27,13 @@ use std::sync::Mutex;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use super::headfile::{self, HeadWriter};
 use crate::merkle::{self, Frontier, Hash};
 
 /// The log's file name in the data directory.
 pub const LOG_FILE: &str = "gx.log";
 /// The head's file name in the data directory.
 pub const HEAD_FILE: &str = "gx.head";
-const HEAD_TMP: &str = "gx.head.tmp";
-const HEAD_TITLE: &str = "gx log head";
 
 /// A log head: how many entries, and the Merkle root over them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,38 +188,16 @@ pub(super) fn read_log(dir: &Path) -> std::io::Result<LogFile> {
 
 /// Reads `gx.head`: `None` when there is none, an error message when it does not parse.
 pub(super) fn read_head(dir: &Path) -> Result<Option<LogHead>, String> {
-    let text = match std::fs::read_to_string(dir.join(HEAD_FILE)) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{HEAD_FILE} cannot be read: {e}")),
-    };
-    let mut lines = text.lines();
-    let bad = || format!("{HEAD_FILE} is not a log head");
-    if lines.next() != Some(HEAD_TITLE) {
-        return Err(bad());
-    }
-    let size = lines.next().and_then(|l| l.strip_prefix("size "));
-    let root = lines.next().and_then(|l| l.strip_prefix("root "));
-    match (size, root, lines.next()) {
-        (Some(s), Some(r), None) => format!("{s}:{r}").parse().map(Some).map_err(|_| bad()),
-        _ => Err(bad()),
+    match std::fs::read(dir.join(HEAD_FILE)) {
+        Ok(bytes) => headfile::parse(&bytes).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{HEAD_FILE} cannot be read: {e}")),
     }
 }
 
-/// Writes `gx.head` atomically and durably.
+/// Writes `gx.head` atomically and durably (a whole new file).
 pub(super) fn write_head(dir: &Path, head: &LogHead) -> std::io::Result<()> {
-    let tmp = dir.join(HEAD_TMP);
-    let mut f = File::create(&tmp)?;
-    write!(
-        f,
-        "{HEAD_TITLE}\nsize {}\nroot {}\n",
-        head.size,
-        hex::encode(head.root)
-    )?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, dir.join(HEAD_FILE))?;
-    File::open(dir)?.sync_all()
+    headfile::write_whole(dir, head)
 }
 
 /// The open log: the file appended to, and the leaf hashes (for roots and proofs).
@@ -238,6 +216,8 @@ struct State {
     frontier: Frontier,
     /// The head last written to `gx.head`.
     written: LogHead,
+    /// `gx.head` open for writing in place (from the first commit on).
+    head_file: Option<HeadWriter>,
 }
 
 impl Log {
@@ -270,6 +250,7 @@ impl Log {
                 leaves,
                 frontier,
                 written,
+                head_file: None,
             }),
         })
     }
@@ -325,7 +306,10 @@ impl Log {
         file.sync_data()?;
         let mut s = self.lock();
         if head.size > s.written.size {
-            write_head(&self.dir, &head)?;
+            match s.head_file.as_mut() {
+                Some(w) => w.write(&head)?,
+                None => s.head_file = Some(HeadWriter::create(&self.dir, &head)?),
+            }
             s.written = head;
             self.durable.send_replace(head.size);
         }

@@ -61,6 +61,7 @@ mod backup;
 mod chain;
 mod events;
 mod flush;
+mod headfile;
 mod keys;
 mod log;
 mod logcheck;
