@@ -251,6 +251,88 @@ async fn a_county_watcher_sees_every_filing_once_in_cursor_order() {
     assert_eq!(seen[0].reason, "补充说明");
 }
 
+/// 200 reviews at once (half accepted, half returned on a cell): a county watcher sees each
+/// exactly once, in cursor order, each after its report's filing.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_reviews_reach_a_watcher_once_each_in_order() {
+    let dir = data_dir();
+    let gxd = start_in(dir.path());
+    let towns = towns(200);
+    bodies_with(&gxd, &towns).await;
+    let mut tasks = Vec::new();
+    for org in towns.iter().cloned() {
+        let mut c = gxd.client().await;
+        tasks.push(tokio::spawn(async move {
+            c.submit_report(submit_request(sample_for(&org, 2020), ""))
+                .await
+                .expect("filed");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (live, _task) = follow(&gxd, "621024", "").await;
+    let mut tasks = Vec::new();
+    for (i, org) in towns.iter().cloned().enumerate() {
+        let mut c = gxd.client().await;
+        let (decision, cells) = if i % 2 == 0 {
+            (pb::ReviewDecision::Accept, vec![])
+        } else {
+            let note = pb::CellNote {
+                cell: "t3.new.total".into(),
+                note: "应与正文一致".into(),
+            };
+            (pb::ReviewDecision::Return, vec![note])
+        };
+        tasks.push(tokio::spawn(async move {
+            c.review_report(pb::ReviewReportRequest {
+                org_id: org,
+                year: 2020,
+                revision: 1,
+                decision: decision as i32,
+                reason: if cells.is_empty() {
+                    String::new()
+                } else {
+                    "请核对".into()
+                },
+                cells,
+            })
+            .await
+            .expect("reviewed");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    until_kind(&live, pb::FilingEventKind::Accepted, 100).await;
+    let events = until_kind(&live, pb::FilingEventKind::Returned, 100).await;
+    assert_in_order(&events);
+    let mut seen = HashSet::new();
+    for (i, org) in towns.iter().enumerate() {
+        let kind = if i % 2 == 0 {
+            pb::FilingEventKind::Accepted
+        } else {
+            pb::FilingEventKind::Returned
+        };
+        let at = |k: pb::FilingEventKind| {
+            let hits: Vec<_> = events
+                .iter()
+                .filter(|e| e.org_id == *org && e.kind == k as i32)
+                .collect();
+            assert_eq!(hits.len(), 1, "{org} {k:?}: {hits:?}");
+            cursor(hits[0])
+        };
+        assert!(at(pb::FilingEventKind::Filed) < at(kind), "{org}");
+        assert!(seen.insert(org.clone()));
+    }
+    let reviews = events
+        .iter()
+        .filter(|e| e.kind != pb::FilingEventKind::Filed as i32)
+        .filter(|e| e.kind != pb::FilingEventKind::BodyRegistered as i32)
+        .count();
+    assert_eq!(reviews, 200, "no review event twice or extra");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_and_a_cursor_past_the_log() {
     let dir = data_dir();
