@@ -260,12 +260,11 @@ async fn concurrent_reviews_reach_a_watcher_once_each_in_order() {
     let towns = towns(200);
     bodies_with(&gxd, &towns).await;
     let mut tasks = Vec::new();
-    for org in towns.iter().cloned() {
+    for org in &towns {
         let mut c = gxd.client().await;
+        let request = submit_request(sample_for(org, 2020), "");
         tasks.push(tokio::spawn(async move {
-            c.submit_report(submit_request(sample_for(&org, 2020), ""))
-                .await
-                .expect("filed");
+            c.submit_report(request).await.expect("filed");
         }));
     }
     for t in tasks {
