@@ -30,6 +30,7 @@ mod board;
 mod chart;
 mod diffpage;
 mod page;
+mod refusal;
 mod report;
 mod review;
 mod rollup;

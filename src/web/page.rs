@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup, DOCTYPE};
 
 use super::access::Viewer;
+use super::refusal::refusal;
 use crate::auth::{AuthError, Role};
 
 /// The one stylesheet, embedded.
@@ -143,42 +144,33 @@ impl From<crate::store::StoreError> for PageError {
 }
 
 impl PageError {
-    /// The HTTP status, a Chinese headline and the detail.
-    fn parts(&self) -> (StatusCode, &'static str, String) {
-        use tonic::Code;
+    /// The HTTP status, a Chinese headline, the detail in Chinese and, for a refused call,
+    /// gRPC's own message (the technical detail).
+    fn parts(&self) -> (StatusCode, &'static str, String, String) {
+        let plain = |code, head: &'static str, m: &str| (code, head, m.to_string(), String::new());
         match self {
-            PageError::Auth(e) => auth_parts(e),
-            PageError::Csrf => (
+            PageError::Auth(e) => {
+                let (code, head, detail) = auth_parts(e);
+                (code, head, detail, String::new())
+            }
+            PageError::Csrf => plain(
                 StatusCode::FORBIDDEN,
                 "表单已失效",
-                "表单缺少有效的防伪令牌（CSRF），请刷新页面后重试。".to_string(),
+                "表单缺少有效的防伪令牌（CSRF），请刷新页面后重试。",
             ),
-            PageError::NotFound(m) => (StatusCode::NOT_FOUND, "未找到", m.clone()),
-            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
-            PageError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "服务器错误", m.clone()),
+            PageError::NotFound(m) => plain(StatusCode::NOT_FOUND, "未找到", m),
+            PageError::BadRequest(m) => plain(StatusCode::BAD_REQUEST, "请求有误", m),
+            PageError::Internal(m) => plain(StatusCode::INTERNAL_SERVER_ERROR, "服务器错误", m),
             PageError::Status(s) => {
-                let (code, head) = match s.code() {
-                    Code::NotFound => (StatusCode::NOT_FOUND, "未找到"),
-                    Code::InvalidArgument | Code::OutOfRange => {
-                        (StatusCode::BAD_REQUEST, "请求有误")
-                    }
-                    Code::FailedPrecondition => (StatusCode::CONFLICT, "未能通过审核，未提交"),
-                    Code::Aborted | Code::AlreadyExists => (StatusCode::CONFLICT, "版本冲突"),
-                    Code::PermissionDenied => (StatusCode::FORBIDDEN, "无权进行此操作"),
-                    Code::Unauthenticated => (StatusCode::UNAUTHORIZED, "令牌无效或未登录"),
-                    Code::ResourceExhausted | Code::Unavailable => {
-                        (StatusCode::SERVICE_UNAVAILABLE, "服务繁忙，请稍后重试")
-                    }
-                    _ => (StatusCode::INTERNAL_SERVER_ERROR, "服务器错误"),
-                };
-                (code, head, s.message().to_string())
+                let r = refusal(s);
+                (r.status, r.head, r.said.to_string(), r.technical)
             }
         }
     }
 
     /// The error as a page for `viewer`.
     pub fn page(&self, viewer: &Viewer) -> Response {
-        let (status, head, detail) = self.parts();
+        let (status, head, detail, technical) = self.parts();
         respond(
             status,
             shell(
@@ -187,7 +179,8 @@ impl PageError {
                 html! {
                     section.error {
                         h1 { (head) }
-                        p.detail { (detail) }
+                        @if !detail.is_empty() { p.detail { (detail) } }
+                        @if !technical.is_empty() { p.muted.technical { "技术信息：" (technical) } }
                         p { a href="/" { "返回首页" } }
                     }
                 },

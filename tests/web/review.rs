@@ -88,6 +88,7 @@ async fn a_reviewer_returns_and_accepts_and_readers_and_filers_cannot_review() {
         &[("csrf", &csrf), ("revision", "1"), ("decision", "accept")],
     );
     assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("报告已有新版本"), "{}", stale.body);
     let ok = reviewer.post(
         &post,
         &[("csrf", &csrf), ("revision", "2"), ("decision", "accept")],
