@@ -24,7 +24,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
-use gx::grpc::{Options, Tls};
+use gx::serve::{Options, Tls};
 use gx::store::Store;
 
 mod offline;
@@ -89,7 +89,7 @@ struct Args {
     #[arg(long)]
     insecure_listen: bool,
     /// Largest request or response, in bytes.
-    #[arg(long, env = "GX_MAX_MESSAGE_BYTES", value_name = "N", default_value_t = gx::grpc::MAX_MESSAGE_BYTES)]
+    #[arg(long, env = "GX_MAX_MESSAGE_BYTES", value_name = "N", default_value_t = gx::serve::MAX_MESSAGE_BYTES)]
     max_message_bytes: usize,
     /// Calls in flight beyond this are answered RESOURCE_EXHAUSTED at once.
     #[arg(long, env = "GX_MAX_CONCURRENT", value_name = "N", default_value_t = gx::grpc::layers::DEFAULT_MAX_CONCURRENT)]
@@ -291,7 +291,7 @@ fn serve(args: Args) -> Result<(), (Exit, anyhow::Error)> {
             tracing::info!(token_id = %issued.stored.id, file = %path.display(), "issued the first admin token");
         }
         tracing::info!(%addr, data = %data.display(), tls = options.tls.is_some(), public_read = options.public_read, "gxd listening");
-        gx::grpc::run_with(listener, store, options, shutdown_signal())
+        gx::serve::run_with(listener, store, options, shutdown_signal())
             .await
             .map_err(|e| (Exit::Failed, anyhow::Error::new(e)))?;
         tracing::info!("gxd stopped");

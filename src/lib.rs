@@ -10,9 +10,12 @@
 //!   revisions' hash chain.
 //! - [`auth`]: tokens, roles and the one authorisation decision.
 //! - [`grpc`]: everything that knows the wire — the services (`gx.v1.ReportService`,
-//!   `OrgService`, `TokenService`, `IntegrityService`), the conversions to and from [`pb`],
-//!   the one error→status map, the tower layers (request span, limits, tokens) and the
-//!   server that runs it all (health, reflection, TLS, shutdown).
+//!   `OrgService`, `TokenService`, `IntegrityService`, `WatchService`), the conversions to
+//!   and from [`pb`], the one error→status map and the tower layers (request span, limits,
+//!   tokens).
+//! - [`web`]: the county office's web console, a client of the services in process.
+//! - [`serve`]: the server that runs it all on one listener (health, reflection, the
+//!   console, TLS, shutdown).
 //! - [`render`]: the publishable report as HTML, Markdown or flat text.
 //! - [`import`]: published reports (web pages, PDFs, text) read into the model.
 //! - [`diff`]: two reports compared; [`crossyear`]: the checks of a report against the same
@@ -40,6 +43,7 @@ pub mod provenance;
 pub mod render;
 pub mod rollup;
 pub mod rules;
+pub mod serve;
 pub mod store;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;

@@ -47,7 +47,7 @@
 //!
 //! Reporting bodies with parents do not exist yet. Until they do, [`CodeHierarchy`] derives
 //! "within" from the codes themselves (see there). The roll-up issue should implement
-//! [`Hierarchy`] over its parent relation and pass it as `gx::grpc::Options::hierarchy`.
+//! [`Hierarchy`] over its parent relation and pass it as `gx::serve::Options::hierarchy`.
 //!
 //! # Where things are
 //!

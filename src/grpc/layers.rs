@@ -17,7 +17,7 @@
 //! span logs its code like any other call's.
 //!
 //! The other limits live where their data is: the maximum message size in
-//! [`super::server`], text sizes (narrative, reason, org) in [`super::reports`].
+//! [`crate::serve`], text sizes (narrative, reason, org) in [`super::reports`].
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,8 +1,9 @@
 //! Everything that knows the wire: the gRPC services over the library, their conversions and
-//! the one error→status map, and the server that runs them.
+//! the one error→status map. The server that runs them (with the web console beside them) is
+//! [`crate::serve`].
 //!
-//! - [`server`]: assembly — the services, health and reflection, TLS, shutdown; [`layers`]:
-//!   the tower layers every call passes (request span, limits, tokens and the decision).
+//! - [`layers`]: the tower layers every call passes (request span, limits, tokens and the
+//!   decision).
 //! - [`reports`]: `gx.v1.ReportService` — admission, the cross-year gate, diff and render;
 //!   [`orgs`]: `gx.v1.OrgService` — bodies, roll-up, the filing board, export;
 //!   [`tokens`]: `gx.v1.TokenService`; [`integrity`]: `gx.v1.IntegrityService`;
@@ -22,9 +23,6 @@ pub mod integrity;
 pub mod layers;
 pub mod orgs;
 pub mod reports;
-pub mod server;
 pub mod status;
 pub mod tokens;
 pub mod watch;
-
-pub use server::{run, run_with, Options, ServeError, Tls, MAX_MESSAGE_BYTES, SHUTDOWN_GRACE};

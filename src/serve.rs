@@ -1,9 +1,10 @@
-//! The gxd server: [`run`] serves `gx.v1`'s ReportService, OrgService, TokenService, WatchService and
+//! The gxd server, above the wire ([`crate::grpc`]) and the web console ([`crate::web`]):
+//! [`run`] serves `gx.v1`'s ReportService, OrgService, TokenService, WatchService and
 //! IntegrityService, `grpc.health.v1.Health` and server reflection (v1 and v1alpha) on an
 //! already-bound listener until `shutdown` resolves, then completes the calls in flight and
 //! flushes the store.
 //!
-//! [`run_with`] takes the security [`Options`]: the layers of [`super::layers`] run outermost
+//! [`run_with`] takes the security [`Options`]: the layers of [`crate::grpc::layers`] run outermost
 //! first — the request span, the limits (calls in flight, timeout), the tokens and the
 //! decision of [`crate::auth`] — and TLS (optionally requiring client certificates).
 
@@ -20,13 +21,15 @@ use tonic::service::Routes;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::server::HealthReporter;
 
-use super::integrity::Integrity;
-use super::layers::{request_span, Authorize, LimitLayer, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT};
-use super::orgs::Orgs;
-use super::reports::Reports;
-use super::tokens::Tokens;
-use super::watch::{StopWatchers, Watch};
 use crate::auth::{CodeHierarchy, Hierarchy};
+use crate::grpc::integrity::Integrity;
+use crate::grpc::layers::{
+    request_span, Authorize, LimitLayer, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT,
+};
+use crate::grpc::orgs::Orgs;
+use crate::grpc::reports::Reports;
+use crate::grpc::tokens::Tokens;
+use crate::grpc::watch::{StopWatchers, Watch};
 use crate::pb;
 use crate::pb::integrity_service_server::IntegrityServiceServer;
 use crate::pb::org_service_server::OrgServiceServer;
@@ -139,11 +142,11 @@ pub async fn run_with(
         .accept_http1(options.web)
         .layer(request_span())
         .layer(tower::util::MapResponseLayer::new(
-            super::edges::decompressed_over_limit::<tonic::body::Body>,
+            crate::grpc::edges::decompressed_over_limit::<tonic::body::Body>,
         ))
         // Requests that are not gRPC go to the web console here (with `web`).
         .layer(web)
-        .layer(super::edges::GrpcOnly::layer())
+        .layer(crate::grpc::edges::GrpcOnly::layer())
         .layer(tower::util::option_layer(
             options.damaged.then(damaged_warning),
         ))
